@@ -1,0 +1,36 @@
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
+
+export interface SseEvent {
+  /** The `event:` field, or undefined when the server sent none (OpenAI). */
+  event?: string;
+  data: string;
+}
+
+/**
+ * Decodes a byte stream of Server-Sent Events. Bytes are decoded as UTF-8 in streaming mode, so a
+ * multi-byte character split across chunks survives; line parsing is eventsource-parser's (spec-complete:
+ * CR, LF and CRLF line ends, comments, multi-line data). Events are yielded in arrival order; an
+ * unterminated final event is flushed when the stream ends.
+ */
+export async function* decodeSse(body: AsyncIterable<Uint8Array | string>): AsyncGenerator<SseEvent> {
+  const pending: SseEvent[] = [];
+  const parser = createParser({
+    onEvent(message: EventSourceMessage) {
+      pending.push(message.event === undefined ? { data: message.data } : { event: message.event, data: message.data });
+    },
+  });
+  const decoder = new TextDecoder('utf-8');
+  for await (const chunk of body) {
+    parser.feed(typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true }));
+    while (pending.length) yield pending.shift() as SseEvent;
+  }
+  const tail = decoder.decode();
+  if (tail) parser.feed(tail);
+  parser.reset({ consume: true });
+  while (pending.length) yield pending.shift() as SseEvent;
+}
+
+/** Encodes one SSE event. `event` is omitted for OpenAI-style streams. */
+export function encodeSseEvent(data: string, event?: string): string {
+  return event === undefined ? `data: ${data}\n\n` : `event: ${event}\ndata: ${data}\n\n`;
+}

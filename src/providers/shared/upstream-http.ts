@@ -1,0 +1,139 @@
+import { Agent, errors as undiciErrors, request, type Dispatcher } from 'undici';
+import { GatewayError } from '../../spec/errors.js';
+import type { CallTimeouts } from '../provider.js';
+
+/**
+ * One keep-alive connection pool per distinct connect timeout, shared by every adapter.
+ * Header and body timeouts are set per request (first byte, stream idle).
+ */
+const agents = new Map<number, Agent>();
+
+export function upstreamAgent(connectMs: number): Agent {
+  let agent = agents.get(connectMs);
+  if (!agent) {
+    agent = new Agent({
+      connect: { timeout: connectMs },
+      keepAliveTimeout: 30_000,
+      keepAliveMaxTimeout: 600_000,
+      connections: 256,
+      pipelining: 1,
+    });
+    agents.set(connectMs, agent);
+  }
+  return agent;
+}
+
+export async function closeUpstreamAgents(): Promise<void> {
+  const all = [...agents.values()];
+  agents.clear();
+  await Promise.all(all.map((agent) => agent.close().catch(() => undefined)));
+}
+
+export interface UpstreamRequest {
+  url: string;
+  method?: 'POST' | 'GET';
+  headers: Record<string, string>;
+  body?: string | Buffer;
+  timeouts: CallTimeouts;
+  signal: AbortSignal;
+  /** Provider config name, for error messages. */
+  provider: string;
+}
+
+export interface UpstreamResponse {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Dispatcher.ResponseData['body'];
+}
+
+/**
+ * Sends one request upstream with the gateway's timeouts:
+ * connect (agent), first byte (headersTimeout), stream idle (bodyTimeout) and total (abort signal).
+ * Network failures and timeouts become GatewayErrors; HTTP error statuses are returned for the
+ * adapter to map with the upstream's own error body.
+ */
+export async function sendUpstream(req: UpstreamRequest): Promise<UpstreamResponse> {
+  const totalSignal = AbortSignal.timeout(req.timeouts.totalMs);
+  const signal = AbortSignal.any([req.signal, totalSignal]);
+  try {
+    const response = await request(req.url, {
+      method: req.method ?? 'POST',
+      headers: req.headers,
+      body: req.body,
+      signal,
+      dispatcher: upstreamAgent(req.timeouts.connectMs),
+      headersTimeout: req.timeouts.firstByteMs,
+      bodyTimeout: req.timeouts.idleMs,
+    });
+    return { status: response.statusCode, headers: response.headers, body: response.body };
+  } catch (error) {
+    throw mapNetworkError(error, req.provider, totalSignal.aborted, req.signal.aborted);
+  }
+}
+
+/** Maps undici/network failures (and aborts) to GatewayErrors. Safe to call on errors thrown while reading a body. */
+export function mapNetworkError(error: unknown, provider: string, totalTimedOut = false, clientAborted = false): GatewayError {
+  if (GatewayError.is(error)) return error;
+  if (clientAborted) {
+    return new GatewayError({
+      code: 'SWY_ERR_CLIENT_CLOSED',
+      kind: 'invalid_request',
+      status: 499,
+      origin: 'client',
+      message: 'The client closed the request.',
+      retryable: false,
+      provider,
+      cause: error,
+    });
+  }
+  if (totalTimedOut) {
+    return new GatewayError({
+      code: 'SWY_ERR_UPSTREAM_TOTAL_TIMEOUT',
+      kind: 'timeout',
+      origin: 'upstream',
+      message: `Upstream ${provider} did not finish within the total timeout.`,
+      provider,
+      cause: error,
+    });
+  }
+  if (error instanceof undiciErrors.ConnectTimeoutError) {
+    return timeoutError('SWY_ERR_UPSTREAM_CONNECT_TIMEOUT', `Connecting to upstream ${provider} timed out.`, provider, error);
+  }
+  if (error instanceof undiciErrors.HeadersTimeoutError) {
+    return timeoutError('SWY_ERR_UPSTREAM_FIRST_BYTE_TIMEOUT', `Upstream ${provider} sent no response headers within the first-byte timeout.`, provider, error);
+  }
+  if (error instanceof undiciErrors.BodyTimeoutError) {
+    return timeoutError('SWY_ERR_UPSTREAM_IDLE_TIMEOUT', `Upstream ${provider} went silent longer than the stream idle timeout.`, provider, error);
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  const code = (error as { code?: string } | undefined)?.code;
+  return new GatewayError({
+    code: 'SWY_ERR_UPSTREAM_UNREACHABLE',
+    kind: 'upstream_error',
+    origin: 'upstream',
+    status: 502,
+    message: `Upstream ${provider} could not be reached${code ? ` (${code})` : ''}: ${message}`,
+    retryable: true,
+    provider,
+    cause: error,
+  });
+}
+
+function timeoutError(code: string, message: string, provider: string, cause: unknown): GatewayError {
+  return new GatewayError({ code, kind: 'timeout', origin: 'upstream', message, provider, retryable: true, cause });
+}
+
+/** Reads a whole response body as text, mapping read failures. */
+export async function readBodyText(response: UpstreamResponse, provider: string): Promise<string> {
+  try {
+    return await response.body.text();
+  } catch (error) {
+    throw mapNetworkError(error, provider);
+  }
+}
+
+/** Lower-cased single-valued header lookup. */
+export function header(headers: UpstreamResponse['headers'], name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
