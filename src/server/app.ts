@@ -1,0 +1,168 @@
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { ResolvedConfig } from '../config/resolve-config.js';
+import type { DialectCodec } from '../dialects/dialect.js';
+import { anthropicMessagesDialect } from '../dialects/anthropic-messages/index.js';
+import { openaiChatDialect } from '../dialects/openai-chat/index.js';
+import type { ProviderAdapter } from '../providers/provider.js';
+import { GatewayError, toGatewayError } from '../spec/errors.js';
+import { extractKey, type Caller, type KeyRing } from '../tenancy/api-keys.js';
+import { ChatPipeline } from './chat-pipeline.js';
+import type { RequestMeter } from './request-meter.js';
+import { registerModelRoutes } from './routes/models.js';
+import { registerCountTokensRoute } from './routes/count-tokens.js';
+import { parseJsonBody } from './parse-json-body.js';
+
+export interface AppDeps {
+  config: ResolvedConfig;
+  providers: ReadonlyMap<string, ProviderAdapter>;
+  keyRing: KeyRing;
+  meter: RequestMeter;
+  /** Readiness: false while starting or draining. */
+  isReady?: () => boolean;
+  logger?: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    caller?: Caller;
+  }
+  interface FastifyContextConfig {
+    dialect?: DialectCodec['name'];
+  }
+}
+
+const DIALECTS: Record<DialectCodec['name'], DialectCodec> = {
+  'openai-chat': openaiChatDialect,
+  'anthropic-messages': anthropicMessagesDialect,
+};
+
+/** The dialect an error on this request should be rendered in. */
+export function dialectFor(request: FastifyRequest): DialectCodec {
+  const configured = request.routeOptions?.config?.dialect;
+  if (configured) return DIALECTS[configured];
+  if (request.url.startsWith('/v1/messages') || request.headers['anthropic-version'] !== undefined) return anthropicMessagesDialect;
+  return openaiChatDialect;
+}
+
+export function sendError(request: FastifyRequest, reply: FastifyReply, error: GatewayError): void {
+  const rendered = dialectFor(request).encodeError(error);
+  if (reply.sent || reply.raw.headersSent) {
+    if (!reply.raw.destroyed) reply.raw.end();
+    return;
+  }
+  void reply
+    .code(rendered.status)
+    .headers(rendered.headers ?? {})
+    .type('application/json')
+    .send(JSON.stringify(rendered.body));
+}
+
+export function buildApp(deps: AppDeps): FastifyInstance {
+  const app = Fastify({
+    logger: deps.logger ? { level: 'info' } : false,
+    bodyLimit: deps.config.server.bodyLimitBytes,
+    // Request ids are ours (x-switchyard-request-id); keep Fastify's cheap counter.
+    disableRequestLogging: true,
+    return503OnClosing: true,
+  });
+  const pipeline = new ChatPipeline({ config: deps.config, providers: deps.providers, meter: deps.meter });
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, parseJsonBody);
+
+  app.setErrorHandler((error, request, reply) => {
+    sendError(request, reply, fromFrameworkError(error));
+  });
+  app.setNotFoundHandler((request, reply) => {
+    sendError(
+      request,
+      reply,
+      new GatewayError({ code: 'SWY_ERR_ROUTE_NOT_FOUND', kind: 'not_found', message: `No route for ${request.method} ${request.url.split('?')[0]}.` }),
+    );
+  });
+
+  app.addHook('onRequest', async (request) => {
+    if (!request.url.startsWith('/v1/')) return;
+    const key = extractKey(request.headers);
+    if (key === undefined) {
+      throw new GatewayError({
+        code: 'SWY_ERR_MISSING_API_KEY',
+        kind: 'authentication',
+        message: 'Missing API key: send it as "Authorization: Bearer <key>" or "x-api-key: <key>".',
+      });
+    }
+    const caller = deps.keyRing.verify(key);
+    if (!caller) throw new GatewayError({ code: 'SWY_ERR_INVALID_API_KEY', kind: 'authentication', message: 'Invalid API key.' });
+    request.caller = caller;
+  });
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => {
+    const ready = deps.isReady ? deps.isReady() : true;
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', providers: deps.providers.size, models: deps.config.models.length });
+  });
+
+  const chatRoute = (dialect: DialectCodec) => async (request: FastifyRequest, reply: FastifyReply) => {
+    const controller = new AbortController();
+    const res = reply.raw;
+    res.on('close', () => {
+      if (!res.writableFinished) controller.abort();
+    });
+    reply.hijack();
+    try {
+      await pipeline.handle({
+        dialect,
+        body: request.body,
+        caller: request.caller as Caller,
+        forwardHeaders: forwardHeaders(request),
+        res,
+        signal: controller.signal,
+      });
+    } catch (error) {
+      writeHijackedError(res, dialect, toGatewayError(error));
+    }
+  };
+
+  app.post('/v1/chat/completions', { config: { dialect: 'openai-chat' } }, chatRoute(openaiChatDialect));
+  app.post('/v1/messages', { config: { dialect: 'anthropic-messages' } }, chatRoute(anthropicMessagesDialect));
+  registerCountTokensRoute(app, deps.config);
+  registerModelRoutes(app, deps.config);
+  return app;
+}
+
+function writeHijackedError(res: FastifyReply['raw'], dialect: DialectCodec, error: GatewayError): void {
+  if (res.destroyed) return;
+  if (res.headersSent) {
+    // A stream already started: the error goes in-stream (the pipeline normally does this itself).
+    res.end(dialect.encodeStreamError(error));
+    return;
+  }
+  const rendered = dialect.encodeError(error);
+  res.writeHead(rendered.status, { 'content-type': 'application/json', ...(rendered.headers ?? {}) });
+  res.end(JSON.stringify(rendered.body));
+}
+
+const FORWARDED = ['anthropic-beta', 'anthropic-version'] as const;
+
+function forwardHeaders(request: FastifyRequest): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of FORWARDED) {
+    const value = request.headers[name];
+    if (typeof value === 'string') out[name] = value;
+    else if (Array.isArray(value)) out[name] = value.join(',');
+  }
+  return out;
+}
+
+/** Maps Fastify's own errors (body too large, bad content length …) into the taxonomy. */
+function fromFrameworkError(error: unknown): GatewayError {
+  if (GatewayError.is(error)) return error;
+  const e = error as { code?: string; statusCode?: number; message?: string };
+  if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || e.statusCode === 413) {
+    return new GatewayError({ code: 'SWY_ERR_BODY_TOO_LARGE', kind: 'request_too_large', message: `Request body is too large: ${e.message ?? ''}`.trim() });
+  }
+  if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+    return new GatewayError({ code: 'SWY_ERR_INVALID_REQUEST', kind: 'invalid_request', status: e.statusCode, message: e.message ?? 'Invalid request.' });
+  }
+  return toGatewayError(error);
+}

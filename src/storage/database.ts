@@ -1,0 +1,89 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { Kysely, SqliteDialect, type Generated } from 'kysely';
+
+/** Tables of the embedded store. Money is integer nano-dollars (1 USD = 1,000,000,000) so per-token prices such as $0.075/MTok stay exact. */
+export interface Database {
+  api_keys: {
+    id: Generated<number>;
+    name: string;
+    key_hash: string;
+    /** First characters of the key, for display ("sk-swy-AbC…"). */
+    key_prefix: string;
+    role: string;
+    created_at: string;
+  };
+  usage_ledger: {
+    id: Generated<number>;
+    request_id: string;
+    created_at: string;
+    key_name: string;
+    dialect: string;
+    requested_model: string;
+    model: string;
+    provider: string;
+    stream: number;
+    status: number;
+    input_tokens: number;
+    output_tokens: number;
+    cache_read_tokens: number;
+    cache_write_tokens: number;
+    reasoning_tokens: number;
+    cost_nanos: number;
+    latency_ms: number;
+    error_code: string | null;
+  };
+}
+
+export interface Store {
+  db: Kysely<Database>;
+  close(): Promise<void>;
+}
+
+/** Opens (and migrates) the SQLite store. `:memory:` gives a throwaway store for tests. */
+export async function openSqliteStore(path: string): Promise<Store> {
+  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const sqlite = new SQLite(path);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('synchronous = NORMAL');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  await migrate(db);
+  return { db, close: () => db.destroy() };
+}
+
+async function migrate(db: Kysely<Database>): Promise<void> {
+  await db.schema
+    .createTable('api_keys')
+    .ifNotExists()
+    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('name', 'text', (c) => c.notNull())
+    .addColumn('key_hash', 'text', (c) => c.notNull().unique())
+    .addColumn('key_prefix', 'text', (c) => c.notNull())
+    .addColumn('role', 'text', (c) => c.notNull())
+    .addColumn('created_at', 'text', (c) => c.notNull())
+    .execute();
+  await db.schema
+    .createTable('usage_ledger')
+    .ifNotExists()
+    .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+    .addColumn('request_id', 'text', (c) => c.notNull())
+    .addColumn('created_at', 'text', (c) => c.notNull())
+    .addColumn('key_name', 'text', (c) => c.notNull())
+    .addColumn('dialect', 'text', (c) => c.notNull())
+    .addColumn('requested_model', 'text', (c) => c.notNull())
+    .addColumn('model', 'text', (c) => c.notNull())
+    .addColumn('provider', 'text', (c) => c.notNull())
+    .addColumn('stream', 'integer', (c) => c.notNull())
+    .addColumn('status', 'integer', (c) => c.notNull())
+    .addColumn('input_tokens', 'integer', (c) => c.notNull())
+    .addColumn('output_tokens', 'integer', (c) => c.notNull())
+    .addColumn('cache_read_tokens', 'integer', (c) => c.notNull())
+    .addColumn('cache_write_tokens', 'integer', (c) => c.notNull())
+    .addColumn('reasoning_tokens', 'integer', (c) => c.notNull())
+    .addColumn('cost_nanos', 'integer', (c) => c.notNull())
+    .addColumn('latency_ms', 'integer', (c) => c.notNull())
+    .addColumn('error_code', 'text')
+    .execute();
+  await db.schema.createIndex('usage_ledger_created_at').ifNotExists().on('usage_ledger').column('created_at').execute();
+}
