@@ -61,8 +61,6 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   const app = Fastify({
     logger: deps.logger ? { level: 'info' } : false,
     bodyLimit: deps.config.server.bodyLimitBytes,
-    // Request ids are ours (x-switchyard-request-id); keep Fastify's cheap counter.
-    disableRequestLogging: true,
     return503OnClosing: true,
   });
   const pipeline = new ChatPipeline({ config: deps.config, providers: deps.providers, meter: deps.meter });

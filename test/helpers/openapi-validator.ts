@@ -106,10 +106,8 @@ function rewriteNullable(node: Json): Json {
   if (Array.isArray(node)) return node.map(rewriteNullable);
   if (!isObject(node)) return node;
   const out: JsonObject = {};
-  for (const [key, value] of Object.entries(node)) {
-    // `properties` and similar maps hold schemas keyed by name; a property named "nullable" is not the keyword.
-    out[key] = rewriteNullable(value);
-  }
+  // A property *named* "nullable" inside `properties` holds a schema object, never `true`, so only the keyword matches below.
+  for (const [key, value] of Object.entries(node)) out[key] = rewriteNullable(value);
   if (out.nullable !== true) return out;
   delete out.nullable;
   if (typeof out.type === 'string' || Array.isArray(out.type)) {

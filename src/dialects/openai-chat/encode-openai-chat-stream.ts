@@ -69,7 +69,7 @@ export class OpenAIChatStreamEncoder implements StreamEncoder {
       }
       case 'tool-call-delta': {
         if (part.argumentsDelta === '') return '';
-        const index = this.toolIndexByBlock.get(part.index) ?? this.toolCallCount - 1;
+        const index = this.toolIndexByBlock.get(part.index) ?? Math.max(0, this.toolCallCount - 1);
         return this.deltaChunk({ tool_calls: [{ index, function: { arguments: part.argumentsDelta } }] });
       }
       case 'reasoning-start':

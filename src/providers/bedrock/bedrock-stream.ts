@@ -1,0 +1,282 @@
+import type { ChatStreamPart } from '../../spec/chat-stream-part.js';
+import type { GatewayError } from '../../spec/errors.js';
+import type { Usage } from '../../spec/usage.js';
+import { decodeEventStream, readBedrockFrame, type BedrockStreamFrame } from './bedrock-event-stream.js';
+import {
+  bedrockStreamErrorFrame,
+  bedrockStreamException,
+  bedrockStreamInvalid,
+  bedrockStreamTruncated,
+} from './bedrock-errors.js';
+import { bedrockStopSequence } from './convert-bedrock-response.js';
+import { convertBedrockUsage } from './convert-bedrock-usage.js';
+import { mapBedrockStopReason } from './map-bedrock-stop-reason.js';
+
+export interface BedrockStreamContext {
+  provider: string;
+  modelId: string;
+  responseId: string;
+  upstreamRequestId?: string;
+}
+
+type BlockKind = 'text' | 'reasoning' | 'tool' | 'redacted';
+
+interface OpenBlock {
+  kind: BlockKind;
+  /** Bedrock's contentBlockIndex. */
+  upstreamIndex: number;
+  /** Canonical index (position among all emitted blocks). */
+  index: number;
+  /** tool: whether any argument text was emitted. */
+  hasArguments: boolean;
+  /** redacted: the base64 blobs received, joined at the end. */
+  redacted: string[];
+}
+
+/**
+ * ConverseStream events → canonical stream parts (fixtures README, Bedrock 7-10).
+ *
+ * Upstream order: messageStart, per block [contentBlockStart (tool use only)] contentBlockDelta*
+ * contentBlockStop, messageStop {stopReason}, metadata {usage}. Text and reasoning blocks have no start
+ * event and are opened on their first delta; a block is also closed when a delta for another block
+ * arrives, so canonical blocks never interleave even when an upstream omits contentBlockStop. Usage
+ * exists only in `metadata`, which comes after messageStop: `finish` is emitted once both are in (or
+ * at the end of the stream when metadata never came). `start` is emitted with the first upstream
+ * event, so a stream whose first frame is an exception yields only the error. An exception frame
+ * yields one error part and ends the conversion; so does the end of the bytes before messageStop.
+ */
+export class BedrockStreamConverter {
+  private started = false;
+  private state: 'open' | 'finished' | 'failed' = 'open';
+  private block: OpenBlock | undefined;
+  private nextIndex = 0;
+  private stop: { stopReason?: string; stopSequence?: string } | undefined;
+  private usage: Usage | undefined;
+
+  constructor(private readonly context: BedrockStreamContext) {}
+
+  /** True once `finish` or `error` was emitted; later input is ignored. */
+  get done(): boolean {
+    return this.state !== 'open';
+  }
+
+  accept(frame: BedrockStreamFrame): ChatStreamPart[] {
+    if (this.done) return [];
+    const { provider, upstreamRequestId } = this.context;
+    if (frame.kind === 'exception') return this.fail(bedrockStreamException(frame.exceptionType, frame.payload, provider, upstreamRequestId));
+    if (frame.kind === 'error') return this.fail(bedrockStreamErrorFrame(frame.errorCode, frame.errorMessage, provider, upstreamRequestId));
+    const parts: ChatStreamPart[] = [];
+    if (!this.started) {
+      this.started = true;
+      parts.push({ type: 'start', id: this.context.responseId, model: this.context.modelId, ...(upstreamRequestId ? { upstreamRequestId } : {}) });
+    }
+    const payload = frame.payload;
+    switch (frame.eventType) {
+      case 'contentBlockStart':
+        this.onBlockStart(payload, parts);
+        break;
+      case 'contentBlockDelta':
+        this.onBlockDelta(payload, parts);
+        break;
+      case 'contentBlockStop':
+        if (this.block && this.block.upstreamIndex === integer(payload.contentBlockIndex)) this.closeBlock(parts);
+        break;
+      case 'messageStop':
+        this.closeBlock(parts);
+        this.stop = {
+          stopReason: typeof payload.stopReason === 'string' ? payload.stopReason : undefined,
+          stopSequence: bedrockStopSequence(payload.additionalModelResponseFields),
+        };
+        if (this.usage) this.finish(parts);
+        break;
+      case 'metadata':
+        this.usage = convertBedrockUsage(payload.usage);
+        if (this.stop) this.finish(parts);
+        else parts.push({ type: 'usage', usage: this.usage });
+        break;
+      default:
+        // messageStart carries only the role; unknown future events are skipped.
+        break;
+    }
+    return parts;
+  }
+
+  /** True once an `error` part was emitted. */
+  get failed(): boolean {
+    return this.state === 'failed';
+  }
+
+  /** The upstream bytes ended. */
+  end(): ChatStreamPart[] {
+    if (this.done) return [];
+    if (!this.stop) return this.fail(bedrockStreamTruncated(this.context.provider, this.context.upstreamRequestId));
+    const parts: ChatStreamPart[] = [];
+    this.closeBlock(parts);
+    this.finish(parts);
+    return parts;
+  }
+
+  /** Ends the conversion with one error part. */
+  fail(error: GatewayError): ChatStreamPart[] {
+    if (this.done) return [];
+    this.state = 'failed';
+    return [{ type: 'error', error }];
+  }
+
+  private onBlockStart(payload: Record<string, unknown>, parts: ChatStreamPart[]): void {
+    const toolUse = record(record(payload.start)?.toolUse);
+    if (!toolUse) return; // text, reasoning (and image/toolResult starts) open on their first delta
+    this.closeBlock(parts);
+    const upstreamIndex = integer(payload.contentBlockIndex) ?? -1;
+    const index = this.openBlock('tool', upstreamIndex);
+    parts.push({
+      type: 'tool-call-start',
+      index,
+      id: typeof toolUse.toolUseId === 'string' ? toolUse.toolUseId : `tooluse_${this.context.responseId}_${index}`,
+      name: typeof toolUse.name === 'string' ? toolUse.name : '',
+    });
+  }
+
+  private onBlockDelta(payload: Record<string, unknown>, parts: ChatStreamPart[]): void {
+    const upstreamIndex = integer(payload.contentBlockIndex) ?? -1;
+    const delta = record(payload.delta);
+    if (!delta) return;
+    if (typeof delta.text === 'string') {
+      if (delta.text === '') return;
+      const index = this.ensureBlock('text', upstreamIndex, parts);
+      parts.push({ type: 'text-delta', index, delta: delta.text });
+      return;
+    }
+    const toolUse = record(delta.toolUse);
+    if (toolUse) {
+      const index = this.ensureBlock('tool', upstreamIndex, parts);
+      const fragment = typeof toolUse.input === 'string' ? toolUse.input : '';
+      if (fragment !== '' && this.block) {
+        this.block.hasArguments = true;
+        parts.push({ type: 'tool-call-delta', index, argumentsDelta: fragment });
+      }
+      return;
+    }
+    const reasoning = record(delta.reasoningContent);
+    if (reasoning) {
+      if (typeof reasoning.redactedContent === 'string') {
+        this.ensureBlock('redacted', upstreamIndex, parts);
+        this.block?.redacted.push(reasoning.redactedContent);
+        return;
+      }
+      if (typeof reasoning.text === 'string') {
+        const index = this.ensureBlock('reasoning', upstreamIndex, parts);
+        if (reasoning.text !== '') parts.push({ type: 'reasoning-delta', index, delta: reasoning.text });
+      }
+      if (typeof reasoning.signature === 'string') {
+        const index = this.ensureBlock('reasoning', upstreamIndex, parts);
+        parts.push({ type: 'reasoning-signature', index, signature: reasoning.signature });
+      }
+    }
+    // citation, image and toolResult deltas have no canonical form and are skipped.
+  }
+
+  /** The canonical index of the open block for this upstream block, opening (and closing the previous) as needed. */
+  private ensureBlock(kind: BlockKind, upstreamIndex: number, parts: ChatStreamPart[]): number {
+    if (this.block && this.block.kind === kind && this.block.upstreamIndex === upstreamIndex) return this.block.index;
+    this.closeBlock(parts);
+    const index = this.openBlock(kind, upstreamIndex);
+    if (kind === 'text') parts.push({ type: 'text-start', index });
+    else if (kind === 'reasoning') parts.push({ type: 'reasoning-start', index });
+    else if (kind === 'tool') parts.push({ type: 'tool-call-start', index, id: `tooluse_${this.context.responseId}_${index}`, name: '' });
+    return index;
+  }
+
+  private openBlock(kind: BlockKind, upstreamIndex: number): number {
+    const index = this.nextIndex++;
+    this.block = { kind, upstreamIndex, index, hasArguments: false, redacted: [] };
+    return index;
+  }
+
+  private closeBlock(parts: ChatStreamPart[]): void {
+    const block = this.block;
+    if (!block) return;
+    this.block = undefined;
+    switch (block.kind) {
+      case 'text':
+        parts.push({ type: 'text-end', index: block.index });
+        break;
+      case 'reasoning':
+        parts.push({ type: 'reasoning-end', index: block.index });
+        break;
+      case 'tool':
+        // A tool without arguments streams "" (or nothing); canonical arguments are then "{}".
+        if (!block.hasArguments) parts.push({ type: 'tool-call-delta', index: block.index, argumentsDelta: '{}' });
+        parts.push({ type: 'tool-call-end', index: block.index });
+        break;
+      case 'redacted':
+        parts.push({ type: 'redacted-reasoning', index: block.index, data: joinBase64(block.redacted) });
+        break;
+    }
+  }
+
+  private finish(parts: ChatStreamPart[]): void {
+    const { finishReason, rawFinishReason } = mapBedrockStopReason(this.stop?.stopReason);
+    const stopSequence = this.stop?.stopSequence;
+    parts.push({
+      type: 'finish',
+      finishReason,
+      ...(rawFinishReason !== undefined ? { rawFinishReason } : {}),
+      ...(stopSequence !== undefined ? { stopSequence } : {}),
+      usage: this.usage ?? { inputTokens: 0, outputTokens: 0 },
+    });
+    this.state = 'finished';
+  }
+}
+
+/** A failure while reading the upstream body (network, timeout, abort), as opposed to bad bytes. */
+class BodyReadError extends Error {
+  constructor(readonly original: unknown) {
+    super('upstream body read failed');
+  }
+}
+
+async function* guardBody(body: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  try {
+    for await (const chunk of body) yield chunk;
+  } catch (error) {
+    throw new BodyReadError(error);
+  }
+}
+
+/**
+ * Decodes a ConverseStream body and converts it. Read failures go through `mapReadError` (timeouts,
+ * client abort); undecodable bytes become SWY_ERR_UPSTREAM_STREAM_INVALID. Nothing is thrown: every
+ * failure is the final `error` part. Failures after `finish` are ignored.
+ */
+export async function* convertBedrockStream(
+  body: AsyncIterable<Uint8Array>,
+  context: BedrockStreamContext,
+  mapReadError: (error: unknown) => GatewayError,
+): AsyncGenerator<ChatStreamPart> {
+  const converter = new BedrockStreamConverter(context);
+  try {
+    for await (const message of decodeEventStream(guardBody(body))) {
+      if (converter.done) continue; // drain to EOF so the connection can be reused
+      yield* converter.accept(readBedrockFrame(message));
+      if (converter.failed) return;
+    }
+  } catch (error) {
+    yield* converter.fail(error instanceof BodyReadError ? mapReadError(error.original) : bedrockStreamInvalid(error, context.provider, context.upstreamRequestId));
+    return;
+  }
+  yield* converter.end();
+}
+
+function integer(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isInteger(value) ? value : undefined;
+}
+
+function record(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}
+
+function joinBase64(chunks: string[]): string {
+  if (chunks.length === 1) return chunks[0];
+  return Buffer.concat(chunks.map((chunk) => Buffer.from(chunk, 'base64'))).toString('base64');
+}

@@ -1,0 +1,131 @@
+import type { ChatRequest } from '../../spec/chat-request.js';
+import type { Warning } from '../../spec/warning.js';
+import type { ModelTraits } from '../provider.js';
+import type { BedrockConverseRequest, BedrockInferenceConfig } from './bedrock-api-types.js';
+import { bedrockModelFamily, type BedrockModelFamily } from './bedrock-model-family.js';
+import { convertToBedrockMessages, convertToBedrockSystem, hasToolHistory } from './convert-to-bedrock-messages.js';
+import { convertToBedrockToolConfig } from './convert-to-bedrock-tools.js';
+
+export interface BedrockRequestContext {
+  /** Base model id, inference profile or ARN (it goes in the URL path, not the body). */
+  modelId: string;
+  traits: Pick<ModelTraits, 'reasoning'>;
+}
+
+export interface ConvertedBedrockRequest {
+  body: BedrockConverseRequest;
+  warnings: Warning[];
+}
+
+/** Thinking budgets used when a client states an OpenAI-style effort instead of a budget. */
+const EFFORT_BUDGET: Readonly<Record<NonNullable<NonNullable<ChatRequest['reasoning']>['effort']>, number>> = {
+  minimal: 1024,
+  low: 1024,
+  medium: 4096,
+  high: 16384,
+};
+/** Anthropic's smallest thinking budget. */
+const MIN_THINKING_BUDGET = 1024;
+
+/**
+ * Canonical ChatRequest → Converse / ConverseStream body (fixtures README, Bedrock 3-5).
+ * `inferenceConfig` takes maxTokens, temperature, topP and stopSequences; model-specific fields go in
+ * `additionalModelRequestFields` (Anthropic `top_k` and `thinking`). Whatever Bedrock cannot honour
+ * becomes a Warning, never a silent change. Throws GatewayError (invalid_request, with `param`) for
+ * input no upstream call could fix (URL images, unsupported image types, invalid tool-call JSON).
+ */
+export function convertToBedrockRequest(request: ChatRequest, context: BedrockRequestContext): ConvertedBedrockRequest {
+  const warnings: Warning[] = [];
+  const family = bedrockModelFamily(context.modelId);
+  const body: BedrockConverseRequest = { messages: convertToBedrockMessages(request.messages, warnings) };
+
+  const system = convertToBedrockSystem(request.system, warnings);
+  if (system) body.system = system;
+
+  const inferenceConfig = convertInferenceConfig(request);
+  if (inferenceConfig) body.inferenceConfig = inferenceConfig;
+
+  const toolConfig = convertToBedrockToolConfig(request, hasToolHistory(request.messages), warnings);
+  if (toolConfig) body.toolConfig = toolConfig;
+
+  const additional: Record<string, unknown> = {};
+  if (request.topK !== undefined) {
+    if (family === 'anthropic') additional.top_k = request.topK;
+    else unsupported(warnings, 'topK', 'Converse has no top-k setting for this model; top_k is sent only to Anthropic Claude models.');
+  }
+  const thinking = convertReasoning(request, family, context.traits.reasoning, warnings);
+  if (thinking) additional.thinking = thinking;
+  if (Object.keys(additional).length > 0) body.additionalModelRequestFields = additional;
+
+  if (request.responseFormat && request.responseFormat.type !== 'text') {
+    unsupported(warnings, 'responseFormat', `Bedrock Converse does not enforce ${request.responseFormat.type} output here; the model answers in free text.`);
+  }
+  if (request.seed !== undefined) unsupported(warnings, 'seed', 'Bedrock Converse has no seed.');
+  if (request.frequencyPenalty !== undefined) unsupported(warnings, 'frequencyPenalty', 'Bedrock Converse has no frequency penalty.');
+  if (request.presencePenalty !== undefined) unsupported(warnings, 'presencePenalty', 'Bedrock Converse has no presence penalty.');
+  if (request.user !== undefined) unsupported(warnings, 'user', 'Bedrock Converse has no end-user id.');
+  return { body, warnings };
+}
+
+function convertInferenceConfig(request: ChatRequest): BedrockInferenceConfig | undefined {
+  const config: BedrockInferenceConfig = {};
+  if (request.maxTokens !== undefined) config.maxTokens = request.maxTokens;
+  if (request.temperature !== undefined) config.temperature = request.temperature;
+  if (request.topP !== undefined) config.topP = request.topP;
+  if (request.stopSequences !== undefined && request.stopSequences.length > 0) config.stopSequences = request.stopSequences;
+  return Object.keys(config).length > 0 ? config : undefined;
+}
+
+/**
+ * Extended thinking goes to Anthropic models as `thinking: {type:'enabled', budget_tokens}`. A budget
+ * is sent as given (models whose id names no vendor are trusted when the catalog says they reason);
+ * an effort is turned into a budget (low 1024, medium 4096, high 16384, kept below maxTokens) with a
+ * changed-setting warning.
+ */
+function convertReasoning(
+  request: ChatRequest,
+  family: BedrockModelFamily,
+  reasoningModel: boolean,
+  warnings: Warning[],
+): Record<string, unknown> | undefined {
+  const reasoning = request.reasoning;
+  if (!reasoning) return undefined;
+  const takesThinking = family === 'anthropic' || (family === 'unknown' && reasoningModel);
+  if (reasoning.budgetTokens !== undefined) {
+    if (reasoning.effort !== undefined) {
+      unsupported(warnings, 'reasoning.effort', 'reasoning.budgetTokens is set and takes precedence over the effort.');
+    }
+    if (!takesThinking) {
+      unsupported(warnings, 'reasoning.budgetTokens', 'Bedrock takes a thinking budget only for Anthropic Claude models.');
+      return undefined;
+    }
+    return { type: 'enabled', budget_tokens: reasoning.budgetTokens };
+  }
+  if (reasoning.effort === undefined) return undefined;
+  if (!takesThinking || !reasoningModel) {
+    unsupported(warnings, 'reasoning.effort', 'This Bedrock model takes no reasoning effort (only Anthropic Claude models with extended thinking do).');
+    return undefined;
+  }
+  let budget = EFFORT_BUDGET[reasoning.effort];
+  if (request.maxTokens !== undefined && budget >= request.maxTokens) budget = request.maxTokens - 1;
+  if (budget < MIN_THINKING_BUDGET) {
+    unsupported(
+      warnings,
+      'reasoning.effort',
+      `maxTokens ${request.maxTokens} leaves no room for the smallest thinking budget (${MIN_THINKING_BUDGET}); thinking stays off.`,
+    );
+    return undefined;
+  }
+  warnings.push({
+    type: 'changed-setting',
+    setting: 'reasoning.effort',
+    from: reasoning.effort,
+    to: `reasoning.budgetTokens=${budget}`,
+    details: 'Bedrock Anthropic models take a thinking budget in tokens instead of an effort.',
+  });
+  return { type: 'enabled', budget_tokens: budget };
+}
+
+function unsupported(warnings: Warning[], setting: string, details: string): void {
+  warnings.push({ type: 'unsupported-setting', setting, details });
+}

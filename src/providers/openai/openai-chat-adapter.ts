@@ -1,0 +1,82 @@
+import type { ChatRequest } from '../../spec/index.js';
+import type { CallContext, ProviderAdapter, ProviderResult, ProviderStream } from '../provider.js';
+import { sendUpstream, type UpstreamResponse } from '../shared/upstream-http.js';
+import { convertOpenAIResponse } from './convert-openai-response.js';
+import { convertToOpenAIRequest, type OpenAIRequestConversion } from './convert-to-openai-request.js';
+import type { OpenAIChatEndpoint } from './openai-chat-endpoint.js';
+import { badUpstreamResponse, mapOpenAIHttpError, openAIRequestId } from './openai-errors.js';
+import { openAIPassthrough } from './openai-passthrough.js';
+import { decodeOpenAIStream } from './openai-stream.js';
+import { readUpstreamText } from './read-upstream-body.js';
+
+export interface OpenAIChatAdapterOptions {
+  /** Provider config key. */
+  name: string;
+  type: 'openai' | 'openai-compatible';
+  endpoint: OpenAIChatEndpoint;
+}
+
+/**
+ * The Chat Completions adapter shared by `openai` and `openai-compatible` (Azure included): they
+ * differ only in their endpoint (URL, auth, token-limit field, model in body or URL).
+ */
+export function createOpenAIChatAdapter(options: OpenAIChatAdapterOptions): ProviderAdapter {
+  const { name, endpoint } = options;
+
+  function convert(request: ChatRequest, context: CallContext, stream: boolean): OpenAIRequestConversion {
+    return convertToOpenAIRequest(request, {
+      upstreamModel: context.upstreamModel,
+      reasoningModel: context.model.reasoning,
+      maxTokensField: endpoint.maxTokensField,
+      includeModel: endpoint.includeModel,
+      stream,
+    });
+  }
+
+  /** Sends the body; non-2xx statuses throw the mapped GatewayError. */
+  async function send(body: unknown, context: CallContext, stream: boolean): Promise<UpstreamResponse> {
+    const response = await sendUpstream({
+      url: endpoint.url(context.upstreamModel),
+      headers: endpoint.requestHeaders(context, stream),
+      body: JSON.stringify(body),
+      timeouts: context.timeouts,
+      signal: context.signal,
+      provider: name,
+    });
+    if (response.status >= 200 && response.status < 300) return response;
+    const text = await readUpstreamText(response, name, context.signal);
+    throw mapOpenAIHttpError(response.status, response.headers, text, name);
+  }
+
+  return {
+    name,
+    type: options.type,
+    passthroughDialect: 'openai-chat',
+
+    async chat(request: ChatRequest, context: CallContext): Promise<ProviderResult> {
+      const { body, warnings } = convert(request, context, false);
+      const response = await send(body, context, false);
+      const upstreamRequestId = openAIRequestId(response.headers);
+      const text = await readUpstreamText(response, name, context.signal);
+      let json: unknown;
+      try {
+        json = JSON.parse(text);
+      } catch {
+        throw badUpstreamResponse(name, 'the response body is not JSON', upstreamRequestId);
+      }
+      return convertOpenAIResponse(json, { provider: name, upstreamModel: context.upstreamModel, upstreamRequestId, warnings });
+    },
+
+    async chatStream(request: ChatRequest, context: CallContext): Promise<ProviderStream> {
+      const { body, warnings } = convert(request, context, true);
+      const response = await send(body, context, true);
+      const upstreamRequestId = openAIRequestId(response.headers);
+      const stream = decodeOpenAIStream(response.body, { provider: name, upstreamModel: context.upstreamModel, upstreamRequestId, signal: context.signal });
+      return upstreamRequestId === undefined ? { stream, warnings } : { stream, warnings, upstreamRequestId };
+    },
+
+    passthrough(request, context) {
+      return openAIPassthrough(name, endpoint, request, context);
+    },
+  };
+}

@@ -1,0 +1,91 @@
+import { GatewayError, type Usage, type Warning } from '../../spec/index.js';
+import type { CallContext, PassthroughRequest, PassthroughResponse } from '../provider.js';
+import { sendUpstream, type UpstreamResponse } from '../shared/upstream-http.js';
+import { convertOpenAIUsage } from './convert-openai-usage.js';
+import type { OpenAIChatEndpoint } from './openai-chat-endpoint.js';
+import { mapOpenAIHttpError, openAIRequestId } from './openai-errors.js';
+import { tapOpenAIStream } from './openai-usage-tap.js';
+import type { OpenAIWireUsage } from './openai-wire-types.js';
+import { readUpstreamBytes, readUpstreamText } from './read-upstream-body.js';
+import { rewriteOpenAIPassthroughBody } from './rewrite-openai-passthrough-body.js';
+
+/**
+ * PassthroughResponse plus the warnings of the body rewrite (max_tokens → max_completion_tokens).
+ * The shared PassthroughResponse has no warnings field yet; callers that know it can read this one.
+ */
+export interface OpenAIPassthroughResponse extends PassthroughResponse {
+  warnings: Warning[];
+}
+
+/**
+ * Same-dialect call: the client's Chat Completions body goes upstream with only the model (and
+ * the fields usage metering needs) changed; the response bytes come back as received while usage
+ * is read from them. Error statuses throw the mapped GatewayError so retries and fallback treat
+ * passthrough and translated calls alike.
+ */
+export async function openAIPassthrough(
+  provider: string,
+  endpoint: OpenAIChatEndpoint,
+  request: PassthroughRequest,
+  context: CallContext,
+): Promise<OpenAIPassthroughResponse> {
+  if (request.dialect !== 'openai-chat') {
+    throw new GatewayError({
+      code: 'SWY_ERR_PASSTHROUGH_DIALECT',
+      kind: 'internal',
+      origin: 'gateway',
+      message: `Provider ${provider} only passes through openai-chat requests, not ${request.dialect}.`,
+      retryable: false,
+      provider,
+    });
+  }
+  const rewrite = rewriteOpenAIPassthroughBody(request.body, {
+    upstreamModel: context.upstreamModel,
+    includeModel: endpoint.includeModel,
+    reasoningModel: context.model.reasoning,
+    maxTokensField: endpoint.maxTokensField,
+    stream: request.stream,
+  });
+  const response = await sendUpstream({
+    url: endpoint.url(context.upstreamModel),
+    headers: endpoint.requestHeaders(context, request.stream),
+    body: JSON.stringify(rewrite.body),
+    timeouts: context.timeouts,
+    signal: context.signal,
+    provider,
+  });
+  const upstreamRequestId = openAIRequestId(response.headers);
+  if (response.status < 200 || response.status >= 300) {
+    const text = await readUpstreamText(response, provider, context.signal);
+    throw mapOpenAIHttpError(response.status, response.headers, text, provider);
+  }
+  const headers = forwardableHeaders(response.headers);
+
+  if (!request.stream) {
+    const bytes = await readUpstreamBytes(response, provider, context.signal);
+    return { status: response.status, headers, body: bytes, usage: Promise.resolve(usageOfBody(bytes)), upstreamRequestId, warnings: rewrite.warnings };
+  }
+  const tap = tapOpenAIStream(response.body, { stripUsage: !rewrite.clientWantsUsage, provider, signal: context.signal });
+  return { status: response.status, headers, body: tap.body, usage: tap.usage, upstreamRequestId, warnings: rewrite.warnings };
+}
+
+const FORWARDED = new Set(['content-type', 'x-request-id', 'apim-request-id', 'openai-processing-ms', 'openai-version']);
+
+/** Headers a same-dialect client may want: content type, request ids, processing time, rate limits. */
+function forwardableHeaders(headers: UpstreamResponse['headers']): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    if (FORWARDED.has(name) || name.startsWith('x-ratelimit-')) out[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
+}
+
+function usageOfBody(bytes: Buffer): Usage | undefined {
+  try {
+    const body = JSON.parse(bytes.toString('utf8')) as { usage?: OpenAIWireUsage | null };
+    return body.usage && typeof body.usage === 'object' ? convertOpenAIUsage(body.usage) : undefined;
+  } catch {
+    return undefined;
+  }
+}

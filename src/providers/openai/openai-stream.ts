@@ -1,0 +1,192 @@
+import type { ChatStreamPart, GatewayError, Usage } from '../../spec/index.js';
+import { decodeSse } from '../shared/sse-decoder.js';
+import { convertOpenAIUsage } from './convert-openai-usage.js';
+import { mapOpenAIFinishReason } from './map-openai-finish-reason.js';
+import { badUpstreamResponse, mapOpenAIErrorObject, streamTruncated } from './openai-errors.js';
+import { generateResponseId, generateToolCallId } from './openai-ids.js';
+import type { OpenAIChatCompletionChunk, OpenAIChunkDelta, OpenAIChunkToolCall } from './openai-wire-types.js';
+import { mapBodyReadError } from './read-upstream-body.js';
+
+export interface OpenAIStreamContext {
+  provider: string;
+  upstreamModel: string;
+  upstreamRequestId?: string;
+  /** The client's signal: tells a disconnect from a total timeout when the body read fails. */
+  signal: AbortSignal;
+}
+
+/**
+ * A Chat Completions SSE body → canonical stream parts.
+ *
+ * - `start` goes out with the first chunk that has an id (Azure's leading prompt-filter chunk has
+ *   `id: ""` and no choices, and is skipped).
+ * - Only choice 0 is followed (n > 1 is not representable in the canonical stream).
+ * - Text (content or refusal), reasoning (compatible servers' `reasoning_content`/`reasoning`) and
+ *   tool calls (keyed by `tool_calls[].index`) become blocks; a block closes when another begins.
+ * - finish_reason arrives before the usage chunk, so `finish` is emitted only when the stream ends
+ *   ([DONE] or EOF), with the last usage seen. A stream that ends without a finish_reason yields a
+ *   retryable SWY_ERR_UPSTREAM_STREAM_TRUNCATED error part instead.
+ * - `data: {"error":…}` and body read failures (idle/total timeout, reset, client abort) become an
+ *   error part; nothing follows it.
+ */
+export async function* decodeOpenAIStream(body: AsyncIterable<Uint8Array>, context: OpenAIStreamContext): AsyncGenerator<ChatStreamPart> {
+  const state = new OpenAIStreamState(context);
+  try {
+    for await (const event of decodeSse(body)) {
+      const data = event.data.trim();
+      if (data === '[DONE]') break;
+      if (data === '') continue;
+      yield* state.push(data);
+      if (state.failed) return;
+    }
+  } catch (error) {
+    yield* state.fail(mapBodyReadError(error, context.provider, context.signal));
+    return;
+  }
+  yield* state.end();
+}
+
+type OpenBlock =
+  | { kind: 'text'; index: number }
+  | { kind: 'reasoning'; index: number }
+  | { kind: 'tool'; index: number; toolIndex: number; id: string; hasArguments: boolean };
+
+class OpenAIStreamState {
+  failed = false;
+  private started = false;
+  private nextIndex = 0;
+  private open: OpenBlock | undefined;
+  private readonly closedToolIndexes = new Set<number>();
+  private finishReason: string | undefined;
+  private usage: Usage | undefined;
+
+  constructor(private readonly context: OpenAIStreamContext) {}
+
+  *push(data: string): Generator<ChatStreamPart> {
+    let chunk: OpenAIChatCompletionChunk;
+    try {
+      chunk = JSON.parse(data) as OpenAIChatCompletionChunk;
+    } catch {
+      yield* this.fail(badUpstreamResponse(this.context.provider, 'a stream chunk is not valid JSON', this.context.upstreamRequestId));
+      return;
+    }
+    if (typeof chunk !== 'object' || chunk === null) {
+      yield* this.fail(badUpstreamResponse(this.context.provider, 'a stream chunk is not a JSON object', this.context.upstreamRequestId));
+      return;
+    }
+    if (chunk.error !== undefined && chunk.error !== null) {
+      yield* this.fail(mapOpenAIErrorObject(chunk.error, { provider: this.context.provider, upstreamRequestId: this.context.upstreamRequestId }));
+      return;
+    }
+    if (!this.started && typeof chunk.id === 'string' && chunk.id !== '') yield* this.start(chunk);
+
+    const choice = chunk.choices?.find((c) => (c.index ?? 0) === 0);
+    if (choice?.delta) yield* this.delta(chunk, choice.delta);
+    if (typeof choice?.finish_reason === 'string' && choice.finish_reason !== '') this.finishReason = choice.finish_reason;
+    if (chunk.usage && typeof chunk.usage === 'object') {
+      yield* this.start(chunk);
+      this.usage = convertOpenAIUsage(chunk.usage);
+      yield { type: 'usage', usage: this.usage };
+    }
+  }
+
+  *end(): Generator<ChatStreamPart> {
+    if (this.finishReason === undefined) {
+      yield* this.fail(streamTruncated(this.context.provider, this.context.upstreamRequestId));
+      return;
+    }
+    yield* this.start({});
+    yield* this.close();
+    yield {
+      type: 'finish',
+      finishReason: mapOpenAIFinishReason(this.finishReason),
+      rawFinishReason: this.finishReason,
+      usage: this.usage ?? { inputTokens: 0, outputTokens: 0 },
+    };
+  }
+
+  *fail(error: GatewayError): Generator<ChatStreamPart> {
+    this.failed = true;
+    yield { type: 'error', error };
+  }
+
+  private *start(chunk: OpenAIChatCompletionChunk): Generator<ChatStreamPart> {
+    if (this.started) return;
+    this.started = true;
+    const id = typeof chunk.id === 'string' && chunk.id !== '' ? chunk.id : generateResponseId();
+    const model = typeof chunk.model === 'string' && chunk.model !== '' ? chunk.model : this.context.upstreamModel;
+    const part: ChatStreamPart = { type: 'start', id, model };
+    if (this.context.upstreamRequestId !== undefined) part.upstreamRequestId = this.context.upstreamRequestId;
+    yield part;
+  }
+
+  private *delta(chunk: OpenAIChatCompletionChunk, delta: OpenAIChunkDelta): Generator<ChatStreamPart> {
+    const reasoning = nonEmpty(delta.reasoning_content) ?? nonEmpty(delta.reasoning);
+    if (reasoning !== undefined) {
+      yield* this.start(chunk);
+      if (this.open?.kind !== 'reasoning') yield* this.openBlock({ kind: 'reasoning', index: this.nextIndex });
+      yield { type: 'reasoning-delta', index: (this.open as OpenBlock).index, delta: reasoning };
+    }
+    const text = nonEmpty(delta.content) ?? nonEmpty(delta.refusal);
+    if (text !== undefined) {
+      yield* this.start(chunk);
+      if (this.open?.kind !== 'text') yield* this.openBlock({ kind: 'text', index: this.nextIndex });
+      yield { type: 'text-delta', index: (this.open as OpenBlock).index, delta: text };
+    }
+    const calls = delta.tool_calls ?? [];
+    for (let position = 0; position < calls.length; position++) {
+      yield* this.start(chunk);
+      yield* this.toolCall(calls[position], position);
+      if (this.failed) return;
+    }
+  }
+
+  private *toolCall(call: OpenAIChunkToolCall, position: number): Generator<ChatStreamPart> {
+    const toolIndex = typeof call.index === 'number' ? call.index : position;
+    const id = nonEmpty(call.id);
+    const open = this.open;
+    const continues = open?.kind === 'tool' && open.toolIndex === toolIndex && (id === undefined || id === open.id);
+    if (!continues) {
+      if (id === undefined && this.closedToolIndexes.has(toolIndex)) {
+        // Blocks cannot interleave; OpenAI never does this, so treat it as a broken stream.
+        yield* this.fail(badUpstreamResponse(this.context.provider, `tool call ${toolIndex} continued after another block began`, this.context.upstreamRequestId));
+        return;
+      }
+      const block: OpenBlock = { kind: 'tool', index: this.nextIndex, toolIndex, id: id ?? generateToolCallId(), hasArguments: false };
+      yield* this.openBlock(block);
+      yield { type: 'tool-call-start', index: block.index, id: block.id, name: call.function?.name ?? '' };
+    }
+    const fragment = nonEmpty(call.function?.arguments);
+    if (fragment !== undefined && this.open?.kind === 'tool') {
+      this.open.hasArguments = true;
+      yield { type: 'tool-call-delta', index: this.open.index, argumentsDelta: fragment };
+    }
+  }
+
+  /** Closes the open block and opens `block`; text and reasoning blocks announce themselves here. */
+  private *openBlock(block: OpenBlock): Generator<ChatStreamPart> {
+    yield* this.close();
+    this.open = block;
+    this.nextIndex++;
+    if (block.kind === 'text') yield { type: 'text-start', index: block.index };
+    else if (block.kind === 'reasoning') yield { type: 'reasoning-start', index: block.index };
+  }
+
+  private *close(): Generator<ChatStreamPart> {
+    const open = this.open;
+    if (!open) return;
+    this.open = undefined;
+    if (open.kind === 'text') yield { type: 'text-end', index: open.index };
+    else if (open.kind === 'reasoning') yield { type: 'reasoning-end', index: open.index };
+    else {
+      this.closedToolIndexes.add(open.toolIndex);
+      // Canonical tool arguments are JSON text; a call streamed without any is "{}".
+      if (!open.hasArguments) yield { type: 'tool-call-delta', index: open.index, argumentsDelta: '{}' };
+      yield { type: 'tool-call-end', index: open.index };
+    }
+  }
+}
+
+function nonEmpty(value: string | null | undefined): string | undefined {
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}

@@ -1,0 +1,84 @@
+import { clientStatusForUpstream, GatewayError, kindForUpstreamStatus, type ErrorKind } from '../../spec/errors.js';
+
+/**
+ * Errors of the simulated upstream. Rejections the simulated model itself makes (images to a
+ * text-only model, an unknown forced tool) are shaped like a real upstream's HTTP 400: kind
+ * invalid_request, origin upstream, with `param` naming the request field to fix.
+ */
+
+const UPSTREAM_CODES: Readonly<Partial<Record<ErrorKind, string>>> = {
+  invalid_request: 'SWY_ERR_UPSTREAM_INVALID_REQUEST',
+  authentication: 'SWY_ERR_UPSTREAM_AUTHENTICATION',
+  permission: 'SWY_ERR_UPSTREAM_PERMISSION',
+  not_found: 'SWY_ERR_UPSTREAM_NOT_FOUND',
+  request_too_large: 'SWY_ERR_UPSTREAM_REQUEST_TOO_LARGE',
+  rate_limit: 'SWY_ERR_UPSTREAM_RATE_LIMITED',
+  quota_exceeded: 'SWY_ERR_UPSTREAM_QUOTA_EXCEEDED',
+  timeout: 'SWY_ERR_UPSTREAM_TIMEOUT',
+  overloaded: 'SWY_ERR_UPSTREAM_OVERLOADED',
+};
+
+/** Retry-After the simulated upstream sends with a 429. */
+export const SIMULATED_RETRY_AFTER_MS = 1000;
+
+/** The error an upstream answering HTTP `status` would produce (used by `[simulate:error:<status>]`). */
+export function simulatedStatusError(status: number, provider: string, upstreamRequestId: string): GatewayError {
+  const kind = kindForUpstreamStatus(status);
+  return new GatewayError({
+    code: UPSTREAM_CODES[kind] ?? 'SWY_ERR_UPSTREAM_ERROR',
+    kind,
+    origin: 'upstream',
+    status: clientStatusForUpstream(kind, status),
+    message: `Simulated upstream ${provider} answered HTTP ${status} (${kind}), as requested by [simulate:error:${status}].`,
+    retryAfterMs: status === 429 ? SIMULATED_RETRY_AFTER_MS : undefined,
+    provider,
+    upstreamStatus: status,
+    upstreamRequestId,
+    upstreamType: `simulated_${kind}`,
+  });
+}
+
+/** The failure `[simulate:midstream-error]` injects after part of the answer was streamed. */
+export function simulatedMidstreamError(provider: string, upstreamRequestId: string): GatewayError {
+  return new GatewayError({
+    code: 'SWY_ERR_UPSTREAM_OVERLOADED',
+    kind: 'overloaded',
+    origin: 'upstream',
+    message: `Simulated upstream ${provider} failed in the middle of the stream, as requested by [simulate:midstream-error].`,
+    retryable: true,
+    provider,
+    upstreamRequestId,
+    upstreamType: 'simulated_overloaded',
+  });
+}
+
+/** The caller went away (signal aborted) before the simulated answer was complete. */
+export function clientClosedError(provider: string, cause?: unknown): GatewayError {
+  return new GatewayError({
+    code: 'SWY_ERR_CLIENT_CLOSED',
+    kind: 'invalid_request',
+    status: 499,
+    origin: 'client',
+    message: 'The client closed the request.',
+    retryable: false,
+    provider,
+    cause,
+  });
+}
+
+/** A request the simulated model rejects, as a real upstream would with HTTP 400. */
+export function simulatedInvalidRequest(message: string, param: string, provider: string, upstreamRequestId: string): GatewayError {
+  return new GatewayError({
+    code: 'SWY_ERR_UPSTREAM_INVALID_REQUEST',
+    kind: 'invalid_request',
+    origin: 'upstream',
+    status: 400,
+    message,
+    param,
+    retryable: false,
+    provider,
+    upstreamStatus: 400,
+    upstreamRequestId,
+    upstreamType: 'simulated_invalid_request',
+  });
+}

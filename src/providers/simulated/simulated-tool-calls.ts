@@ -1,0 +1,58 @@
+import type { ChatRequest, ToolCallPart, ToolDefinition } from '../../spec/index.js';
+import type { RequestFacts } from './simulated-request-facts.js';
+import { sampleFromSchema } from './schema-sample.js';
+
+/** Why `planToolCalls` could not honour the request: the forced tool is not among the tools. */
+export class UnknownForcedToolError extends Error {
+  constructor(readonly toolName: string) {
+    super(`toolChoice names the tool "${toolName}", which is not in tools.`);
+  }
+}
+
+/**
+ * Decides which tools the simulated model calls. It calls tools when the request has tools,
+ * toolChoice is not 'none' and the last user message carries no tool result:
+ * - toolChoice {type:'tool'}: exactly that tool;
+ * - otherwise ('auto' or 'required'): every tool the last user text names, in parallel, when
+ *   parallel calls are allowed, there are at least two tools and two or more are named;
+ *   else the one named tool, or the first tool when none (or several, without parallel calls) is named.
+ * Arguments are a sample of the tool's input schema, so they validate against it.
+ * Ids are `call_sim_<requestHash>_<n>`.
+ */
+export function planToolCalls(request: ChatRequest, facts: RequestFacts, requestHash: string): ToolCallPart[] {
+  const tools = request.tools ?? [];
+  const choice = request.toolChoice ?? { type: 'auto' };
+  if (tools.length === 0 || choice.type === 'none' || facts.toolResults.length > 0) return [];
+  let chosen: ToolDefinition[];
+  if (choice.type === 'tool') {
+    const forced = tools.find((tool) => tool.name === choice.name);
+    if (!forced) throw new UnknownForcedToolError(choice.name);
+    chosen = [forced];
+  } else {
+    const mentioned = mentionedTools(tools, facts.lastUserText);
+    if (request.parallelToolCalls !== false && tools.length >= 2 && mentioned.length >= 2) chosen = mentioned;
+    else chosen = [mentioned.length === 1 ? mentioned[0] : tools[0]];
+  }
+  const idPrefix = `call_sim_${requestHash.slice(0, 12)}`;
+  return chosen.map((tool, n) => ({ type: 'tool-call', id: `${idPrefix}_${n}`, name: tool.name, argumentsJson: sampleArguments(tool) }));
+}
+
+/** Tools whose name appears in the text as a whole word, in order of first mention. */
+function mentionedTools(tools: readonly ToolDefinition[], text: string): ToolDefinition[] {
+  const positions: Array<{ tool: ToolDefinition; at: number }> = [];
+  for (const tool of tools) {
+    const match = new RegExp(`(^|[^A-Za-z0-9_-])${escapeRegExp(tool.name)}(?![A-Za-z0-9_-])`, 'i').exec(text);
+    if (match) positions.push({ tool, at: match.index + match[1].length });
+  }
+  return positions.sort((a, b) => a.at - b.at).map((entry) => entry.tool);
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** JSON text of an arguments object sampled from the schema ("{}" when the schema is not an object schema). */
+function sampleArguments(tool: ToolDefinition): string {
+  const value = sampleFromSchema(tool.inputSchema);
+  return JSON.stringify(typeof value === 'object' && value !== null && !Array.isArray(value) ? value : {});
+}
