@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { ResolvedConfig } from '../config/resolve-config.js';
 import type { DialectCodec } from '../dialects/dialect.js';
@@ -107,6 +108,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       if (!res.writableFinished) controller.abort();
     });
     reply.hijack();
+    const requestId = newRequestId();
     try {
       await pipeline.handle({
         dialect,
@@ -115,9 +117,10 @@ export function buildApp(deps: AppDeps): FastifyInstance {
         forwardHeaders: forwardHeaders(request),
         res,
         signal: controller.signal,
+        requestId,
       });
     } catch (error) {
-      writeHijackedError(res, dialect, toGatewayError(error));
+      writeHijackedError(res, dialect, toGatewayError(error), requestId);
     }
   };
 
@@ -128,7 +131,11 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   return app;
 }
 
-function writeHijackedError(res: FastifyReply['raw'], dialect: DialectCodec, error: GatewayError): void {
+function newRequestId(): string {
+  return `req_${randomUUID().replace(/-/g, '')}`;
+}
+
+function writeHijackedError(res: FastifyReply['raw'], dialect: DialectCodec, error: GatewayError, requestId: string): void {
   if (res.destroyed) return;
   if (res.headersSent) {
     // A stream already started: the error goes in-stream (the pipeline normally does this itself).
@@ -136,7 +143,7 @@ function writeHijackedError(res: FastifyReply['raw'], dialect: DialectCodec, err
     return;
   }
   const rendered = dialect.encodeError(error);
-  res.writeHead(rendered.status, { 'content-type': 'application/json', ...(rendered.headers ?? {}) });
+  res.writeHead(rendered.status, { 'content-type': 'application/json', 'x-switchyard-request-id': requestId, ...(rendered.headers ?? {}) });
   res.end(JSON.stringify(rendered.body));
 }
 

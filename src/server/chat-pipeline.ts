@@ -1,5 +1,4 @@
 import type { ServerResponse } from 'node:http';
-import { randomUUID } from 'node:crypto';
 import type { ResolvedConfig, ResolvedModel } from '../config/resolve-config.js';
 import type { DialectCodec, EncodeContext } from '../dialects/dialect.js';
 import type { CallContext, PassthroughResponse, ProviderAdapter } from '../providers/provider.js';
@@ -27,6 +26,8 @@ export interface ChatCall {
   res: ServerResponse;
   /** Aborted when the client goes away. */
   signal: AbortSignal;
+  /** Gateway request id (x-switchyard-request-id), also on error responses. */
+  requestId: string;
 }
 
 /**
@@ -39,7 +40,7 @@ export class ChatPipeline {
   constructor(private readonly deps: PipelineDeps) {}
 
   async handle(call: ChatCall): Promise<void> {
-    const requestId = `req_${randomUUID().replace(/-/g, '')}`;
+    const requestId = call.requestId;
     const startedAt = performance.now();
     const body = call.body;
     const requestedModel = peekModel(body);
@@ -147,11 +148,15 @@ export class ChatPipeline {
 
     const encoder = call.dialect.createStreamEncoder(encodeContext);
     let usage: Usage | undefined;
+    let finished = false;
     let emittedChars = 0;
     let failure: GatewayError | undefined;
     const consume = async (part: ChatStreamPart) => {
       if (part.type === 'usage') usage = part.usage;
-      else if (part.type === 'finish') usage = part.usage;
+      else if (part.type === 'finish') {
+        usage = part.usage;
+        finished = true;
+      }
       else if (part.type === 'text-delta' || part.type === 'reasoning-delta') emittedChars += part.delta.length;
       else if (part.type === 'tool-call-delta') emittedChars += part.argumentsDelta.length;
       else if (part.type === 'error') failure = part.error;
@@ -177,13 +182,10 @@ export class ChatPipeline {
       call.res.end();
     }
     const aborted = call.signal.aborted;
-    this.deps.meter.completed(
-      meterBase,
-      true,
-      200,
-      usage ?? this.deps.meter.estimate(request, emittedChars),
-      failure?.code ?? (aborted ? 'SWY_ERR_CLIENT_CLOSED' : undefined),
-    );
+    // Without the upstream's final count (client gone, upstream failed) the spend is still recorded:
+    // the larger of what the upstream reported so far and an estimate from what was delivered.
+    const metered = finished && usage ? usage : this.deps.meter.atLeastEstimate(usage, request, emittedChars);
+    this.deps.meter.completed(meterBase, true, 200, metered, failure?.code ?? (aborted ? 'SWY_ERR_CLIENT_CLOSED' : undefined));
   }
 
   private async writePassthrough(res: ServerResponse, response: PassthroughResponse, baseHeaders: Record<string, string>): Promise<void> {

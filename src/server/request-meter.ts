@@ -1,4 +1,5 @@
 import type { ResolvedModel } from '../config/resolve-config.js';
+import { countTokensEstimate } from '../dialects/anthropic-messages/count-tokens.js';
 import { computeCostNanos } from '../metering/compute-cost.js';
 import type { UsageLedger } from '../metering/usage-ledger.js';
 import type { ChatRequest, Dialect, GatewayError, Usage } from '../spec/index.js';
@@ -27,7 +28,7 @@ export class RequestMeter {
 
   constructor(
     private readonly ledger: UsageLedger | undefined,
-    private readonly estimator: (request: ChatRequest) => number = roughInputEstimate,
+    private readonly estimator: (request: ChatRequest) => number = countTokensEstimate,
   ) {}
 
   observe(observer: MeterObserver): void {
@@ -46,8 +47,10 @@ export class RequestMeter {
    * Usage for a stream that ended without the upstream's final count (client disconnect, upstream
    * failure): input estimated from the request, output from the characters already delivered.
    */
-  estimate(request: ChatRequest, emittedChars: number): Usage {
-    return { inputTokens: this.estimator(request), outputTokens: Math.ceil(emittedChars / 4) };
+  atLeastEstimate(reported: Usage | undefined, request: ChatRequest, emittedChars: number): Usage {
+    const inputTokens = Math.max(reported?.inputTokens ?? 0, this.estimator(request));
+    const outputTokens = Math.max(reported?.outputTokens ?? 0, Math.ceil(emittedChars / 4));
+    return { ...reported, inputTokens, outputTokens };
   }
 
   private record(base: MeterBase, stream: boolean, status: number, usage: Usage, errorCode?: string): void {
@@ -74,17 +77,4 @@ export class RequestMeter {
     });
     for (const observer of this.observers) observer({ base, stream, status, usage, costNanos, latencyMs, errorCode });
   }
-}
-
-function roughInputEstimate(request: ChatRequest): number {
-  let chars = 0;
-  for (const part of request.system ?? []) chars += part.text.length;
-  for (const message of request.messages) {
-    for (const part of message.content) {
-      if (part.type === 'text') chars += part.text.length;
-      else if (part.type === 'tool-call') chars += part.argumentsJson.length;
-      else if (part.type === 'tool-result') for (const inner of part.content) if (inner.type === 'text') chars += inner.text.length;
-    }
-  }
-  return Math.ceil(chars / 4);
 }

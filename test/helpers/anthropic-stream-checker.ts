@@ -67,11 +67,12 @@ function isObject(value: unknown): value is JsonObject {
 
 /** Throws an Error naming the first event (0-based position and type) that breaks the grammar. */
 export function assertAnthropicEventOrder(events: readonly AnthropicSseEvent[]): void {
-  let phase: 'before-start' | 'blocks' | 'after-delta' | 'stopped' | 'errored' = 'before-start';
+  type Phase = 'before-start' | 'blocks' | 'after-delta' | 'stopped' | 'errored';
+  let phase = 'before-start' as Phase;
   let blockCount = 0;
   let open: { index: number; type: string; json: string } | undefined;
 
-  events.forEach((event, position) => {
+  for (const [position, event] of events.entries()) {
     const fail = (problem: string): never => {
       throw new Error(`Anthropic SSE event #${position} (${event.event ?? 'no event name'}): ${problem}`);
     };
@@ -85,14 +86,14 @@ export function assertAnthropicEventOrder(events: readonly AnthropicSseEvent[]):
     switch (data.type) {
       case 'ping':
         if (phase === 'before-start') fail('ping before message_start');
-        return;
+        continue;
       case 'error': {
         const error = data.error;
         if (!isObject(error) || typeof error.type !== 'string' || typeof error.message !== 'string') {
           fail('error events carry {"error":{"type","message"}}');
         }
         phase = 'errored';
-        return;
+        continue;
       }
       case 'message_start': {
         if (phase !== 'before-start') fail('message_start must come first and only once');
@@ -104,7 +105,7 @@ export function assertAnthropicEventOrder(events: readonly AnthropicSseEvent[]):
         if (message.stop_reason !== null) fail('stop_reason must be null in message_start');
         if (!isObject(message.usage) || typeof message.usage.input_tokens !== 'number') fail('message_start usage needs input_tokens');
         phase = 'blocks';
-        return;
+        continue;
       }
       case 'content_block_start': {
         if (phase !== 'blocks') fail('content_block_start outside the content phase');
@@ -115,7 +116,7 @@ export function assertAnthropicEventOrder(events: readonly AnthropicSseEvent[]):
         checkBlockStart(block, fail);
         open = { index: blockCount, type: block.type, json: '' };
         blockCount += 1;
-        return;
+        continue;
       }
       case 'content_block_delta': {
         if (!open) return fail('delta with no open block');
@@ -126,7 +127,7 @@ export function assertAnthropicEventOrder(events: readonly AnthropicSseEvent[]):
         if (!allowed.includes(delta.type)) fail(`${delta.type} is not allowed in a ${open.type} block`);
         checkDelta(delta, fail);
         if (delta.type === 'input_json_delta') open.json += delta.partial_json as string;
-        return;
+        continue;
       }
       case 'content_block_stop': {
         if (!open) return fail('content_block_stop with no open block');
@@ -139,7 +140,7 @@ export function assertAnthropicEventOrder(events: readonly AnthropicSseEvent[]):
           }
         }
         open = undefined;
-        return;
+        continue;
       }
       case 'message_delta': {
         if (phase !== 'blocks') fail('message_delta must come exactly once, after message_start');
@@ -150,16 +151,16 @@ export function assertAnthropicEventOrder(events: readonly AnthropicSseEvent[]):
         }
         if (!isObject(data.usage) || typeof data.usage.output_tokens !== 'number') fail('message_delta needs usage.output_tokens');
         phase = 'after-delta';
-        return;
+        continue;
       }
       case 'message_stop':
         if (phase !== 'after-delta') fail('message_stop must follow message_delta');
         phase = 'stopped';
-        return;
+        continue;
       default:
         fail(`unknown event type ${String(data.type)}`);
     }
-  });
+  }
 
   if (phase !== 'stopped' && phase !== 'errored') {
     throw new Error(`Anthropic SSE stream ended without message_stop or error (last phase: ${phase})`);

@@ -158,7 +158,7 @@ export async function startAnthropicMock(options: AnthropicMockOptions = {}): Pr
         res.flushHeaders();
         await sleep(slowMs);
       }
-      if (!res.destroyed) res.end(JSON.stringify(message));
+      if (!res.destroyed) res.end(JSON.stringify(toWireMessage(message)));
       return;
     }
     res.writeHead(200, { ...SSE_HEADERS, ...headers });
@@ -326,6 +326,11 @@ function finishMessage(body: Json, id: string, content: MockBlock[], stopReason:
       output_tokens: Math.max(1, tokens('x'.repeat(outputChars))),
     },
   };
+}
+
+function toWireMessage(message: MockMessage): Json {
+  const { id, model, content, stop_reason, stop_sequence, usage } = message;
+  return { id, type: 'message', role: 'assistant', model, content, stop_reason, stop_sequence, usage };
 }
 
 function contentBlocks(content: unknown): Json[] {

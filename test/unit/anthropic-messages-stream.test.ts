@@ -17,7 +17,11 @@ function events(parts: ChatStreamPart[]): AnthropicSseEvent[] {
   return parsed;
 }
 
-const json = (event: AnthropicSseEvent) => event.json as Record<string, any>;
+/** Parsed event data, navigable without `any` (values are compared with toEqual/toBe). */
+interface JsonTree {
+  readonly [key: string]: JsonTree;
+}
+const json = (event: AnthropicSseEvent) => event.json as JsonTree;
 const types = (list: AnthropicSseEvent[]) => list.map((e) => e.event);
 const finalUsage: Usage = { inputTokens: 120, outputTokens: 42, cacheReadTokens: 80, cacheWriteTokens: 10 };
 
@@ -108,7 +112,7 @@ describe('anthropic stream encoder', () => {
       { type: 'content_block_start', index: 2, content_block: { type: 'tool_use', id: 'toolu_2', name: 'get_time', input: {} } },
     ]);
     const fragments = parsed
-      .filter((e) => e.event === 'content_block_delta' && json(e).index === 1)
+      .filter((e) => e.event === 'content_block_delta' && (json(e).index as unknown) === 1)
       .map((e) => json(e).delta);
     expect(fragments).toEqual([
       { type: 'input_json_delta', partial_json: '{"city":' },

@@ -1,6 +1,6 @@
 import type { ChatStreamPart } from '../../spec/chat-stream-part.js';
 import { GatewayError } from '../../spec/errors.js';
-import type { Usage } from '../../spec/usage.js';
+import { EMPTY_USAGE, type Usage } from '../../spec/usage.js';
 import type { EncodeContext, StreamEncoder } from '../dialect.js';
 import { generateAnthropicMessageId, toAnthropicMessageId } from './anthropic-message-id.js';
 import { encodeAnthropicMessagesStreamError } from './encode-anthropic-messages-error.js';
@@ -128,7 +128,8 @@ class AnthropicMessagesStreamEncoder implements StreamEncoder {
             stop_reason: mapFinishReasonToAnthropic(part.finishReason),
             stop_sequence: anthropicStopSequence(part.finishReason, part.stopSequence),
           },
-          usage: finalUsage(part.usage),
+          // Cumulative final totals, input side included (newer Anthropic API versions do the same).
+          usage: encodeAnthropicUsage(part.usage),
         };
         return `${out}event: message_delta\ndata: ${JSON.stringify(delta)}\n\n${MESSAGE_STOP}`;
       }
@@ -155,7 +156,6 @@ class AnthropicMessagesStreamEncoder implements StreamEncoder {
   private begin(): string {
     if (this.started) return '';
     this.started = true;
-    const usage = this.usage ? encodeAnthropicUsage(this.usage) : undefined;
     const message = {
       id: this.messageId ?? generateAnthropicMessageId(),
       type: 'message',
@@ -164,12 +164,7 @@ class AnthropicMessagesStreamEncoder implements StreamEncoder {
       content: [],
       stop_reason: null,
       stop_sequence: null,
-      usage: {
-        input_tokens: usage?.input_tokens ?? 0,
-        cache_creation_input_tokens: usage?.cache_creation_input_tokens ?? 0,
-        cache_read_input_tokens: usage?.cache_read_input_tokens ?? 0,
-        output_tokens: usage?.output_tokens ?? 0,
-      },
+      usage: encodeAnthropicUsage(this.usage ?? EMPTY_USAGE),
     };
     return `event: message_start\ndata: ${JSON.stringify({ type: 'message_start', message })}\n\n${PING}`;
   }
@@ -211,15 +206,4 @@ class AnthropicMessagesStreamEncoder implements StreamEncoder {
 
 function stopEvent(index: number): string {
   return `event: content_block_stop\ndata: {"type":"content_block_stop","index":${index}}\n\n`;
-}
-
-/** message_delta usage: cumulative final totals, input side included (newer API versions do the same). */
-function finalUsage(usage: Usage): Record<string, number> {
-  const wire = encodeAnthropicUsage(usage);
-  return {
-    input_tokens: wire.input_tokens,
-    cache_creation_input_tokens: wire.cache_creation_input_tokens,
-    cache_read_input_tokens: wire.cache_read_input_tokens,
-    output_tokens: wire.output_tokens,
-  };
 }

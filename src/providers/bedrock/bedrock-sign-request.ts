@@ -53,11 +53,40 @@ export function createBedrockRequestAuthorizer(auth: BedrockAuth): BedrockReques
     const authorization = `Bearer ${auth.apiKey}`;
     return async (request) => ({ ...request.headers, authorization });
   }
-  const signer = createSigner(auth);
-  return (request, options) => signWithSigV4(options?.onTrace ? createSigner(auth, options.onTrace) : signer, request, options?.signingDate);
+  const scope = { service: BEDROCK_SIGNING_NAME, region: auth.region, credentials: auth.credentials };
+  const signer = createSigV4Signer(scope);
+  return (request, options) => signHttpRequest(options?.onTrace ? createSigV4Signer(scope, options.onTrace) : signer, request, options?.signingDate);
 }
 
-async function signWithSigV4(signer: SignatureV4, request: BedrockHttpRequest, signingDate = new Date()): Promise<Record<string, string>> {
+export interface SigV4Scope {
+  /** Signing name: `bedrock` for Bedrock Runtime. */
+  service: string;
+  region: string;
+  credentials: AwsCredentials;
+}
+
+/**
+ * The SignatureV4 configuration used for every signature: SHA-256 from @aws-crypto/sha256-js, the
+ * path escaped once more for the canonical URI, no automatic x-amz-content-sha256 header.
+ */
+export function createSigV4Signer(scope: SigV4Scope, onTrace?: (trace: SigningTrace) => void): SignatureV4 {
+  const init = {
+    service: scope.service,
+    region: scope.region,
+    credentials: { ...scope.credentials },
+    sha256: Sha256,
+    uriEscapePath: true,
+    applyChecksum: false,
+  };
+  return onTrace ? new TracingSignatureV4(init, onTrace) : new SignatureV4(init);
+}
+
+/** Signs a request given by URL (host, path and query taken from it); returns every header to send. */
+export async function signHttpRequest(
+  signer: SignatureV4,
+  request: { method: string; url: string; headers: Record<string, string>; body?: string },
+  signingDate = new Date(),
+): Promise<Record<string, string>> {
   const url = new URL(request.url);
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(request.headers)) headers[name.toLowerCase()] = value;
@@ -104,16 +133,4 @@ class TracingSignatureV4 extends SignatureV4 {
     this.onTrace({ canonicalRequest: this.canonicalRequest, stringToSign });
     return stringToSign;
   }
-}
-
-function createSigner(auth: Extract<BedrockAuth, { type: 'sigv4' }>, onTrace?: (trace: SigningTrace) => void): SignatureV4 {
-  const init = {
-    service: BEDROCK_SIGNING_NAME,
-    region: auth.region,
-    credentials: { ...auth.credentials },
-    sha256: Sha256,
-    uriEscapePath: true,
-    applyChecksum: false,
-  };
-  return onTrace ? new TracingSignatureV4(init, onTrace) : new SignatureV4(init);
 }

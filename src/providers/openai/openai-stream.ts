@@ -22,7 +22,8 @@ export interface OpenAIStreamContext {
  *   `id: ""` and no choices, and is skipped).
  * - Only choice 0 is followed (n > 1 is not representable in the canonical stream).
  * - Text (content or refusal), reasoning (compatible servers' `reasoning_content`/`reasoning`) and
- *   tool calls (keyed by `tool_calls[].index`) become blocks; a block closes when another begins.
+ *   tool calls (keyed by `tool_calls[].index`) become blocks; a block closes when another begins
+ *   or when finish_reason arrives.
  * - finish_reason arrives before the usage chunk, so `finish` is emitted only when the stream ends
  *   ([DONE] or EOF), with the last usage seen. A stream that ends without a finish_reason yields a
  *   retryable SWY_ERR_UPSTREAM_STREAM_TRUNCATED error part instead.
@@ -82,7 +83,11 @@ class OpenAIStreamState {
 
     const choice = chunk.choices?.find((c) => (c.index ?? 0) === 0);
     if (choice?.delta) yield* this.delta(chunk, choice.delta);
-    if (typeof choice?.finish_reason === 'string' && choice.finish_reason !== '') this.finishReason = choice.finish_reason;
+    if (typeof choice?.finish_reason === 'string' && choice.finish_reason !== '') {
+      // Choice 0 is complete: close its block now, before the usage chunk that follows.
+      this.finishReason = choice.finish_reason;
+      yield* this.close();
+    }
     if (chunk.usage && typeof chunk.usage === 'object') {
       yield* this.start(chunk);
       this.usage = convertOpenAIUsage(chunk.usage);

@@ -3,7 +3,7 @@ import type { ReasoningConfig, ReasoningPart } from '../../spec/index.js';
 import { REASONING_SENTENCES } from './simulated-corpus.js';
 import type { SeededRandom } from './simulated-random.js';
 import type { SimulatedTier } from './simulated-tier.js';
-import { truncateToTokens } from './simulated-tokens.js';
+import { countTokens, truncateToTokens } from './simulated-tokens.js';
 
 /** Reasoning length per OpenAI effort level, in tokens, before the tier factor. */
 const EFFORT_TOKENS: Readonly<Record<NonNullable<ReasoningConfig['effort']>, number>> = {
@@ -31,15 +31,24 @@ export function reasoningTarget(config: ReasoningConfig | undefined, tier: Simul
 }
 
 /**
- * A reasoning block of about `targetTokens` tokens with a fake signature. The signature is derived
+ * A reasoning block of at most `targetTokens` tokens, in whole sentences, with a fake signature. The signature is derived
  * from the text, so it is stable for a given request and changes when the text does.
  */
 export function composeReasoning(random: SeededRandom, snippet: string, targetTokens: number): ReasoningPart {
-  const sentences = [snippet === '' ? 'Let me think about this.' : `Let me think about "${snippet}".`];
-  // Sentences average 10-12 tokens; generate enough, then cut to the target on a token boundary.
-  const needed = Math.ceil(targetTokens / 8) + 1;
-  while (sentences.length < needed) sentences.push(random.pick(REASONING_SENTENCES));
-  const text = truncateToTokens(sentences.join(' '), targetTokens);
+  const opening = snippet === '' ? 'Let me think about this.' : `Let me think about "${snippet}".`;
+  // Whole sentences while they fit the target; a first sentence longer than the target is cut on a token boundary.
+  let text = opening;
+  let tokens = countTokens(text);
+  let pool: string[] = [];
+  while (tokens < targetTokens) {
+    if (pool.length === 0) pool = random.sample(REASONING_SENTENCES, REASONING_SENTENCES.length);
+    const next = ` ${pool.shift() as string}`;
+    const cost = countTokens(next);
+    if (tokens + cost > targetTokens) break;
+    text += next;
+    tokens += cost;
+  }
+  text = truncateToTokens(text, targetTokens);
   return { type: 'reasoning', text, signature: simulatedSignature(text) };
 }
 
