@@ -13,7 +13,7 @@ let provider: ProviderAdapter;
 let config: AnthropicProviderConfig;
 
 beforeAll(async () => {
-  mock = await startAnthropicMock({ slowMs: 1500 });
+  mock = await startAnthropicMock({ slowMs: 3000 });
   config = {
     type: 'anthropic',
     apiKey: 'sk-ant-test',
@@ -77,7 +77,13 @@ describe('anthropic provider: requests on the wire', () => {
   });
 
   it('posts to /v1/messages with auth, version, merged de-duplicated betas and operator headers', async () => {
-    await provider.chat(chatRequest(), context('claude-echo', { forwardHeaders: { 'anthropic-beta': 'token-efficient-tools-2025-02-19, files-api-2025-04-14' } }));
+    await provider.chat(
+      chatRequest(),
+      context('claude-echo', {
+        // The converted (non-passthrough) body is written for the configured version, so a client's version is not forwarded.
+        forwardHeaders: { 'anthropic-beta': 'token-efficient-tools-2025-02-19, files-api-2025-04-14', 'anthropic-version': '2099-01-01' },
+      }),
+    );
     const recorded = mock.requests[mock.requests.length - 1];
     expect(recorded.method).toBe('POST');
     expect(recorded.path).toBe('/v1/messages');
@@ -137,7 +143,10 @@ describe('anthropic provider: chat against the mock', () => {
     );
     expect(result.content).toEqual([{ type: 'text', text: 'Echo: describe ' }]);
     expect(result).toMatchObject({ finishReason: 'stop-sequence', rawFinishReason: 'stop_sequence', stopSequence: 'END' });
-    const withoutStop = await provider.chat(chatRequest({ messages: [{ ...userText('two'), content: [{ type: 'text', text: 'two' }, { type: 'image', source: { kind: 'url', url: 'https://x/y.png' } }] }] }), context('claude-echo'));
+    const withoutStop = await provider.chat(
+      chatRequest({ messages: [{ role: 'user', content: [{ type: 'text', text: 'two' }, { type: 'image', source: { kind: 'url', url: 'https://x/y.png' } }] }] }),
+      context('claude-echo'),
+    );
     expect(withoutStop.content).toEqual([{ type: 'text', text: 'Echo: two [images: 1]' }]);
   });
 

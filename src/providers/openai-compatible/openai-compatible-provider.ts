@@ -10,7 +10,12 @@ import { azureOpenAIEndpoint } from './azure-openai-endpoint.js';
  * or Azure OpenAI when `azure` is set. Translation, streaming and passthrough are the OpenAI ones.
  */
 export function createOpenAICompatibleProvider(name: string, config: OpenAICompatibleProviderConfig): ProviderAdapter {
-  return createOpenAIChatAdapter({ name, type: 'openai-compatible', endpoint: compatibleEndpoint(config) });
+  const adapter = createOpenAIChatAdapter({ name, type: 'openai-compatible', endpoint: compatibleEndpoint(config) });
+  if (!config.azure) return adapter;
+  // Azure's streams deviate from the OpenAI schema (a first chunk with object "" and no choices,
+  // content-filter annotations): its responses are translated, not passed through byte for byte, so
+  // OpenAI clients get spec-valid chunks.
+  return { name: adapter.name, type: adapter.type, chat: adapter.chat.bind(adapter), chatStream: adapter.chatStream.bind(adapter), close: adapter.close?.bind(adapter) };
 }
 
 function compatibleEndpoint(config: OpenAICompatibleProviderConfig): OpenAIChatEndpoint {
