@@ -65,6 +65,8 @@ export interface PassthroughResponse {
   /** Resolves when the body has been fully read (or the read failed) with the usage seen. */
   usage: Promise<Usage | undefined>;
   upstreamRequestId?: string;
+  /** Changes the adapter had to make to the body (e.g. max_tokens → max_completion_tokens). */
+  warnings?: Warning[];
 }
 
 /**

@@ -191,6 +191,7 @@ export class ChatPipeline {
   private async writePassthrough(res: ServerResponse, response: PassthroughResponse, baseHeaders: Record<string, string>): Promise<void> {
     const headers: Record<string, string> = { ...response.headers, ...baseHeaders };
     if (response.upstreamRequestId) headers['x-switchyard-upstream-request-id'] = response.upstreamRequestId;
+    if (response.warnings?.length) headers['x-switchyard-warnings'] = formatWarningsHeader(response.warnings);
     if (Buffer.isBuffer(response.body)) {
       headers['content-length'] = String(response.body.length);
       res.writeHead(response.status, headers);

@@ -9,10 +9,7 @@ import type { OpenAIWireUsage } from './openai-wire-types.js';
 import { readUpstreamBytes, readUpstreamText } from './read-upstream-body.js';
 import { rewriteOpenAIPassthroughBody } from './rewrite-openai-passthrough-body.js';
 
-/**
- * PassthroughResponse plus the warnings of the body rewrite (max_tokens → max_completion_tokens).
- * The shared PassthroughResponse has no warnings field yet; callers that know it can read this one.
- */
+/** PassthroughResponse whose warnings (of the body rewrite, max_tokens → max_completion_tokens) are always set. */
 export interface OpenAIPassthroughResponse extends PassthroughResponse {
   warnings: Warning[];
 }
