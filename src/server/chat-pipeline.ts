@@ -5,6 +5,7 @@ import type { CallContext, PassthroughResponse, ProviderAdapter } from '../provi
 import type { ChatRequest, ChatStreamPart, Dialect, Usage, Warning } from '../spec/index.js';
 import { GatewayError, formatWarningsHeader, toGatewayError } from '../spec/index.js';
 import type { Caller } from '../tenancy/api-keys.js';
+import { openAIIncludeUsage } from '../dialects/openai-chat/read-openai-stream-options.js';
 import { checkCapabilities } from '../routing/check-capabilities.js';
 import { resolveModel } from '../routing/resolve-model.js';
 import type { RequestMeter } from './request-meter.js';
@@ -85,7 +86,7 @@ export class ChatPipeline {
     const encodeContext: EncodeContext = {
       requestedModel,
       servedModel: model.id,
-      includeUsage: call.dialect.name === 'openai-chat' && includeUsageRequested(body),
+      includeUsage: call.dialect.name === 'openai-chat' && openAIIncludeUsage(body),
     };
 
     if (!request.stream) {
@@ -239,12 +240,6 @@ function checkPassthroughBody(dialect: Dialect, body: Record<string, unknown>): 
   if (dialect === 'anthropic-messages' && (typeof body.max_tokens !== 'number' || !Number.isInteger(body.max_tokens) || body.max_tokens < 1)) {
     throw new GatewayError({ code: 'SWY_ERR_INVALID_REQUEST', kind: 'invalid_request', param: 'max_tokens', message: 'max_tokens: Field required (a positive integer).' });
   }
-}
-
-function includeUsageRequested(body: unknown): boolean {
-  if (!isRecord(body)) return false;
-  const options = body.stream_options;
-  return isRecord(options) && options.include_usage === true;
 }
 
 export type { ResolvedModel };

@@ -99,6 +99,30 @@ describe('same-dialect passthrough', () => {
   });
 });
 
+describe('translation warnings', () => {
+  it('OpenAI client → Anthropic upstream: fields Anthropic cannot honour are warned about, gateway-honoured ones are not', async () => {
+    const res = await postJson(`${gateway.url}/v1/chat/completions`, {
+      model: 'claude',
+      stream: true,
+      stream_options: { include_usage: true },
+      seed: 7,
+      logit_bias: { '1': 2 },
+      messages: [{ role: 'user', content: 'warn me' }],
+    });
+    expect(res.status).toBe(200);
+    const warnings = JSON.parse(res.headers.get('x-switchyard-warnings') ?? '[]') as Array<{ setting?: string }>;
+    const settings = warnings.map((w) => w.setting).sort();
+    // max_tokens: Anthropic requires one and the client sent none, so the gateway chose it (and says so)
+    expect(settings).toEqual(['logit_bias', 'max_tokens', 'seed']);
+    const received = last(anthropicMock.requests).body as Record<string, unknown>;
+    expect(received.seed).toBeUndefined();
+    expect(received.logit_bias).toBeUndefined();
+    // usage was asked for and arrives in the final chunk even though Anthropic streams it differently
+    const chunks = res.text.split('\n\n').filter((l) => l.startsWith('data: {')).map((l) => JSON.parse(l.slice(6)));
+    expect(last(chunks).usage.completion_tokens).toBeGreaterThan(0);
+  });
+});
+
 describe('timeouts', () => {
   it('first-byte timeout is a 504 in the OpenAI shape', async () => {
     const res = await postJson(`${gateway.url}/v1/chat/completions`, { model: 'slow-gpt', messages: [{ role: 'user', content: 'x' }] });

@@ -91,14 +91,13 @@ describe('openai-chat decodeRequest: top level', () => {
       service_tier: 'flex',
     });
     expect(request.extra).toEqual({
-      stream_options: { include_usage: true },
       logprobs: true,
       metadata: { team: 'a' },
       service_tier: 'flex',
     });
-    expect(openAIIncludeUsage(request)).toBe(true);
-    expect(openAIIncludeUsage(decode({ ...base, stream: true }))).toBe(false);
-    expect(openAIIncludeUsage(decode({ ...base, stream: true, stream_options: { include_usage: false } }))).toBe(false);
+    expect(openAIIncludeUsage({ ...base, stream: true, stream_options: { include_usage: true } })).toBe(true);
+    expect(openAIIncludeUsage({ ...base, stream: true })).toBe(false);
+    expect(openAIIncludeUsage({ ...base, stream: true, stream_options: { include_usage: false } })).toBe(false);
   });
 
   it('keeps reasoning_effort values the canonical form lacks (none, xhigh) in extra only', () => {

@@ -26,6 +26,8 @@ const CONSUMED = new Set([
   'response_format',
   'reasoning_effort',
   'stream',
+  // honoured by the gateway's stream encoder, never forwarded by translation
+  'stream_options',
 ]);
 
 const CANONICAL_EFFORTS = new Set<string>(['minimal', 'low', 'medium', 'high']);
