@@ -97,6 +97,7 @@ export function resolveConfig(config: Config, env: Record<string, string | undef
         images: model.capabilities.images,
         json: model.capabilities.json,
         remoteImages: model.capabilities.remoteImages ?? REMOTE_IMAGE_DEFAULT[provider.type],
+        ...(model.maxOutputTokens !== undefined ? { maxOutputTokens: model.maxOutputTokens } : {}),
       },
     };
     models.push(resolved);

@@ -33,6 +33,8 @@ export interface ModelTraits {
   json: boolean;
   /** Upstream fetches remote image URLs itself. */
   remoteImages: boolean;
+  /** The catalog's output limit, when configured (used as the default where an upstream requires one). */
+  maxOutputTokens?: number;
 }
 
 /** Result of a non-streaming call: the canonical result plus warnings the adapter produced. */

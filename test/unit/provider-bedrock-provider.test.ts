@@ -1,3 +1,4 @@
+import { request as undiciRequest } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BedrockProviderConfig } from '../../src/config/schema.js';
 import { createBedrockProvider } from '../../src/providers/bedrock/index.js';
@@ -182,6 +183,24 @@ describe('Bedrock adapter: Converse', () => {
 });
 
 describe('Bedrock adapter: ConverseStream', () => {
+  it('gets frames from the mock cut across TCP reads (the case the splitter exists for)', async () => {
+    const response = await undiciRequest(`${mock.url}/model/${encodeURIComponent('fixture:amazon-bedrock-reasoning')}/converse-stream`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ messages: [] }),
+    });
+    expect(response.headers['content-type']).toBe('application/vnd.amazon.eventstream');
+    const chunks: Buffer[] = [];
+    for await (const chunk of response.body) chunks.push(chunk as Buffer);
+    const bytes = Buffer.concat(chunks);
+    const frameEnds = new Set<number>();
+    for (let offset = 0; offset < bytes.length; offset += bytes.readUInt32BE(offset)) frameEnds.add(offset + bytes.readUInt32BE(offset));
+    expect(frameEnds.has(bytes.length)).toBe(true);
+    let boundary = 0;
+    const cutsInsideFrames = chunks.slice(0, -1).filter((chunk) => !frameEnds.has((boundary += chunk.length))).length;
+    expect(cutsInsideFrames).toBeGreaterThan(0);
+  });
+
   it('streams the echo in order with usage only at the end', async () => {
     const result = await provider().chatStream(request('Stream me please', { stream: true, topK: 3 }), context());
     expect(result.upstreamRequestId).toMatch(/^[0-9a-f-]{36}$/);

@@ -216,6 +216,5 @@ function warnUnsupported(request: ChatRequest, warnings: Warning[]): void {
 
 /** The catalog's output limit, when the routing layer passes one along with the traits. */
 function modelMaxOutputTokens(model: ModelTraits): number | undefined {
-  const value: unknown = (model as unknown as Record<string, unknown>).maxOutputTokens;
-  return typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : undefined;
+  return model.maxOutputTokens;
 }
