@@ -12,8 +12,8 @@ function request(overrides: Partial<ChatRequest>): ChatRequest {
   return { model: 'm', messages: [{ role: 'user', content: [{ type: 'text', text: 'Hi' }] }], stream: false, ...overrides };
 }
 
-function convert(overrides: Partial<ChatRequest>, modelId = CLAUDE, reasoning = true) {
-  return convertToBedrockRequest(request(overrides), { modelId, traits: { reasoning } });
+function convert(overrides: Partial<ChatRequest>, modelId = CLAUDE, reasoning = true, maxOutputTokens?: number) {
+  return convertToBedrockRequest(request(overrides), { modelId, traits: { reasoning, maxOutputTokens } });
 }
 
 function thrown(fn: () => unknown): GatewayError {
@@ -247,6 +247,21 @@ describe('convertToBedrockRequest: parameters', () => {
     const small = convert({ maxTokens: 800, reasoning: { effort: 'high' } });
     expect(small.body.additionalModelRequestFields).toBeUndefined();
     expect(small.warnings).toEqual([expect.objectContaining({ type: 'unsupported-setting', setting: 'reasoning.effort' })]);
+  });
+
+  it('sends maxTokens above the budget when the client set none, capped by the catalog', () => {
+    const given = convert({ reasoning: { budgetTokens: 2048 } });
+    expect(given.body.inferenceConfig).toEqual({ maxTokens: 2048 + 4096 });
+    expect(given.body.additionalModelRequestFields).toEqual({ thinking: { type: 'enabled', budget_tokens: 2048 } });
+    expect(given.warnings).toEqual([expect.objectContaining({ type: 'changed-setting', setting: 'maxTokens', from: 'unset', to: '6144' })]);
+
+    const capped = convert({ reasoning: { effort: 'high' } }, CLAUDE, true, 8192);
+    expect(capped.body.inferenceConfig).toEqual({ maxTokens: 8192 });
+    expect(capped.body.additionalModelRequestFields).toEqual({ thinking: { type: 'enabled', budget_tokens: 8191 } });
+    expect(capped.warnings.map((w) => (w.type === 'changed-setting' ? `${w.setting}=${w.to}` : w.type))).toEqual([
+      'reasoning.effort=reasoning.budgetTokens=8191',
+      'maxTokens=8192',
+    ]);
   });
 
   it('warns about an effort for a model that does not reason', () => {

@@ -1,4 +1,4 @@
-import { Sha256 } from '@aws-crypto/sha256-js';
+import { NodeSha256 } from './node-sha256.js';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 
@@ -66,7 +66,7 @@ export interface SigV4Scope {
 }
 
 /**
- * The SignatureV4 configuration used for every signature: SHA-256 from @aws-crypto/sha256-js, the
+ * The SignatureV4 configuration used for every signature: SHA-256 from node:crypto (see node-sha256.ts), the
  * path escaped once more for the canonical URI, no automatic x-amz-content-sha256 header.
  */
 export function createSigV4Signer(scope: SigV4Scope, onTrace?: (trace: SigningTrace) => void): SignatureV4 {
@@ -74,7 +74,7 @@ export function createSigV4Signer(scope: SigV4Scope, onTrace?: (trace: SigningTr
     service: scope.service,
     region: scope.region,
     credentials: { ...scope.credentials },
-    sha256: Sha256,
+    sha256: NodeSha256,
     uriEscapePath: true,
     applyChecksum: false,
   };

@@ -9,7 +9,7 @@ import { convertToBedrockToolConfig } from './convert-to-bedrock-tools.js';
 export interface BedrockRequestContext {
   /** Base model id, inference profile or ARN (it goes in the URL path, not the body). */
   modelId: string;
-  traits: Pick<ModelTraits, 'reasoning'>;
+  traits: Pick<ModelTraits, 'reasoning' | 'maxOutputTokens'>;
 }
 
 export interface ConvertedBedrockRequest {
@@ -26,6 +26,8 @@ const EFFORT_BUDGET: Readonly<Record<NonNullable<NonNullable<ChatRequest['reason
 };
 /** Anthropic's smallest thinking budget. */
 const MIN_THINKING_BUDGET = 1024;
+/** Room left for the answer above the thinking budget when the client set no maxTokens. */
+const ANSWER_ROOM = 4096;
 
 /**
  * Canonical ChatRequest → Converse / ConverseStream body (fixtures README, Bedrock 3-5).
@@ -53,8 +55,11 @@ export function convertToBedrockRequest(request: ChatRequest, context: BedrockRe
     if (family === 'anthropic') additional.top_k = request.topK;
     else unsupported(warnings, 'topK', 'Converse has no top-k setting for this model; top_k is sent only to Anthropic Claude models.');
   }
-  const thinking = convertReasoning(request, family, context.traits.reasoning, warnings);
-  if (thinking) additional.thinking = thinking;
+  const thinking = convertReasoning(request, family, context.traits, warnings);
+  if (thinking) {
+    additional.thinking = thinking.thinking;
+    if (thinking.maxTokens !== undefined) body.inferenceConfig = { ...body.inferenceConfig, maxTokens: thinking.maxTokens };
+  }
   if (Object.keys(additional).length > 0) body.additionalModelRequestFields = additional;
 
   if (request.responseFormat && request.responseFormat.type !== 'text') {
@@ -76,21 +81,31 @@ function convertInferenceConfig(request: ChatRequest): BedrockInferenceConfig | 
   return Object.keys(config).length > 0 ? config : undefined;
 }
 
+interface ThinkingPlan {
+  thinking: { type: 'enabled'; budget_tokens: number };
+  /** maxTokens to send when the client gave none (thinking needs room above the budget). */
+  maxTokens?: number;
+}
+
 /**
- * Extended thinking goes to Anthropic models as `thinking: {type:'enabled', budget_tokens}`. A budget
- * is sent as given (models whose id names no vendor are trusted when the catalog says they reason);
- * an effort is turned into a budget (low 1024, medium 4096, high 16384, kept below maxTokens) with a
- * changed-setting warning.
+ * Extended thinking goes to Anthropic models as `thinking: {type:'enabled', budget_tokens}`, which
+ * must stay below max tokens. A budget is sent as given (models whose id names no vendor are trusted
+ * when the catalog says they reason); an effort becomes a budget (low 1024, medium 4096, high 16384)
+ * with a changed-setting warning, shrunk below maxTokens when needed. Without a client maxTokens the
+ * gateway sends budget + 4096 (capped at the catalog's maxOutputTokens), with a warning, because
+ * Bedrock's own default can be smaller than the budget.
  */
 function convertReasoning(
   request: ChatRequest,
   family: BedrockModelFamily,
-  reasoningModel: boolean,
+  traits: BedrockRequestContext['traits'],
   warnings: Warning[],
-): Record<string, unknown> | undefined {
+): ThinkingPlan | undefined {
   const reasoning = request.reasoning;
   if (!reasoning) return undefined;
-  const takesThinking = family === 'anthropic' || (family === 'unknown' && reasoningModel);
+  const takesThinking = family === 'anthropic' || (family === 'unknown' && traits.reasoning);
+  let budget: number;
+  const fromEffort = reasoning.budgetTokens === undefined;
   if (reasoning.budgetTokens !== undefined) {
     if (reasoning.effort !== undefined) {
       unsupported(warnings, 'reasoning.effort', 'reasoning.budgetTokens is set and takes precedence over the effort.');
@@ -99,31 +114,49 @@ function convertReasoning(
       unsupported(warnings, 'reasoning.budgetTokens', 'Bedrock takes a thinking budget only for Anthropic Claude models.');
       return undefined;
     }
-    return { type: 'enabled', budget_tokens: reasoning.budgetTokens };
+    budget = reasoning.budgetTokens;
+  } else {
+    if (reasoning.effort === undefined) return undefined;
+    if (!takesThinking || !traits.reasoning) {
+      unsupported(warnings, 'reasoning.effort', 'This Bedrock model takes no reasoning effort (only Anthropic Claude models with extended thinking do).');
+      return undefined;
+    }
+    budget = EFFORT_BUDGET[reasoning.effort];
   }
-  if (reasoning.effort === undefined) return undefined;
-  if (!takesThinking || !reasoningModel) {
-    unsupported(warnings, 'reasoning.effort', 'This Bedrock model takes no reasoning effort (only Anthropic Claude models with extended thinking do).');
+
+  let maxTokens = request.maxTokens;
+  let chosenMaxTokens: number | undefined;
+  if (maxTokens === undefined) {
+    const wanted = budget + ANSWER_ROOM;
+    maxTokens = traits.maxOutputTokens !== undefined ? Math.min(wanted, traits.maxOutputTokens) : wanted;
+    chosenMaxTokens = maxTokens;
+  }
+  if (fromEffort && budget >= maxTokens) budget = maxTokens - 1;
+  if (fromEffort && budget < MIN_THINKING_BUDGET) {
+    unsupported(warnings, 'reasoning.effort', `maxTokens ${maxTokens} leaves no room for the smallest thinking budget (${MIN_THINKING_BUDGET}); thinking stays off.`);
     return undefined;
   }
-  let budget = EFFORT_BUDGET[reasoning.effort];
-  if (request.maxTokens !== undefined && budget >= request.maxTokens) budget = request.maxTokens - 1;
-  if (budget < MIN_THINKING_BUDGET) {
-    unsupported(
-      warnings,
-      'reasoning.effort',
-      `maxTokens ${request.maxTokens} leaves no room for the smallest thinking budget (${MIN_THINKING_BUDGET}); thinking stays off.`,
-    );
-    return undefined;
+  if (fromEffort) {
+    warnings.push({
+      type: 'changed-setting',
+      setting: 'reasoning.effort',
+      from: String(reasoning.effort),
+      to: `reasoning.budgetTokens=${budget}`,
+      details: 'Bedrock Anthropic models take a thinking budget in tokens instead of an effort.',
+    });
   }
-  warnings.push({
-    type: 'changed-setting',
-    setting: 'reasoning.effort',
-    from: reasoning.effort,
-    to: `reasoning.budgetTokens=${budget}`,
-    details: 'Bedrock Anthropic models take a thinking budget in tokens instead of an effort.',
-  });
-  return { type: 'enabled', budget_tokens: budget };
+  if (chosenMaxTokens !== undefined) {
+    warnings.push({
+      type: 'changed-setting',
+      setting: 'maxTokens',
+      from: 'unset',
+      to: String(chosenMaxTokens),
+      details: 'Extended thinking needs max tokens above the thinking budget; the gateway sent the budget plus room for the answer.',
+    });
+  }
+  const plan: ThinkingPlan = { thinking: { type: 'enabled', budget_tokens: budget } };
+  if (chosenMaxTokens !== undefined) plan.maxTokens = chosenMaxTokens;
+  return plan;
 }
 
 function unsupported(warnings: Warning[], setting: string, details: string): void {

@@ -1,0 +1,36 @@
+/**
+ * The Switchyard configuration the bench runs: both providers point at the mock on loopback, a
+ * known master key (auth on), an SQLite file in the run's temp dir (ledger writes on), and one
+ * model per path plus the slow-stream variants. Written as JSON, which is valid YAML.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const BENCH_MASTER_KEY = 'sk-swy-bench-master-key-0123456789';
+
+export function gatewayConfig({ mockPort, dir }) {
+  const pricing = { inputPerMTok: 2, outputPerMTok: 8, cacheReadPerMTok: 0.5 };
+  return {
+    server: { host: '127.0.0.1', port: 0 },
+    auth: { masterKey: BENCH_MASTER_KEY },
+    storage: { sqlitePath: join(dir, 'switchyard-bench.db') },
+    timeouts: { connectMs: 5000, firstByteMs: 60_000, idleMs: 60_000, totalMs: 300_000 },
+    providers: {
+      'mock-openai': { type: 'openai', apiKey: 'sk-mock-openai', baseUrl: `http://127.0.0.1:${mockPort}/v1` },
+      'mock-anthropic': { type: 'anthropic', apiKey: 'sk-ant-mock', baseUrl: `http://127.0.0.1:${mockPort}` },
+    },
+    models: [
+      { id: 'bench-openai', provider: 'mock-openai', upstreamModel: 'mock-fast', pricing, capabilities: { tools: true, images: true, json: true, reasoning: false } },
+      { id: 'bench-anthropic', provider: 'mock-anthropic', upstreamModel: 'mock-fast-claude', pricing, capabilities: { tools: true, images: true, json: false, reasoning: false } },
+      { id: 'bench-openai-slow', provider: 'mock-openai', upstreamModel: 'mock-slow', pricing },
+      { id: 'bench-anthropic-slow', provider: 'mock-anthropic', upstreamModel: 'mock-slow-claude', pricing },
+    ],
+    aliases: { large: 'bench-anthropic', small: 'bench-openai' },
+  };
+}
+
+export function writeGatewayConfig(options) {
+  const path = join(options.dir, 'switchyard.bench.yaml');
+  writeFileSync(path, JSON.stringify(gatewayConfig(options), null, 2));
+  return path;
+}

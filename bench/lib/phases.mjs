@@ -1,0 +1,163 @@
+/**
+ * The measurement phases of a run. Each visits the targets round-robin (a different first target
+ * every round), waits for the target to go idle before measuring it, and reads the target's CPU
+ * time and RSS from /proc around the load job. Raw latency samples stay in memory; the results
+ * keep per-round figures and pooled percentiles.
+ */
+import { summarize } from './percentiles.mjs';
+import { cpuMicros, rssMb, sampleRss, waitIdle } from './proc-stats.mjs';
+import { roundOrder } from './settings.mjs';
+import { chatRequest } from './targets.mjs';
+
+const END_MARKER = '[DONE]'; // every target answers the client in OpenAI Chat Completions SSE
+
+async function withProcessStats(pid, job) {
+  await waitIdle(pid);
+  const sampler = sampleRss(pid, 200);
+  const before = cpuMicros(pid);
+  const result = await job();
+  const cpuUs = cpuMicros(pid) - before;
+  const rss = sampler.stop();
+  return { result, cpuUs, rssMaxMb: rss.maxMb };
+}
+
+const median = (values) => summarize(values.filter((v) => Number.isFinite(v))).p50;
+
+/** Closed-loop saturation (autocannon, `connections` connections), JSON or SSE. */
+export async function saturationPhase(ctx, { names, stream, durationS, rounds }) {
+  const out = Object.fromEntries(names.map((name) => [name, { rounds: [], pooled: [] }]));
+  for (let round = 0; round < rounds; round++) {
+    for (const name of roundOrder(names, round)) {
+      const target = ctx.targets[name];
+      const { result, cpuUs, rssMaxMb } = await withProcessStats(target.pid, () =>
+        ctx.worker.run('saturate', { ...chatRequest(target, { stream }), connections: ctx.settings.connections, durationS }),
+      );
+      const entry = out[name];
+      entry.pooled.push(...result.latenciesUs);
+      entry.rounds.push({
+        rps: result.rps,
+        ok: result.ok,
+        non2xx: result.non2xx,
+        errors: result.errors,
+        timeouts: result.timeouts,
+        cpuUsPerReq: result.ok > 0 ? cpuUs / result.ok : null,
+        rssMaxMb,
+        latencyUs: summarize(result.latenciesUs),
+      });
+      ctx.log(`${stream ? 'stream ' : ''}saturation r${round + 1} ${name}: ${Math.round(result.rps)} req/s, ${result.ok > 0 ? Math.round(cpuUs / result.ok) : '-'} µs CPU/req, ${rssMaxMb.toFixed(0)} MB${result.non2xx || result.errors ? `, non2xx ${result.non2xx}, errors ${result.errors}` : ''}`);
+    }
+  }
+  return Object.fromEntries(
+    Object.entries(out).map(([name, entry]) => [
+      name,
+      {
+        rps: median(entry.rounds.map((r) => r.rps)),
+        cpuUsPerReq: median(entry.rounds.map((r) => r.cpuUsPerReq)),
+        rssMaxMb: Math.max(...entry.rounds.map((r) => r.rssMaxMb)),
+        latencyUs: summarize(entry.pooled),
+        rounds: entry.rounds,
+      },
+    ]),
+  );
+}
+
+/** Open-loop fixed rates; latency percentiles pooled over the rounds. */
+export async function fixedRatePhase(ctx, { names, rates, durationS, rounds }) {
+  const out = {};
+  for (const rate of rates) out[rate] = Object.fromEntries(names.map((name) => [name, { rounds: [], pooled: [] }]));
+  for (let round = 0; round < rounds; round++) {
+    for (const rate of rates) {
+      for (const name of roundOrder(names, round)) {
+        const target = ctx.targets[name];
+        const { result, cpuUs, rssMaxMb } = await withProcessStats(target.pid, () =>
+          ctx.worker.run('fixedRate', { ...chatRequest(target), rate, durationS, connections: ctx.settings.connections }),
+        );
+        const entry = out[rate][name];
+        entry.pooled.push(...result.latenciesUs);
+        const { latenciesUs, ...counts } = result;
+        entry.rounds.push({ ...counts, cpuUsPerReq: result.ok > 0 ? cpuUs / result.ok : null, rssMaxMb, latencyUs: summarize(latenciesUs) });
+        const s = summarize(latenciesUs);
+        ctx.log(`fixed ${rate}/s r${round + 1} ${name}: p50 ${(s.p50 / 1000).toFixed(2)} ms, p99 ${(s.p99 / 1000).toFixed(2)} ms, achieved ${Math.round(result.achievedRps)}/s${result.errors || result.non2xx || result.timeouts || result.dropped ? `, errors ${result.errors}, non2xx ${result.non2xx}, timeouts ${result.timeouts}, dropped ${result.dropped}` : ''}`);
+      }
+    }
+  }
+  const summary = {};
+  for (const rate of rates) {
+    summary[rate] = Object.fromEntries(
+      Object.entries(out[rate]).map(([name, entry]) => [
+        name,
+        {
+          latencyUs: summarize(entry.pooled),
+          achievedRps: median(entry.rounds.map((r) => r.achievedRps)),
+          cpuUsPerReq: median(entry.rounds.map((r) => r.cpuUsPerReq)),
+          failed: entry.rounds.reduce((n, r) => n + r.errors + r.non2xx + r.timeouts + r.dropped, 0),
+          rounds: entry.rounds,
+        },
+      ]),
+    );
+  }
+  return summary;
+}
+
+/** Streaming TTFB and total time at modest concurrency. */
+export async function streamTimingPhase(ctx, { names, durationS, rounds }) {
+  const out = Object.fromEntries(names.map((name) => [name, { ttfb: [], total: [], headers: [], chunks: [], counts: { ok: 0, non2xx: 0, incomplete: 0, errors: 0 }, firstFailure: undefined }]));
+  for (let round = 0; round < rounds; round++) {
+    for (const name of roundOrder(names, round)) {
+      const target = ctx.targets[name];
+      await waitIdle(target.pid);
+      const result = await ctx.worker.run('streamTiming', {
+        ...chatRequest(target, { stream: true }),
+        concurrency: ctx.settings.streamConcurrency,
+        durationS,
+        endMarker: END_MARKER,
+      });
+      const entry = out[name];
+      entry.ttfb.push(...result.ttfbUs);
+      entry.total.push(...result.totalUs);
+      entry.headers.push(...result.headersUs);
+      entry.chunks.push(...result.chunksPerStream);
+      for (const key of Object.keys(entry.counts)) entry.counts[key] += result[key];
+      entry.firstFailure ??= result.firstFailure;
+      const t = summarize(result.ttfbUs);
+      ctx.log(`stream timing r${round + 1} ${name}: TTFB p50 ${t.p50 === null ? '-' : (t.p50 / 1000).toFixed(2)} ms, ${result.ok} ok${result.firstFailure ? `, failure: ${result.firstFailure}` : ''}`);
+    }
+  }
+  return Object.fromEntries(
+    Object.entries(out).map(([name, entry]) => [
+      name,
+      {
+        ttfbUs: summarize(entry.ttfb),
+        totalUs: summarize(entry.total),
+        headersUs: summarize(entry.headers),
+        chunksPerStreamP50: summarize(entry.chunks).p50,
+        ...entry.counts,
+        firstFailure: entry.firstFailure ?? null,
+      },
+    ]),
+  );
+}
+
+/** RSS of a target while it holds `count` slow streams at once. */
+export async function slowStreamsPhase(ctx, { names, count }) {
+  const out = {};
+  for (const name of names) {
+    const target = ctx.targets[name];
+    await waitIdle(target.pid);
+    const idleMb = rssMb(target.pid);
+    const samples = [];
+    const timer = setInterval(() => samples.push({ t: Date.now(), rssMb: rssMb(target.pid) }), 100);
+    const cpuBefore = cpuMicros(target.pid);
+    const result = await ctx.worker.run('slowStreams', { ...chatRequest(target, { stream: true, slow: true }), count, endMarker: END_MARKER });
+    clearInterval(timer);
+    const cpuUs = cpuMicros(target.pid) - cpuBefore;
+    const peak = samples.reduce((max, s) => Math.max(max, s.rssMb), idleMb);
+    // RSS while the most streams were open at once (lined up by wall clock with the worker's timeline).
+    const busiest = result.timeline.reduce((best, point) => (point.open > best.open ? point : best), { open: 0, t: 0 });
+    const atBusiest = samples.reduce((best, s) => (Math.abs(s.t - busiest.t) < Math.abs(best.t - busiest.t) ? s : best), samples[0] ?? { t: 0, rssMb: idleMb });
+    const { timeline, ...counts } = result;
+    out[name] = { ...counts, rssIdleMb: idleMb, rssPeakMb: peak, rssAtPeakOpenMb: atBusiest.rssMb, cpuMs: cpuUs / 1000 };
+    ctx.log(`slow streams ${name}: ${result.ok}/${count} ok, peak open ${result.peakOpen}, RSS idle ${idleMb.toFixed(0)} MB → peak ${peak.toFixed(0)} MB${result.firstFailure ? `, failure: ${result.firstFailure}` : ''}`);
+  }
+  return out;
+}

@@ -1,0 +1,54 @@
+/**
+ * Durations, rates and targets per mode. The full run fits in ~5 minutes, --quick in under one;
+ * --soak is its own flow (soak.mjs).
+ */
+export const CPU_TARGET = '0'; // the system under test (proxy, gateway, Portkey) has core 0 to itself
+export const CPU_LOAD = '1'; // mock upstream, load generator and this script share core 1
+
+export function settingsFor({ quick }) {
+  if (quick) {
+    return {
+      mode: 'quick',
+      targets: ['direct', 'bare', 'switchyard-passthrough', 'portkey'],
+      warmupS: 1,
+      rounds: 1,
+      rates: [1000],
+      fixedRateS: 2,
+      saturationS: 2,
+      connections: 64,
+      streamSaturationS: 0,
+      streamTimingS: 2,
+      streamConcurrency: 8,
+      slowStreamTargets: ['switchyard-passthrough'],
+      slowStreamCount: 1000,
+      slowChunks: 30,
+      slowIntervalMs: 100,
+      routerIterations: 100_000,
+    };
+  }
+  return {
+    mode: 'full',
+    targets: ['direct', 'bare', 'switchyard-passthrough', 'switchyard-translated', 'portkey'],
+    warmupS: 2,
+    rounds: 3,
+    rates: [500, 1000],
+    fixedRateS: 3,
+    saturationS: 3,
+    connections: 64,
+    streamSaturationS: 3,
+    streamSaturationRounds: 2,
+    streamTimingS: 3,
+    streamConcurrency: 8,
+    slowStreamTargets: ['bare', 'switchyard-passthrough', 'switchyard-translated'],
+    slowStreamCount: 1000,
+    slowChunks: 40,
+    slowIntervalMs: 100,
+    routerIterations: 100_000,
+  };
+}
+
+/** Round r visits the targets starting at a different one each time, so drift hits all alike. */
+export function roundOrder(names, round) {
+  const shift = round % names.length;
+  return [...names.slice(shift), ...names.slice(0, shift)];
+}
