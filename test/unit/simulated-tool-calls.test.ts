@@ -1,5 +1,5 @@
 import { Ajv } from 'ajv';
-import addFormats from 'ajv-formats';
+import ajvFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { createSimulatedProvider } from '../../src/providers/simulated/simulated-provider.js';
 import type { ChatRequest, ChatResult, Message, ToolDefinition } from '../../src/spec/index.js';
@@ -52,7 +52,7 @@ function textOf(result: Pick<ChatResult, 'content'>): string {
 describe('simulated tool calls', () => {
   it('calls the tool with arguments that validate against a demanding schema', async () => {
     const ajv = new Ajv({ strict: false, allErrors: true });
-    addFormats(ajv);
+    ajvFormats.default(ajv);
     const validate = ajv.compile(BOOKING.inputSchema);
     const result = await provider.chat(ask('Book me a flight to Paris.', { tools: [BOOKING] }), testCallContext('sim-medium'));
     expect(result.finishReason).toBe('tool-calls');

@@ -88,3 +88,14 @@ describe('simulated error triggers', () => {
     });
   });
 });
+
+describe('simulated mid-stream failure without deltas', () => {
+  it('still ends with the error part when a stop sequence leaves nothing to stream', async () => {
+    const request: ChatRequest = { ...ask('Anything [simulate:midstream-error]'), stopSequences: ['[simulated'] };
+    const { stream } = await provider.chatStream({ ...request, stream: true }, testCallContext('sim-small'));
+    const reassembled = assertStreamGrammar((await collectStream(stream)).parts);
+    expect(reassembled.deltaCount).toBe(0);
+    expect(reassembled.finishReason).toBeUndefined();
+    expect(reassembled.error?.kind).toBe('overloaded');
+  });
+});

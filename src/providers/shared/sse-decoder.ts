@@ -20,13 +20,22 @@ export async function* decodeSse(body: AsyncIterable<Uint8Array | string>): Asyn
     },
   });
   const decoder = new TextDecoder('utf-8');
+  let first = true;
   for await (const chunk of body) {
-    parser.feed(typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true }));
+    let text = typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
+    // TextDecoder strips a byte-order mark from bytes; text input must lose it too.
+    if (first && text.length > 0) {
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+      first = false;
+    }
+    parser.feed(text);
     while (pending.length) yield pending.shift() as SseEvent;
   }
   const tail = decoder.decode();
   if (tail) parser.feed(tail);
-  parser.reset({ consume: true });
+  // A final event without its blank line is still an event: terminate it (reset({consume}) would
+  // parse the line but never dispatch the event).
+  parser.feed('\n\n');
   while (pending.length) yield pending.shift() as SseEvent;
 }
 

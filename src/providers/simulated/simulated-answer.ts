@@ -1,4 +1,4 @@
-import type { AssistantContentPart, ChatRequest, ChatResult, Warning } from '../../spec/index.js';
+import type { AssistantContentPart, ChatRequest, ChatResult, ToolCallPart, Warning } from '../../spec/index.js';
 import type { GatewayError } from '../../spec/errors.js';
 import type { CallContext } from '../provider.js';
 import { simulatedInvalidRequest, simulatedMidstreamError, simulatedStatusError } from './simulated-errors.js';
@@ -17,18 +17,19 @@ export type SimulatedFailure =
   | { when: 'before-response'; error: GatewayError }
   | { when: 'mid-stream'; error: GatewayError };
 
-/** Everything one simulated call produces, computed up front; chat() and chatStream() only deliver it. */
-export interface SimulatedAnswer {
-  result: ChatResult;
-  failure?: SimulatedFailure;
-  /** Time to the first part and streaming pace for this call (config, or trigger overrides). */
+/** Time to the first part, and streaming pace in tokens per second (0 = unpaced). */
+export interface SimulatedTiming {
   latencyMs: number;
   tokensPerSecond: number;
 }
 
-export interface SimulatedTiming {
-  latencyMs: number;
-  tokensPerSecond: number;
+/**
+ * Everything one simulated call produces, computed up front; chat() and chatStream() only deliver it.
+ * The timing is the provider's, or a trigger's override for this request.
+ */
+export interface SimulatedAnswer extends SimulatedTiming {
+  result: ChatResult;
+  failure?: SimulatedFailure;
 }
 
 /**
@@ -69,13 +70,7 @@ export function buildSimulatedAnswer(request: ChatRequest, context: CallContext,
     content.push(composeReasoning(createSeededRandom(hashText(`${hash}:reasoning`)), topicSnippet(facts.lastUserText), wantsReasoning));
   }
 
-  let toolCalls;
-  try {
-    toolCalls = planToolCalls(request, facts, hash);
-  } catch (error) {
-    if (error instanceof UnknownForcedToolError) throw reject(`${error.message} Name one of the tools, or use toolChoice auto.`, 'toolChoice');
-    throw error;
-  }
+  const toolCalls = toolCallsOrReject(() => planToolCalls(request, facts, hash), reject);
   const format = answerFormat(request, context, warnings);
   if (toolCalls.length > 0) {
     if (tier.announcesToolCalls && format.type === 'text') content.push({ type: 'text', text: composeToolPreface(model, toolCalls.map((call) => call.name)) });
@@ -106,6 +101,15 @@ export function buildSimulatedAnswer(request: ChatRequest, context: CallContext,
     latencyMs: triggers.latencyMs ?? timing.latencyMs,
     tokensPerSecond: triggers.tokensPerSecond ?? timing.tokensPerSecond,
   };
+}
+
+function toolCallsOrReject(plan: () => ToolCallPart[], reject: (message: string, param: string) => GatewayError): ToolCallPart[] {
+  try {
+    return plan();
+  } catch (error) {
+    if (error instanceof UnknownForcedToolError) throw reject(`${error.message} Name one of the tools, or use toolChoice auto.`, 'toolChoice');
+    throw error;
+  }
 }
 
 function answerFormat(request: ChatRequest, context: CallContext, warnings: Warning[]): AnswerFormat {

@@ -17,22 +17,23 @@ interface Step {
  * deltas, a reasoning signature before reasoning-end, tool arguments in token-sized fragments),
  * then finish with the final usage. Waits `latencyMs` before the first part and paces deltas at
  * `tokensPerSecond`. An aborted signal ends the stream with an SWY_ERR_CLIENT_CLOSED error part;
- * a mid-stream failure trigger ends it with that error after half of the deltas.
+ * a mid-stream failure trigger ends it with that error after half of the deltas (before finish when
+ * there are none).
  */
 export async function* streamSimulatedAnswer(answer: SimulatedAnswer, signal: AbortSignal, provider: string): AsyncGenerator<ChatStreamPart> {
   const steps = streamSteps(answer);
-  const deltaCount = steps.filter((step) => step.isDelta).length;
-  const failAfter = answer.failure?.when === 'mid-stream' ? Math.max(1, Math.floor(deltaCount / 2)) : undefined;
+  const midstreamError = answer.failure?.when === 'mid-stream' ? answer.failure.error : undefined;
+  const failAfter = Math.max(1, Math.floor(steps.filter((step) => step.isDelta).length / 2));
   const pacer = createPacer(answer.tokensPerSecond);
   let deltasSent = 0;
   try {
     await sleep(answer.latencyMs, signal);
     for (const step of steps) {
+      if (midstreamError && (step.isDelta ? deltasSent >= failAfter : step.part.type === 'finish')) {
+        yield { type: 'error', error: midstreamError };
+        return;
+      }
       if (step.isDelta) {
-        if (failAfter !== undefined && deltasSent >= failAfter && answer.failure) {
-          yield { type: 'error', error: answer.failure.error };
-          return;
-        }
         await pacer.next(signal);
         deltasSent += 1;
       } else if (signal.aborted) {

@@ -1,0 +1,153 @@
+#!/usr/bin/env node
+/**
+ * Switchyard overhead benchmark: `npm run bench` (full, ~5 min), `npm run bench -- --quick` (< 1 min),
+ * `npm run bench -- --soak` (5 min of moderate load on the gateway, RSS every 10 s).
+ *
+ * One run starts, on loopback: a mock upstream (OpenAI + Anthropic wire formats), a bare undici
+ * pass-through proxy, Switchyard (passthrough and translated paths) and the Portkey gateway; then
+ * measures them side by side under the same load, prints one table and writes
+ * bench/results/<timestamp>.json/.svg and latest.json/.svg. Every child process is stopped at the
+ * end, on errors and on Ctrl-C.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ledgerRows } from './lib/ledger-count.mjs';
+import { machineInfo } from './lib/machine.mjs';
+import { methodFor } from './lib/method.mjs';
+import { fixedRatePhase, saturationPhase, slowStreamsPhase, streamTimingPhase } from './lib/phases.mjs';
+import { pinningAvailable, pinProcess, ProcessGroup } from './lib/processes.mjs';
+import { markdownTable } from './lib/report-table.mjs';
+import { renderSvg } from './lib/report-svg.mjs';
+import { routerPhase } from './lib/router-phase.mjs';
+import { startBareProxy, startLoadWorker, startMock, startPortkey, startSwitchyard } from './lib/services.mjs';
+import { CPU_LOAD, settingsFor } from './lib/settings.mjs';
+import { smokeCheck } from './lib/smoke.mjs';
+import { runSoak } from './lib/soak.mjs';
+import { headline, targetsMet } from './lib/summary.mjs';
+import { chatRequest, defineTargets } from './lib/targets.mjs';
+import { workerClient } from './lib/worker-client.mjs';
+import { writeResults } from './lib/write-results.mjs';
+
+const root = dirname(dirname(new URL(import.meta.url).pathname));
+const resultsDir = join(root, 'bench/results');
+const { values: flags } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    soak: { type: 'boolean', default: false },
+    'soak-seconds': { type: 'string', default: '300' },
+    'no-portkey': { type: 'boolean', default: false },
+  },
+});
+
+const startedAt = Date.now();
+const log = (message) => process.stderr.write(`[${((Date.now() - startedAt) / 1000).toFixed(1).padStart(5)}s] ${message}\n`);
+const group = new ProcessGroup();
+const tempDir = mkdtempSync(join(os.tmpdir(), 'switchyard-bench-'));
+let cleaning;
+const cleanup = () => (cleaning ??= group.stopAll().finally(() => rmSync(tempDir, { recursive: true, force: true })));
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.once(signal, () => {
+    log(`${signal}: stopping child processes`);
+    cleanup().finally(() => process.exit(130));
+  });
+}
+
+async function main() {
+  pinProcess(process.pid, CPU_LOAD);
+  if (flags.soak) return runSoak({ root, group, tempDir, resultsDir, log, seconds: Number(flags['soak-seconds']) });
+
+  const settings = settingsFor({ quick: flags.quick });
+  const wanted = settings.targets.filter((name) => !(name === 'portkey' && flags['no-portkey']));
+  const unavailable = {};
+  const machine = machineInfo();
+  log(`${settings.mode} run on ${machine.cpus} CPUs, node ${machine.node}, pinning: ${machine.pinning}`);
+
+  const mock = await startMock(group, settings);
+  const bare = await startBareProxy(group, mock);
+  const gateway = await startSwitchyard(group, { root, mock, dir: tempDir });
+  let portkey;
+  if (wanted.includes('portkey')) {
+    portkey = await startPortkey(group, { root }).catch((error) => {
+      unavailable.portkey = `did not start: ${error.message.split('\n')[0]}`;
+      return undefined;
+    });
+  } else unavailable.portkey = 'left out (--no-portkey)';
+  const worker = workerClient(await startLoadWorker(group));
+  log(`mock :${mock.port}, bare proxy :${bare.port}, switchyard :${gateway.port}${portkey ? `, portkey :${portkey.port}` : ''}`);
+
+  const allTargets = defineTargets({ mock, bare, gateway, portkey });
+  const targets = Object.fromEntries(wanted.filter((name) => allTargets[name]).map((name) => [name, allTargets[name]]));
+  const ctx = { worker, targets, settings, log };
+  const smoke = await smokeCheck(ctx);
+  Object.assign(unavailable, smoke.unavailable);
+  const names = Object.keys(targets).filter((name) => !unavailable[name]);
+  const streamNames = names.filter((name) => targets[name].streams);
+  const streamUnavailable = { ...smoke.streamUnavailable };
+  if (streamUnavailable.portkey) streamUnavailable.portkey = `${streamUnavailable.portkey} (known Portkey bug on Node 20; streams compared with direct and bare only)`;
+
+  log('warm-up');
+  for (const name of names) {
+    await worker.run('saturate', { ...chatRequest(targets[name]), connections: settings.connections, durationS: settings.warmupS });
+    if (targets[name].streams) await worker.run('streamTiming', { ...chatRequest(targets[name], { stream: true }), concurrency: 8, durationS: 1, endMarker: '[DONE]' });
+  }
+
+  const raw = {
+    mode: settings.mode,
+    generatedAt: new Date().toISOString(),
+    machine,
+    settings,
+    targetOrder: Object.keys(targets),
+    labels: Object.fromEntries(Object.entries(targets).map(([name, t]) => [name, t.label])),
+    unavailable,
+    streamUnavailable,
+    notYetMeasurable: {
+      'Switchyard routed (auto, learned router)': 'the `auto` route and the learned router do not exist yet (routing today = model id/alias lookup + capability check, timed in router_decision_*)',
+    },
+    smoke: smoke.evidence,
+  };
+  raw.fixedRate = await fixedRatePhase(ctx, { names, rates: settings.rates, durationS: settings.fixedRateS, rounds: settings.rounds });
+  raw.saturation = await saturationPhase(ctx, { names, stream: false, durationS: settings.saturationS, rounds: settings.rounds });
+  if (settings.streamSaturationS > 0) {
+    raw.streamSaturation = await saturationPhase(ctx, { names: streamNames, stream: true, durationS: settings.streamSaturationS, rounds: settings.streamSaturationRounds });
+  }
+  raw.streamTiming = await streamTimingPhase(ctx, { names: streamNames, durationS: settings.streamTimingS, rounds: settings.rounds });
+  raw.slowStreams = await slowStreamsPhase(ctx, { names: settings.slowStreamTargets.filter((name) => streamNames.includes(name)), count: settings.slowStreamCount });
+  log('router decision micro-benchmark');
+  raw.router = routerPhase({ root, iterations: settings.routerIterations });
+
+  await group.stopAll();
+  raw.ledgerRows = ledgerRows(gateway.sqlitePath);
+  log(`usage ledger rows written by Switchyard: ${raw.ledgerRows}`);
+
+  const figures = headline(raw);
+  const translated = headline(raw, 'switchyard-translated');
+  const result = {
+    ...figures,
+    targets_met: targetsMet(figures),
+    translated: { ...translated, targets_met: targetsMet(translated) },
+    routed: null,
+    routed_reason: raw.notYetMeasurable['Switchyard routed (auto, learned router)'],
+    metrics_in_path: false,
+    metrics_in_path_reason: 'prom-client metrics are not implemented yet; the measured gateway has auth, model resolution and ledger writes but no metrics',
+    mode: settings.mode,
+    generated_at: raw.generatedAt,
+    machine,
+    method: methodFor(settings, { pinned: pinningAvailable }),
+    table_markdown: markdownTable(raw),
+    raw,
+  };
+  const files = writeResults(resultsDir, { json: result, svg: renderSvg(raw) });
+  process.stdout.write(`\n${result.table_markdown}\n\n`);
+  process.stdout.write(`${JSON.stringify(Object.fromEntries(Object.entries(figures)), null, 2)}\n`);
+  process.stdout.write(`targets met: ${JSON.stringify(result.targets_met)}\n`);
+  log(`wrote ${files.join(', ')}`);
+}
+
+main()
+  .catch((error) => {
+    log(`failed: ${error?.stack ?? error}`);
+    process.exitCode = 1;
+  })
+  .finally(() => cleanup());
