@@ -1,7 +1,7 @@
 /**
  * Mock upstream (run as its own process): OpenAI Chat Completions on POST /v1/chat/completions and
  * Anthropic Messages on POST /v1/messages, JSON or SSE by the body's `stream` flag. Responses are
- * precomputed (mock-responses.mjs). A model name containing "slow" gets a slow stream: the opening
+ * precomputed (mock-responses.mjs); fast streams send one event per event-loop turn. A model name containing "slow" gets a slow stream: the opening
  * events at once, then one content event per `--slow-interval-ms` for `--slow-chunks` events, all
  * driven by a single shared timer so 1,000 open streams cost the mock almost nothing.
  *
@@ -55,9 +55,19 @@ setInterval(() => {
   }
 }, slowIntervalMs).unref();
 
-function writeAll(res, buffers) {
-  for (const buffer of buffers) res.write(buffer);
-  res.end();
+/**
+ * A fast stream: one event per event-loop turn (setImmediate), so events leave as separate writes
+ * the way a real upstream's tokens do, instead of one coalesced buffer the gateway parses at once.
+ */
+function writePaced(res, buffers) {
+  let i = 0;
+  const next = () => {
+    if (res.destroyed) return;
+    res.write(buffers[i++]);
+    if (i < buffers.length) setImmediate(next);
+    else res.end();
+  };
+  next();
 }
 
 function answerOpenAI(res, body) {
@@ -74,7 +84,7 @@ function answerOpenAI(res, body) {
     slow.add({ res, sent: 0, content: OPENAI_SSE_BODY.slice(1, -1), tail });
     return;
   }
-  writeAll(res, usage ? [...OPENAI_SSE_BODY, OPENAI_SSE_USAGE, OPENAI_SSE_DONE] : [...OPENAI_SSE_BODY, OPENAI_SSE_DONE]);
+  writePaced(res, usage ? [...OPENAI_SSE_BODY, OPENAI_SSE_USAGE, OPENAI_SSE_DONE] : [...OPENAI_SSE_BODY, OPENAI_SSE_DONE]);
 }
 
 function answerAnthropic(res, body) {
@@ -90,7 +100,7 @@ function answerAnthropic(res, body) {
     slow.add({ res, sent: 0, content: ANTHROPIC_SSE.slice(3, -3), tail: ANTHROPIC_SSE.slice(-3) });
     return;
   }
-  writeAll(res, ANTHROPIC_SSE);
+  writePaced(res, ANTHROPIC_SSE);
 }
 
 const server = http.createServer((req, res) => {

@@ -125,12 +125,14 @@ describe('openai passthrough (same dialect)', () => {
     expect(response.warnings).toEqual([expect.objectContaining({ type: 'changed-setting', from: 'max_tokens', to: 'max_completion_tokens' })]);
   });
 
-  it('leaves the model out for Azure', async () => {
+  it('Azure is translated, not passed through (its chunks deviate from the OpenAI schema), and its body has no model', async () => {
     const azure = createOpenAICompatibleProvider('azure', { type: 'openai-compatible', baseUrl: mock.origin, apiKey: 'k', azure: { apiVersion: '2024-10-21' }, maxTokensField: 'max_tokens' });
-    const response = await passthrough({ model: 'a', messages, user: 'u1' }, context('dep1'), azure);
+    expect(azure.passthrough).toBeUndefined();
+    expect(azure.passthroughDialect).toBeUndefined();
+    const result = await azure.chat({ model: 'a', stream: false, messages: [{ role: 'user', content: [{ type: 'text', text: 'Hello' }] }], user: 'u1' }, context('dep1'));
     expect(lastRequest().path).toBe('/openai/deployments/dep1/chat/completions?api-version=2024-10-21');
-    expect(lastRequest().body).toEqual({ messages, user: 'u1' });
-    expect(JSON.parse((await readAll(response)).toString('utf8')).choices[0].message.content).toBe('Echo: Hello');
+    expect(lastRequest().body).not.toHaveProperty('model');
+    expect(result.content).toEqual([{ type: 'text', text: 'Echo: Hello' }]);
   });
 
   it('forwards content type, request ids and OpenAI headers but not transport headers', async () => {
