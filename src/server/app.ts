@@ -8,6 +8,7 @@ import type { ProviderAdapter } from '../providers/provider.js';
 import { GatewayError, toGatewayError } from '../spec/errors.js';
 import { extractKey, type Caller, type KeyRing } from '../tenancy/api-keys.js';
 import { ChatPipeline } from './chat-pipeline.js';
+import type { GatewayMetrics } from '../observability/metrics.js';
 import type { RequestMeter } from './request-meter.js';
 import { registerModelRoutes } from './routes/models.js';
 import { registerCountTokensRoute } from './routes/count-tokens.js';
@@ -18,6 +19,8 @@ export interface AppDeps {
   providers: ReadonlyMap<string, ProviderAdapter>;
   keyRing: KeyRing;
   meter: RequestMeter;
+  /** Served at GET /metrics (Prometheus text format) when given. */
+  metrics?: GatewayMetrics;
   /** Readiness: false while starting or draining. */
   isReady?: () => boolean;
   logger?: boolean;
@@ -100,6 +103,11 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     const ready = deps.isReady ? deps.isReady() : true;
     return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', providers: deps.providers.size, models: deps.config.models.length });
   });
+
+  if (deps.metrics) {
+    const registry = deps.metrics.registry;
+    app.get('/metrics', async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()));
+  }
 
   const chatRoute = (dialect: DialectCodec) => async (request: FastifyRequest, reply: FastifyReply) => {
     const controller = new AbortController();

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { ResolvedConfig } from '../config/resolve-config.js';
+import { GatewayMetrics } from '../observability/metrics.js';
 import { UsageLedger } from '../metering/usage-ledger.js';
 import { createProviders } from '../providers/registry.js';
 import type { ProviderAdapter } from '../providers/provider.js';
@@ -37,9 +38,11 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
   const { keyRing, generatedMasterKey } = await setupKeyRing(config, store);
   const ledger = new UsageLedger(store);
   const meter = new RequestMeter(ledger);
+  const metrics = new GatewayMetrics();
+  meter.observe(metrics.observer);
   const providers = options.providers ?? createProviders(config);
   let ready = false;
-  const app = buildApp({ config, providers, keyRing, meter, logger: options.logger, isReady: () => ready });
+  const app = buildApp({ config, providers, keyRing, meter, metrics, logger: options.logger, isReady: () => ready });
   const address = await app.listen({ host: options.host ?? config.server.host, port: options.port ?? config.server.port });
   ready = true;
   let closing: Promise<void> | undefined;

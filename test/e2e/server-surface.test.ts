@@ -142,6 +142,16 @@ describe('models, health and token counting', () => {
     expect(await ready.json()).toMatchObject({ status: 'ready', models: 2 });
   });
 
+  it('exposes Prometheus metrics with GenAI token usage and spend', async () => {
+    await postJson(chat(), { model: 'sim-large', messages: [{ role: 'user', content: 'count me' }] });
+    const res = await fetch(`${gateway.url}/metrics`);
+    const text = await res.text();
+    expect(res.headers.get('content-type')).toMatch(/text\/plain/);
+    expect(text).toMatch(/switchyard_requests_total\{model="sim-large",provider="simulated",status="200",dialect="openai-chat",stream="false"\} [1-9]/);
+    expect(text).toMatch(/gen_ai_client_token_usage_count\{model="sim-large",provider="simulated",token_type="output"\} [1-9]/);
+    expect(text).toMatch(/switchyard_spend_usd_total\{model="sim-large",provider="simulated"\} 0\.0\d+/);
+  });
+
   it('counts tokens for a Messages body', async () => {
     const short = await postJson(`${gateway.url}/v1/messages/count_tokens`, { model: 'sim-small', messages: [{ role: 'user', content: 'hi' }] });
     const long = await postJson(`${gateway.url}/v1/messages/count_tokens`, {
