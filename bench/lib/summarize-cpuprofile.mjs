@@ -16,7 +16,7 @@ function areaOf(url, functionName) {
   if (modules) return `pkg: ${modules[1]}`;
   const dist = /\/dist\/(.+)$/.exec(url);
   if (dist) return `switchyard: ${dist[1]}`;
-  if (url.startsWith('node:')) return `node: ${url.slice(5).split('/')[0]}`;
+  if (url.startsWith('node:')) return `node: ${url.slice(5)}`;
   return url;
 }
 
@@ -52,7 +52,7 @@ export function summarizeProfile(profile, top = 30) {
     const seen = new Set();
     for (let cursor = id; cursor !== undefined; cursor = parents.get(cursor)) {
       const frame = byId.get(cursor).callFrame;
-      if (!frame.url.includes('/dist/')) continue;
+      if (!frame.url.includes('/dist/') || frame.url.includes('/node_modules/')) continue;
       const name = `${frame.functionName || '(anonymous)'} ${frame.url.replace(/^.*\/dist\//, 'dist/')}:${frame.lineNumber + 1}`;
       if (seen.has(name)) continue;
       seen.add(name);

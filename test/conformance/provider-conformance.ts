@@ -35,7 +35,9 @@
  *   user message that provokes the failure, and the GatewayError fields expected (kind, and optionally
  *   status, retryable, retryAfterMs, code). chat() must reject with it; chatStream() must reject with it
  *   or stream an `error` part carrying it (and no finish).
- * - `midstreamError`: a request whose stream starts (at least one delta) and then fails with an error part.
+ * - `midstreamError`: a request whose stream starts (at least one delta) and then fails with an error part;
+ *   or several such requests (e.g. an in-stream error event, an exception frame, a stream cut off before
+ *   its finish), each its own test.
  * - `slowRequest`: a request the upstream answers slowly (seconds, streamed in paced deltas). With it the
  *   suite also aborts a call in flight and a stream after its first delta; without it only a signal that
  *   is already aborted is tested.
@@ -103,7 +105,7 @@ export interface ProviderConformanceOptions {
   createAdapter: () => Promise<ConformanceTarget>;
   capabilities: ConformanceCapabilities;
   errorCases: ConformanceErrorCase[];
-  midstreamError?: ConformanceErrorCase;
+  midstreamError?: ConformanceErrorCase | ConformanceErrorCase[];
   slowRequest?: ConformanceRequestVariant;
   upstreamModelFor?: Partial<Record<ConformanceScenario, string>>;
   modelTraits?: Partial<ModelTraits>;
@@ -498,8 +500,8 @@ export function runProviderConformance(options: ProviderConformanceOptions): voi
         });
       }
 
-      if (options.midstreamError) {
-        const midstream = options.midstreamError;
+      const midstreamCases = options.midstreamError === undefined ? [] : [options.midstreamError].flat();
+      for (const midstream of midstreamCases) {
         it(`chatStream() streams deltas, then an error part: ${midstream.name}`, async () => {
           const { stream } = await adapter().chatStream({ ...textRequest(midstream.userText), stream: true }, context(undefined, undefined, midstream));
           const collected = await collectStream(stream);
