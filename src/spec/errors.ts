@@ -102,6 +102,20 @@ export function invalidRequest(message: string, param?: string, code = 'SWY_ERR_
   return new GatewayError({ code, kind: 'invalid_request', message, param, origin: 'client' });
 }
 
+/** The caller went away (its signal aborted) before the answer was complete. Status 499, never retried. */
+export function clientClosedError(provider?: string, cause?: unknown): GatewayError {
+  return new GatewayError({
+    code: 'SWY_ERR_CLIENT_CLOSED',
+    kind: 'invalid_request',
+    status: 499,
+    origin: 'client',
+    message: 'The client closed the request.',
+    retryable: false,
+    provider,
+    cause,
+  });
+}
+
 /** Wraps anything thrown into a GatewayError; unknown errors become `internal`. */
 export function toGatewayError(error: unknown): GatewayError {
   if (GatewayError.is(error)) return error;

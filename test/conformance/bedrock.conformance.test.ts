@@ -5,9 +5,9 @@ import { runProviderConformance, type ConformanceErrorCase } from './provider-co
 /**
  * The `bedrock` adapter against the mock Converse / ConverseStream API (test/mock-upstreams/bedrock-mock.ts),
  * signing every request with SigV4 that the mock verifies. The (URL-encoded) model id picks the
- * behaviour: `error:<ExceptionName>`, `stream-exception:<camelCaseType>`, `slow-headers`, or a
- * deterministic echo (a signed reasoning block when `thinking` is sent, which the adapter does for
- * Anthropic model ids).
+ * behaviour: `error:<ExceptionName>`, `stream-exception:<camelCaseType>`, `stream-error-frame`,
+ * `truncated`, `slow-headers`, or a deterministic echo (a signed reasoning block when `thinking` is
+ * sent, which the adapter does for Anthropic model ids).
  */
 const CREDENTIALS = { accessKeyId: 'AKIDCONFORMANCE', secretAccessKey: 'conformance-secret-key' };
 const REGION = 'us-east-1';
@@ -46,11 +46,21 @@ runProviderConformance({
   // warning for json_object / json_schema and the model answers in free text.
   capabilities: { tools: true, parallelToolCalls: true, images: true, reasoning: true, usageInStream: true, jsonResponseFormat: false },
   errorCases,
-  midstreamError: {
-    name: 'throttlingException frame after the first delta',
-    upstreamModel: 'stream-exception:throttlingException',
-    expected: { kind: 'rate_limit', status: 429, retryable: true },
-  },
+  // Exception frames after the first delta (camelCase :exception-type), an unmodeled error frame, and a
+  // stream cut off before messageStop.
+  midstreamError: [
+    { name: 'throttlingException frame', upstreamModel: 'stream-exception:throttlingException', expected: { kind: 'rate_limit', status: 429, retryable: true } },
+    { name: 'serviceUnavailableException frame', upstreamModel: 'stream-exception:serviceUnavailableException', expected: { kind: 'overloaded', status: 529, retryable: true } },
+    { name: 'internalServerException frame', upstreamModel: 'stream-exception:internalServerException', expected: { kind: 'upstream_error', status: 502, retryable: true } },
+    { name: 'validationException frame', upstreamModel: 'stream-exception:validationException', expected: { kind: 'invalid_request', status: 400, retryable: false } },
+    { name: 'modelStreamErrorException frame', upstreamModel: 'stream-exception:modelStreamErrorException', expected: { kind: 'upstream_error', status: 502 } },
+    { name: ':message-type error frame', upstreamModel: 'stream-error-frame', expected: { kind: 'upstream_error', status: 502 } },
+    {
+      name: 'connection closed before messageStop',
+      upstreamModel: 'truncated',
+      expected: { kind: 'upstream_error', retryable: true, code: 'SWY_ERR_UPSTREAM_STREAM_TRUNCATED' },
+    },
+  ],
   // The mock's slow-body slows only ConverseStream; slow-headers delays both operations.
   slowRequest: { upstreamModel: 'slow-headers' },
 });

@@ -8,7 +8,8 @@ import { runProviderConformance, type ConformanceErrorCase, type ProviderConform
  * compatible server (no key, POST {baseUrl}/chat/completions, max_completion_tokens) and Azure OpenAI
  * (POST /openai/deployments/{deployment}/chat/completions?api-version=…, `api-key`, a first stream
  * chunk with `object: ""` and prompt filter results). The model (Azure: deployment) name picks the
- * mock's behaviour: `error:<status>[:variant]`, `midstream-error`, `slow-body`, or a deterministic echo.
+ * mock's behaviour: `error:<status>[:variant]`, `midstream-error`, `truncated`, `slow-body`, or a
+ * deterministic echo.
  */
 const errorCases: ConformanceErrorCase[] = [
   { name: 'HTTP 429 rate_limit_exceeded', upstreamModel: 'error:429', expected: { kind: 'rate_limit', status: 429, retryable: true, retryAfterMs: 2000 } },
@@ -43,11 +44,14 @@ function suite(name: string, upstreamModel: string, config: (baseUrl: string) =>
     // non-reasoning model (reasoning_tokens 0).
     capabilities: { tools: true, parallelToolCalls: true, images: true, reasoning: false, usageInStream: true, jsonResponseFormat: true },
     errorCases,
-    midstreamError: {
-      name: 'data: {"error": server_error} after two deltas',
-      upstreamModel: 'midstream-error',
-      expected: { kind: 'upstream_error', retryable: true },
-    },
+    midstreamError: [
+      { name: 'data: {"error": server_error} after two deltas', upstreamModel: 'midstream-error', expected: { kind: 'upstream_error', retryable: true } },
+      {
+        name: 'connection closed after two deltas, without finish_reason or [DONE]',
+        upstreamModel: 'truncated',
+        expected: { kind: 'upstream_error', retryable: true, code: 'SWY_ERR_UPSTREAM_STREAM_TRUNCATED' },
+      },
+    ],
     slowRequest: { upstreamModel: 'slow-body' },
   };
 }

@@ -4,8 +4,9 @@ import { runProviderConformance, type ConformanceErrorCase } from './provider-co
 
 /**
  * The `openai` adapter against the mock Chat Completions upstream (test/mock-upstreams/openai-mock.ts),
- * whose model name picks the behaviour: `error:<status>[:variant]`, `midstream-error`, `slow-body`, or
- * a deterministic echo (tool calls when tools apply, JSON for response_format, `length` at the limit).
+ * whose model name picks the behaviour: `error:<status>[:variant]`, `midstream-error`, `truncated`,
+ * `slow-body`, or a deterministic echo (tool calls when tools apply, JSON for response_format, `length`
+ * at the limit).
  */
 const errorCases: ConformanceErrorCase[] = [
   { name: 'HTTP 429 rate_limit_exceeded', upstreamModel: 'error:429', expected: { kind: 'rate_limit', status: 429, retryable: true, retryAfterMs: 2000 } },
@@ -40,10 +41,13 @@ runProviderConformance({
   // adapter's own tests (max_completion_tokens), not by this behavioural suite.
   capabilities: { tools: true, parallelToolCalls: true, images: true, reasoning: false, usageInStream: true, jsonResponseFormat: true },
   errorCases,
-  midstreamError: {
-    name: 'data: {"error": server_error} after two deltas',
-    upstreamModel: 'midstream-error',
-    expected: { kind: 'upstream_error', retryable: true },
-  },
+  midstreamError: [
+    { name: 'data: {"error": server_error} after two deltas', upstreamModel: 'midstream-error', expected: { kind: 'upstream_error', retryable: true } },
+    {
+      name: 'connection closed after two deltas, without finish_reason or [DONE]',
+      upstreamModel: 'truncated',
+      expected: { kind: 'upstream_error', retryable: true, code: 'SWY_ERR_UPSTREAM_STREAM_TRUNCATED' },
+    },
+  ],
   slowRequest: { upstreamModel: 'slow-body' },
 });

@@ -4,7 +4,7 @@ import type { CallContext, PassthroughRequest, PassthroughResponse } from '../pr
 import { header, sendUpstream, type UpstreamResponse } from '../shared/upstream-http.js';
 import { mapAnthropicHttpError } from './anthropic-errors.js';
 import { buildAnthropicHeaders } from './anthropic-headers.js';
-import { mapBodyReadError, readBodyBytes } from './anthropic-read-body.js';
+import { mapBodyReadError, readBodyBytes } from '../shared/upstream-http.js';
 import { AnthropicUsageTap, usageFromAnthropicBody } from './anthropic-usage-tap.js';
 
 /**

@@ -7,7 +7,7 @@ import { badUpstreamResponse, mapAnthropicHttpError } from './anthropic-errors.j
 import { buildAnthropicHeaders } from './anthropic-headers.js';
 import { parseJsonSafely } from './anthropic-narrowing.js';
 import { passthroughToAnthropic } from './anthropic-passthrough.js';
-import { readBodyBytes } from './anthropic-read-body.js';
+import { readBodyBytes } from '../shared/upstream-http.js';
 import { decodeAnthropicStream } from './anthropic-stream.js';
 import { convertAnthropicResponse } from './convert-anthropic-response.js';
 import { convertToAnthropicRequest } from './convert-to-anthropic-request.js';

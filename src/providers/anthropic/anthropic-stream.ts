@@ -1,6 +1,6 @@
 import type { ChatStreamPart } from '../../spec/index.js';
 import { decodeSse } from '../shared/sse-decoder.js';
-import { mapBodyReadError } from './anthropic-read-body.js';
+import { mapBodyReadError } from '../shared/upstream-http.js';
 import { AnthropicStreamTranslator, type AnthropicStreamContext } from './anthropic-stream-translator.js';
 
 export interface AnthropicByteStreamContext extends AnthropicStreamContext {

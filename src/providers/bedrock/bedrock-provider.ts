@@ -3,7 +3,7 @@ import type { BedrockProviderConfig } from '../../config/schema.js';
 import type { ChatRequest } from '../../spec/chat-request.js';
 import { GatewayError } from '../../spec/errors.js';
 import type { CallContext, ProviderAdapter, ProviderResult, ProviderStream } from '../provider.js';
-import { header, mapNetworkError, sendUpstream, type UpstreamResponse } from '../shared/upstream-http.js';
+import { header, mapBodyReadError, readBodyText, sendUpstream, type UpstreamResponse } from '../shared/upstream-http.js';
 import { bedrockBaseUrl, bedrockOperationUrl, type BedrockOperation } from './bedrock-endpoint.js';
 import { bedrockHttpError, bedrockInvalidResponse } from './bedrock-errors.js';
 import { createBedrockRequestAuthorizer } from './bedrock-sign-request.js';
@@ -38,8 +38,6 @@ export function createBedrockProvider(name: string, config: BedrockProviderConfi
   }
 
   async function call(operation: BedrockOperation, body: unknown, context: CallContext): Promise<Call> {
-    // Created before sendUpstream's own total timer, so it has fired whenever that one has.
-    const totalTimer = AbortSignal.timeout(context.timeouts.totalMs);
     const url = bedrockOperationUrl(baseUrl, context.upstreamModel, operation);
     const payload = JSON.stringify(body);
     const headers = await authorize({
@@ -50,9 +48,9 @@ export function createBedrockProvider(name: string, config: BedrockProviderConfi
     });
     const response = await sendUpstream({ url, headers, body: payload, timeouts: context.timeouts, signal: context.signal, provider: name });
     const requestId = header(response.headers, 'x-amzn-requestid');
-    const mapReadError = (error: unknown) => mapNetworkError(error, name, totalTimer.aborted, context.signal.aborted);
+    const mapReadError = (error: unknown) => mapBodyReadError(error, name, context.signal);
     if (response.status < 200 || response.status >= 300) {
-      throw bedrockHttpError(response, await readText(response, mapReadError), name);
+      throw bedrockHttpError(response, await readBodyText(response, name, context.signal), name);
     }
     return { response, requestId, responseId: requestId ? `bedrock-${requestId}` : `bedrock-${randomUUID()}`, mapReadError };
   }
@@ -63,8 +61,8 @@ export function createBedrockProvider(name: string, config: BedrockProviderConfi
 
     async chat(request: ChatRequest, context: CallContext): Promise<ProviderResult> {
       const { body, warnings } = convertToBedrockRequest(request, { modelId: context.upstreamModel, traits: context.model });
-      const { response, requestId, responseId, mapReadError } = await call('converse', body, context);
-      const text = await readText(response, mapReadError);
+      const { response, requestId, responseId } = await call('converse', body, context);
+      const text = await readBodyText(response, name, context.signal);
       let json: unknown;
       try {
         json = JSON.parse(text);
@@ -85,12 +83,4 @@ export function createBedrockProvider(name: string, config: BedrockProviderConfi
       return { stream, warnings, ...(requestId ? { upstreamRequestId: requestId } : {}) };
     },
   };
-}
-
-async function readText(response: UpstreamResponse, mapReadError: (error: unknown) => GatewayError): Promise<string> {
-  try {
-    return await response.body.text();
-  } catch (error) {
-    throw mapReadError(error);
-  }
 }

@@ -7,7 +7,7 @@ import type { OpenAIChatEndpoint } from './openai-chat-endpoint.js';
 import { badUpstreamResponse, mapOpenAIHttpError, openAIRequestId } from './openai-errors.js';
 import { openAIPassthrough } from './openai-passthrough.js';
 import { decodeOpenAIStream } from './openai-stream.js';
-import { readUpstreamText } from './read-upstream-body.js';
+import { readBodyText } from '../shared/upstream-http.js';
 
 export interface OpenAIChatAdapterOptions {
   /** Provider config key. */
@@ -44,7 +44,7 @@ export function createOpenAIChatAdapter(options: OpenAIChatAdapterOptions): Prov
       provider: name,
     });
     if (response.status >= 200 && response.status < 300) return response;
-    const text = await readUpstreamText(response, name, context.signal);
+    const text = await readBodyText(response, name, context.signal);
     throw mapOpenAIHttpError(response.status, response.headers, text, name);
   }
 
@@ -57,7 +57,7 @@ export function createOpenAIChatAdapter(options: OpenAIChatAdapterOptions): Prov
       const { body, warnings } = convert(request, context, false);
       const response = await send(body, context, false);
       const upstreamRequestId = openAIRequestId(response.headers);
-      const text = await readUpstreamText(response, name, context.signal);
+      const text = await readBodyText(response, name, context.signal);
       let json: unknown;
       try {
         json = JSON.parse(text);

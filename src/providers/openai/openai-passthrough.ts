@@ -6,7 +6,7 @@ import type { OpenAIChatEndpoint } from './openai-chat-endpoint.js';
 import { mapOpenAIHttpError, openAIRequestId } from './openai-errors.js';
 import { tapOpenAIStream } from './openai-usage-tap.js';
 import type { OpenAIWireUsage } from './openai-wire-types.js';
-import { readUpstreamBytes, readUpstreamText } from './read-upstream-body.js';
+import { readBodyBytes, readBodyText } from '../shared/upstream-http.js';
 import { rewriteOpenAIPassthroughBody } from './rewrite-openai-passthrough-body.js';
 
 /** PassthroughResponse whose warnings (of the body rewrite, max_tokens → max_completion_tokens) are always set. */
@@ -53,13 +53,13 @@ export async function openAIPassthrough(
   });
   const upstreamRequestId = openAIRequestId(response.headers);
   if (response.status < 200 || response.status >= 300) {
-    const text = await readUpstreamText(response, provider, context.signal);
+    const text = await readBodyText(response, provider, context.signal);
     throw mapOpenAIHttpError(response.status, response.headers, text, provider);
   }
   const headers = forwardableHeaders(response.headers);
 
   if (!request.stream) {
-    const bytes = await readUpstreamBytes(response, provider, context.signal);
+    const bytes = await readBodyBytes(response, provider, context.signal);
     return { status: response.status, headers, body: bytes, usage: Promise.resolve(usageOfBody(bytes)), upstreamRequestId, warnings: rewrite.warnings };
   }
   const tap = tapOpenAIStream(response.body, { stripUsage: !rewrite.clientWantsUsage, provider, signal: context.signal });

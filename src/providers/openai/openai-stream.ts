@@ -5,7 +5,7 @@ import { mapOpenAIFinishReason } from './map-openai-finish-reason.js';
 import { badUpstreamResponse, mapOpenAIErrorObject, streamTruncated } from './openai-errors.js';
 import { generateResponseId, generateToolCallId } from './openai-ids.js';
 import type { OpenAIChatCompletionChunk, OpenAIChunkDelta, OpenAIChunkToolCall } from './openai-wire-types.js';
-import { mapBodyReadError } from './read-upstream-body.js';
+import { mapBodyReadError } from '../shared/upstream-http.js';
 
 export interface OpenAIStreamContext {
   provider: string;

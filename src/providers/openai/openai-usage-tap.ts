@@ -3,7 +3,7 @@ import type { Usage } from '../../spec/index.js';
 import { encodeSseEvent } from '../shared/sse-decoder.js';
 import { convertOpenAIUsage } from './convert-openai-usage.js';
 import type { OpenAIWireUsage } from './openai-wire-types.js';
-import { mapBodyReadError } from './read-upstream-body.js';
+import { mapBodyReadError } from '../shared/upstream-http.js';
 
 export interface UsageTapOptions {
   /**

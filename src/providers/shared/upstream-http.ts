@@ -1,5 +1,5 @@
 import { Agent, errors as undiciErrors, request, type Dispatcher } from 'undici';
-import { GatewayError } from '../../spec/errors.js';
+import { clientClosedError, GatewayError } from '../../spec/errors.js';
 import type { CallTimeouts } from '../provider.js';
 
 /**
@@ -74,18 +74,7 @@ export async function sendUpstream(req: UpstreamRequest): Promise<UpstreamRespon
 /** Maps undici/network failures (and aborts) to GatewayErrors. Safe to call on errors thrown while reading a body. */
 export function mapNetworkError(error: unknown, provider: string, totalTimedOut = false, clientAborted = false): GatewayError {
   if (GatewayError.is(error)) return error;
-  if (clientAborted) {
-    return new GatewayError({
-      code: 'SWY_ERR_CLIENT_CLOSED',
-      kind: 'invalid_request',
-      status: 499,
-      origin: 'client',
-      message: 'The client closed the request.',
-      retryable: false,
-      provider,
-      cause: error,
-    });
-  }
+  if (clientAborted) return clientClosedError(provider, error);
   if (totalTimedOut) {
     return new GatewayError({
       code: 'SWY_ERR_UPSTREAM_TOTAL_TIMEOUT',
@@ -123,13 +112,37 @@ function timeoutError(code: string, message: string, provider: string, cause: un
   return new GatewayError({ code, kind: 'timeout', origin: 'upstream', message, provider, retryable: true, cause });
 }
 
-/** Reads a whole response body as text, mapping read failures. */
-export async function readBodyText(response: UpstreamResponse, provider: string): Promise<string> {
+/**
+ * Maps a failure while reading an upstream body. sendUpstream aborts a body only through the client's
+ * signal or its own total timeout, so an abort the client did not cause is the total timeout.
+ */
+export function mapBodyReadError(error: unknown, provider: string, clientSignal: AbortSignal | undefined): GatewayError {
+  const clientAborted = clientSignal?.aborted ?? false;
+  return mapNetworkError(error, provider, !clientAborted && isAbortError(error), clientAborted);
+}
+
+/** Reads a whole response body as text (error bodies, non-stream responses), read failures mapped. */
+export async function readBodyText(response: UpstreamResponse, provider: string, clientSignal: AbortSignal | undefined): Promise<string> {
   try {
     return await response.body.text();
   } catch (error) {
-    throw mapNetworkError(error, provider);
+    throw mapBodyReadError(error, provider, clientSignal);
   }
+}
+
+/** Reads a whole response body as bytes, unchanged, read failures mapped. */
+export async function readBodyBytes(response: UpstreamResponse, provider: string, clientSignal: AbortSignal | undefined): Promise<Buffer> {
+  try {
+    return Buffer.from(await response.body.arrayBuffer());
+  } catch (error) {
+    throw mapBodyReadError(error, provider, clientSignal);
+  }
+}
+
+function isAbortError(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const { name, code } = error as { name?: unknown; code?: unknown };
+  return name === 'AbortError' || name === 'TimeoutError' || code === 'UND_ERR_ABORTED';
 }
 
 /** Lower-cased single-valued header lookup. */

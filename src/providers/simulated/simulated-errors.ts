@@ -52,19 +52,7 @@ export function simulatedMidstreamError(provider: string, upstreamRequestId: str
   });
 }
 
-/** The caller went away (signal aborted) before the simulated answer was complete. */
-export function clientClosedError(provider: string, cause?: unknown): GatewayError {
-  return new GatewayError({
-    code: 'SWY_ERR_CLIENT_CLOSED',
-    kind: 'invalid_request',
-    status: 499,
-    origin: 'client',
-    message: 'The client closed the request.',
-    retryable: false,
-    provider,
-    cause,
-  });
-}
+export { clientClosedError } from '../../spec/errors.js';
 
 /** A request the simulated model rejects, as a real upstream would with HTTP 400. */
 export function simulatedInvalidRequest(message: string, param: string, provider: string, upstreamRequestId: string): GatewayError {
