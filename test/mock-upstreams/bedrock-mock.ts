@@ -339,9 +339,9 @@ function generate(request: Json): GeneratedAnswer {
       stopReason = 'stop_sequence';
     }
     const maxTokens = typeof inference?.maxTokens === 'number' ? inference.maxTokens : undefined;
-    const words = text.split(' ');
-    if (maxTokens !== undefined && words.length > maxTokens) {
-      text = words.slice(0, maxTokens).join(' ');
+    // the limit is counted the way usage is reported (ceil(chars / 4)), as a real model would
+    if (maxTokens !== undefined && Math.ceil(text.length / 4) > maxTokens) {
+      text = text.slice(0, maxTokens * 4);
       stopReason = 'max_tokens';
     }
     if (thinking?.type === 'enabled') content.push(reasoningBlock(`The user said: ${userText}`));

@@ -156,7 +156,8 @@ describe('Bedrock adapter: Converse', () => {
 
   it('honours maxTokens and stop sequences', async () => {
     const short = await provider().chat(request('one two three four', { maxTokens: 2 }), context());
-    expect(short).toMatchObject({ finishReason: 'length', content: [{ type: 'text', text: 'Echo: one' }] });
+    // the mock counts tokens as ceil(chars / 4): 2 tokens = 8 characters
+    expect(short).toMatchObject({ finishReason: 'length', content: [{ type: 'text', text: 'Echo: on' }] });
     const stopped = await provider().chat(request('alpha beta gamma', { stopSequences: ['gamma'] }), context());
     expect(stopped).toMatchObject({ finishReason: 'stop-sequence', content: [{ type: 'text', text: 'Echo: alpha beta ' }] });
   });
