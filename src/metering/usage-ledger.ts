@@ -3,6 +3,44 @@ import type { Database, Store } from '../storage/database.js';
 
 export type LedgerEntry = Insertable<Database['usage_ledger']>;
 
+const COLUMNS = [
+  'request_id', 'created_at', 'key_name', 'dialect', 'requested_model', 'model', 'provider', 'stream', 'status',
+  'input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_write_tokens', 'reasoning_tokens', 'cost_nanos', 'latency_ms', 'error_code',
+] as const satisfies ReadonlyArray<keyof LedgerEntry>;
+
+type BatchWriter = (batch: LedgerEntry[]) => Promise<void>;
+
+/**
+ * On SQLite, one prepared statement run per row inside one transaction (no query building per flush);
+ * elsewhere Kysely multi-row inserts in one transaction. Either way a batch lands whole or not at all.
+ */
+function batchWriter(store: Store): BatchWriter {
+  const sqlite = store.sqlite;
+  if (sqlite) {
+    const prepare = () => {
+      const insert = sqlite.prepare(`INSERT INTO usage_ledger (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => '@' + c).join(', ')})`);
+      return sqlite.transaction((batch: LedgerEntry[]) => {
+        for (const entry of batch) insert.run({ error_code: null, ...entry });
+      });
+    };
+    let insertAll: ReturnType<typeof prepare> | undefined;
+    return async (batch) => {
+      try {
+        insertAll ??= prepare();
+        insertAll(batch);
+      } catch (error) {
+        insertAll = undefined; // prepared again on the next flush (the schema may have changed)
+        throw error;
+      }
+    };
+  }
+  return (batch) =>
+    // SQL engines cap bound parameters per statement; 17 columns x 50 rows stays well below every cap.
+    store.db.transaction().execute(async (trx) => {
+      for (let i = 0; i < batch.length; i += 50) await trx.insertInto('usage_ledger').values(batch.slice(i, i + 50)).execute();
+    });
+}
+
 export interface UsageLedgerOptions {
   /** Flush when this many entries are queued. */
   batchSize?: number;
@@ -20,12 +58,11 @@ export class UsageLedger {
   private readonly timer: NodeJS.Timeout;
   private flushing: Promise<void> | undefined;
   private readonly batchSize: number;
+  private readonly write: BatchWriter;
   private closed = false;
 
-  constructor(
-    private readonly store: Store,
-    options: UsageLedgerOptions = {},
-  ) {
+  constructor(store: Store, options: UsageLedgerOptions = {}) {
+    this.write = batchWriter(store);
     this.batchSize = options.batchSize ?? 256;
     this.timer = setInterval(() => void this.flush(), options.flushIntervalMs ?? 200);
     this.timer.unref();
@@ -47,13 +84,8 @@ export class UsageLedger {
     this.queue = [];
     this.flushing = (async () => {
       try {
-        // One transaction per batch: all rows land or none do (a retry never duplicates).
-        // SQLite caps bound parameters per statement; 18 columns x 50 rows stays well below it.
-        await this.store.db.transaction().execute(async (trx) => {
-          for (let i = 0; i < batch.length; i += 50) {
-            await trx.insertInto('usage_ledger').values(batch.slice(i, i + 50)).execute();
-          }
-        });
+        // All rows of a batch land or none do, so the retry after a failure never duplicates.
+        await this.write(batch);
       } catch (error) {
         this.queue = batch.concat(this.queue);
         if (this.closed) throw error;

@@ -38,6 +38,8 @@ export interface Database {
 
 export interface Store {
   db: Kysely<Database>;
+  /** The raw better-sqlite3 handle when the store is SQLite (hot-path writes use prepared statements). */
+  sqlite?: SQLite.Database;
   close(): Promise<void>;
 }
 
@@ -49,7 +51,7 @@ export async function openSqliteStore(path: string): Promise<Store> {
   sqlite.pragma('synchronous = NORMAL');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   await migrate(db);
-  return { db, close: () => db.destroy() };
+  return { db, sqlite, close: () => db.destroy() };
 }
 
 async function migrate(db: Kysely<Database>): Promise<void> {

@@ -22,6 +22,13 @@ export function generateKey(): string {
  */
 export class KeyRing {
   private readonly byHash = new Map<string, Caller>();
+  /**
+   * Recently verified keys, so the hot path skips the SHA-256 (about 1.5% of a passthrough request's
+   * CPU in profiles). Bounded; only keys that verified are cached, so a flood of wrong keys cannot
+   * grow it. Revocation (a later issue) must clear it.
+   */
+  private readonly verified = new Map<string, Caller>();
+  private static readonly CACHE_LIMIT = 10_000;
 
   add(key: string, caller: Caller): void {
     this.byHash.set(hashKey(key), caller);
@@ -36,7 +43,14 @@ export class KeyRing {
   }
 
   verify(key: string): Caller | undefined {
-    return this.byHash.get(hashKey(key));
+    const cached = this.verified.get(key);
+    if (cached) return cached;
+    const caller = this.byHash.get(hashKey(key));
+    if (caller) {
+      if (this.verified.size >= KeyRing.CACHE_LIMIT) this.verified.clear();
+      this.verified.set(key, caller);
+    }
+    return caller;
   }
 }
 
