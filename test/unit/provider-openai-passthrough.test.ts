@@ -165,3 +165,17 @@ describe('openai passthrough (same dialect)', () => {
     });
   });
 });
+
+describe('usage of a non-stream body', () => {
+  it('reads the top-level usage without parsing the whole body, whatever the layout', async () => {
+    const { usageOfBody } = await import('../../src/providers/openai/openai-passthrough.js');
+    const usage = { prompt_tokens: 11, completion_tokens: 7, total_tokens: 18, prompt_tokens_details: { cached_tokens: 3 }, completion_tokens_details: { reasoning_tokens: 2 } };
+    const expected = { inputTokens: 11, outputTokens: 7, cacheReadTokens: 3, reasoningTokens: 2 };
+    const compact = Buffer.from(JSON.stringify({ id: 'x', choices: [{ message: { content: 'say "usage": {1}' } }], usage }));
+    expect(usageOfBody(compact)).toMatchObject(expected);
+    const pretty = Buffer.from(JSON.stringify({ usage, id: 'x', choices: [] }, null, 2));
+    expect(usageOfBody(pretty)).toMatchObject(expected);
+    expect(usageOfBody(Buffer.from('{"id":"x","usage":null}'))).toBeUndefined();
+    expect(usageOfBody(Buffer.from('not json'))).toBeUndefined();
+  });
+});

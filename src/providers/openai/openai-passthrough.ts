@@ -78,11 +78,46 @@ function forwardableHeaders(headers: UpstreamResponse['headers']): Record<string
   return out;
 }
 
-function usageOfBody(bytes: Buffer): Usage | undefined {
+/**
+ * Usage of a non-stream body. Parsing the whole body only for its usage cost ~2.5% of a passthrough
+ * request in profiles, so the `"usage"` object is cut out and parsed alone: in JSON an unescaped
+ * `"usage":` cannot occur inside a string, and the usage object holds only numbers and nested objects
+ * (no strings with braces), so brace counting finds its end. Anything unexpected falls back to a full parse.
+ */
+export function usageOfBody(bytes: Buffer): Usage | undefined {
+  const key = bytes.lastIndexOf(USAGE_KEY);
+  if (key >= 0) {
+    const start = bytes.indexOf(0x7b /* { */, key + USAGE_KEY.length);
+    if (start >= 0 && isBlankBetween(bytes, key + USAGE_KEY.length, start)) {
+      let depth = 0;
+      for (let i = start; i < bytes.length; i++) {
+        const byte = bytes[i];
+        if (byte === 0x7b) depth++;
+        else if (byte === 0x7d && --depth === 0) {
+          try {
+            return convertOpenAIUsage(JSON.parse(bytes.toString('utf8', start, i + 1)) as OpenAIWireUsage);
+          } catch {
+            break;
+          }
+        }
+      }
+    }
+  }
   try {
     const body = JSON.parse(bytes.toString('utf8')) as { usage?: OpenAIWireUsage | null };
     return body.usage && typeof body.usage === 'object' ? convertOpenAIUsage(body.usage) : undefined;
   } catch {
     return undefined;
   }
+}
+
+const USAGE_KEY = Buffer.from('"usage"');
+
+/** Only whitespace and the colon between the key and the value's opening brace. */
+function isBlankBetween(bytes: Buffer, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const byte = bytes[i];
+    if (byte !== 0x3a && byte !== 0x20 && byte !== 0x0a && byte !== 0x0d && byte !== 0x09) return false;
+  }
+  return true;
 }
