@@ -15,7 +15,9 @@ export function upstreamAgent(connectMs: number): Agent {
       connect: { timeout: connectMs },
       keepAliveTimeout: 30_000,
       keepAliveMaxTimeout: 600_000,
-      connections: 256,
+      // No per-origin connection cap: every concurrent stream needs its own upstream connection
+      // (a cap of 256 made the 257th concurrent stream wait for a free connection).
+      connections: null,
       pipelining: 1,
     });
     agents.set(connectMs, agent);
