@@ -18,9 +18,13 @@ function batchWriter(store: Store): BatchWriter {
   const sqlite = store.sqlite;
   if (sqlite) {
     const prepare = () => {
-      const insert = sqlite.prepare(`INSERT INTO usage_ledger (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map((c) => '@' + c).join(', ')})`);
+      const insert = sqlite.prepare(`INSERT INTO usage_ledger (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`);
+      const values: unknown[] = new Array(COLUMNS.length);
       return sqlite.transaction((batch: LedgerEntry[]) => {
-        for (const entry of batch) insert.run({ error_code: null, ...entry });
+        for (const entry of batch) {
+          for (let i = 0; i < COLUMNS.length; i++) values[i] = entry[COLUMNS[i]] ?? null;
+          insert.run(values);
+        }
       });
     };
     let insertAll: ReturnType<typeof prepare> | undefined;

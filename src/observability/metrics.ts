@@ -43,14 +43,54 @@ export class GatewayMetrics {
     });
   }
 
+  /**
+   * Label-bound children per (model, provider, …), cached: resolving label sets on every observation
+   * was ~2.5% of a passthrough request's CPU in profiles.
+   */
+  private readonly children = new Map<string, ModelSeries>();
+
+  private series(model: string, provider: string, dialect: string, stream: boolean): ModelSeries {
+    const key = `${model}\u0000${provider}\u0000${dialect}\u0000${stream}`;
+    let found = this.children.get(key);
+    if (!found) {
+      found = {
+        requests: new Map(),
+        requestLabels: { dialect, stream: stream ? 'true' : 'false' },
+        inputTokens: this.tokens.labels({ model, provider, token_type: 'input' }),
+        outputTokens: this.tokens.labels({ model, provider, token_type: 'output' }),
+        duration: this.duration.labels({ model, provider, error_type: '' }),
+        spend: this.spend.labels({ model, provider }),
+      };
+      this.children.set(key, found);
+    }
+    return found;
+  }
+
   /** Feeds every metered request into the metrics. */
   readonly observer: MeterObserver = ({ base, stream, status, usage, costNanos, latencyMs, errorCode }) => {
     const model = base.model.id;
     const provider = base.model.provider;
-    this.requests.inc({ model, provider, status: String(status), dialect: base.dialect, stream: stream ? 'true' : 'false' });
-    this.tokens.observe({ model, provider, token_type: 'input' }, usage.inputTokens);
-    this.tokens.observe({ model, provider, token_type: 'output' }, usage.outputTokens);
-    this.duration.observe({ model, provider, error_type: errorCode ?? '' }, latencyMs / 1000);
-    if (costNanos > 0) this.spend.inc({ model, provider }, costNanos / 1e9);
+    const series = this.series(model, provider, base.dialect, stream);
+    let counter = series.requests.get(status);
+    if (!counter) {
+      const { dialect, stream: streamed } = series.requestLabels;
+      counter = this.requests.labels({ model, provider, status: String(status), dialect, stream: streamed });
+      series.requests.set(status, counter);
+    }
+    counter.inc();
+    series.inputTokens.observe(usage.inputTokens);
+    series.outputTokens.observe(usage.outputTokens);
+    if (errorCode) this.duration.observe({ model, provider, error_type: errorCode }, latencyMs / 1000);
+    else series.duration.observe(latencyMs / 1000);
+    if (costNanos > 0) series.spend.inc(costNanos / 1e9);
   };
+}
+
+interface ModelSeries {
+  requests: Map<number, { inc(value?: number): void }>;
+  requestLabels: { dialect: string; stream: string };
+  inputTokens: { observe(value: number): void };
+  outputTokens: { observe(value: number): void };
+  duration: { observe(value: number): void };
+  spend: { inc(value?: number): void };
 }
