@@ -9,10 +9,11 @@
  * bench/results/<timestamp>.json/.svg and latest.json/.svg. Every child process is stopped at the
  * end, on errors and on Ctrl-C.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { probeGatewayFeatures } from './lib/gateway-features.mjs';
 import { ledgerRows } from './lib/ledger-count.mjs';
 import { machineInfo } from './lib/machine.mjs';
 import { methodFor } from './lib/method.mjs';
@@ -46,9 +47,11 @@ const log = (message) => process.stderr.write(`[${((Date.now() - startedAt) / 10
 const group = new ProcessGroup();
 const tempDir = mkdtempSync(join(os.tmpdir(), 'switchyard-bench-'));
 let cleaning;
+let interrupted = false;
 const cleanup = () => (cleaning ??= group.stopAll().finally(() => rmSync(tempDir, { recursive: true, force: true })));
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.once(signal, () => {
+    interrupted = true;
     log(`${signal}: stopping child processes`);
     cleanup().finally(() => process.exit(130));
   });
@@ -81,11 +84,15 @@ async function main() {
   const targets = Object.fromEntries(wanted.filter((name) => allTargets[name]).map((name) => [name, allTargets[name]]));
   const ctx = { worker, targets, settings, log };
   const smoke = await smokeCheck(ctx);
+  const features = await probeGatewayFeatures(gateway.port);
   Object.assign(unavailable, smoke.unavailable);
   const names = Object.keys(targets).filter((name) => !unavailable[name]);
   const streamNames = names.filter((name) => targets[name].streams);
   const streamUnavailable = { ...smoke.streamUnavailable };
-  if (streamUnavailable.portkey) streamUnavailable.portkey = `${streamUnavailable.portkey} (known Portkey bug on Node 20; streams compared with direct and bare only)`;
+  if (streamUnavailable.portkey) {
+    const logged = smoke.evidence.portkey?.stream.targetStderr?.match(/TypeError: [^|]*?(?= {2,}at |\||$)/)?.[0]?.trim();
+    streamUnavailable.portkey = `${streamUnavailable.portkey} (${logged ? `Portkey logs "${logged}" from Headers.append in updateHeaders; ` : ''}the open Portkey bug Portkey-AI/gateway#1389 with @hono/node-server > 1.14.2 on Node; streams are compared with direct and the bare proxy only)`;
+  }
 
   log('warm-up');
   for (const name of names) {
@@ -106,6 +113,7 @@ async function main() {
       'Switchyard routed (auto, learned router)': 'the `auto` route and the learned router do not exist yet (routing today = model id/alias lookup + capability check, timed in router_decision_*)',
     },
     smoke: smoke.evidence,
+    gatewayFeatures: features,
   };
   raw.fixedRate = await fixedRatePhase(ctx, { names, rates: settings.rates, durationS: settings.fixedRateS, rounds: settings.rounds });
   raw.saturation = await saturationPhase(ctx, { names, stream: false, durationS: settings.saturationS, rounds: settings.rounds });
@@ -113,7 +121,18 @@ async function main() {
     raw.streamSaturation = await saturationPhase(ctx, { names: streamNames, stream: true, durationS: settings.streamSaturationS, rounds: settings.streamSaturationRounds });
   }
   raw.streamTiming = await streamTimingPhase(ctx, { names: streamNames, durationS: settings.streamTimingS, rounds: settings.rounds });
-  raw.slowStreams = await slowStreamsPhase(ctx, { names: settings.slowStreamTargets.filter((name) => streamNames.includes(name)), count: settings.slowStreamCount });
+  // RSS with 1,000 slow streams: the bare proxy as it is; Switchyard in a fresh process, since its
+  // long-lived one carries the heap of every phase before (that RSS is in the saturation column).
+  const slowNames = settings.slowStreamTargets.filter((name) => streamNames.includes(name));
+  const slowTargets = { ...targets };
+  if (slowNames.some((name) => name.startsWith('switchyard'))) {
+    await group.stop(gateway.child);
+    mkdirSync(join(tempDir, 'fresh'));
+    const fresh = await startSwitchyard(group, { root, mock, dir: join(tempDir, 'fresh') });
+    const freshTargets = defineTargets({ mock, gateway: fresh });
+    for (const name of slowNames) if (name.startsWith('switchyard')) slowTargets[name] = { ...freshTargets[name], freshProcess: true };
+  }
+  raw.slowStreams = await slowStreamsPhase({ ...ctx, targets: slowTargets }, { names: slowNames, count: settings.slowStreamCount });
   log('router decision micro-benchmark');
   raw.router = routerPhase({ root, iterations: settings.routerIterations });
 
@@ -129,8 +148,8 @@ async function main() {
     translated: { ...translated, targets_met: targetsMet(translated) },
     routed: null,
     routed_reason: raw.notYetMeasurable['Switchyard routed (auto, learned router)'],
-    metrics_in_path: false,
-    metrics_in_path_reason: 'prom-client metrics are not implemented yet; the measured gateway has auth, model resolution and ledger writes but no metrics',
+    metrics_in_path: features.metrics,
+    metrics_in_path_reason: features.metricsReason,
     mode: settings.mode,
     generated_at: raw.generatedAt,
     machine,
@@ -147,6 +166,7 @@ async function main() {
 
 main()
   .catch((error) => {
+    if (interrupted) return;
     log(`failed: ${error?.stack ?? error}`);
     process.exitCode = 1;
   })

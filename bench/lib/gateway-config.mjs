@@ -1,6 +1,7 @@
 /**
  * The Switchyard configuration the bench runs: both providers point at the mock on loopback, a
- * known master key (auth on), an SQLite file in the run's temp dir (ledger writes on), and one
+ * known master key (auth on), an SQLite file in the run's temp dir (ledger writes on), the default
+ * timeouts, and one
  * model per path plus the slow-stream variants. Written as JSON, which is valid YAML.
  */
 import { writeFileSync } from 'node:fs';
@@ -8,13 +9,14 @@ import { join } from 'node:path';
 
 export const BENCH_MASTER_KEY = 'sk-swy-bench-master-key-0123456789';
 
-export function gatewayConfig({ mockPort, dir }) {
+export function gatewayConfig({ mockPort, dir, timeouts = {} }) {
   const pricing = { inputPerMTok: 2, outputPerMTok: 8, cacheReadPerMTok: 0.5 };
   return {
     server: { host: '127.0.0.1', port: 0 },
     auth: { masterKey: BENCH_MASTER_KEY },
     storage: { sqlitePath: join(dir, 'switchyard-bench.db') },
-    timeouts: { connectMs: 5000, firstByteMs: 60_000, idleMs: 60_000, totalMs: 300_000 },
+    // The gateway's defaults (as in production), unless a caller overrides them.
+    timeouts: { connectMs: 10_000, firstByteMs: 60_000, idleMs: 60_000, totalMs: 600_000, ...timeouts },
     providers: {
       'mock-openai': { type: 'openai', apiKey: 'sk-mock-openai', baseUrl: `http://127.0.0.1:${mockPort}/v1` },
       'mock-anthropic': { type: 'anthropic', apiKey: 'sk-ant-mock', baseUrl: `http://127.0.0.1:${mockPort}` },

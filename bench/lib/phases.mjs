@@ -23,6 +23,12 @@ async function withProcessStats(pid, job) {
 
 const median = (values) => summarize(values.filter((v) => Number.isFinite(v))).p50;
 
+function medianOfRounds(summaries) {
+  const out = { count: summaries.reduce((n, s) => n + s.count, 0) };
+  for (const key of ['mean', 'p50', 'p90', 'p99', 'p999', 'max']) out[key] = median(summaries.map((s) => s[key]));
+  return out;
+}
+
 /** Closed-loop saturation (autocannon, `connections` connections), JSON or SSE. */
 export async function saturationPhase(ctx, { names, stream, durationS, rounds }) {
   const out = Object.fromEntries(names.map((name) => [name, { rounds: [], pooled: [] }]));
@@ -87,7 +93,10 @@ export async function fixedRatePhase(ctx, { names, rates, durationS, rounds }) {
       Object.entries(out[rate]).map(([name, entry]) => [
         name,
         {
-          latencyUs: summarize(entry.pooled),
+          // Median over rounds of each round's percentile: one round disturbed by a neighbour's CPU
+          // burst does not decide the figure. The pooled percentiles are kept beside it.
+          latencyUs: medianOfRounds(entry.rounds.map((r) => r.latencyUs)),
+          pooledLatencyUs: summarize(entry.pooled),
           achievedRps: median(entry.rounds.map((r) => r.achievedRps)),
           cpuUsPerReq: median(entry.rounds.map((r) => r.cpuUsPerReq)),
           failed: entry.rounds.reduce((n, r) => n + r.errors + r.non2xx + r.timeouts + r.dropped, 0),
@@ -156,7 +165,7 @@ export async function slowStreamsPhase(ctx, { names, count }) {
     const busiest = result.timeline.reduce((best, point) => (point.open > best.open ? point : best), { open: 0, t: 0 });
     const atBusiest = samples.reduce((best, s) => (Math.abs(s.t - busiest.t) < Math.abs(best.t - busiest.t) ? s : best), samples[0] ?? { t: 0, rssMb: idleMb });
     const { timeline, ...counts } = result;
-    out[name] = { ...counts, rssIdleMb: idleMb, rssPeakMb: peak, rssAtPeakOpenMb: atBusiest.rssMb, cpuMs: cpuUs / 1000 };
+    out[name] = { ...counts, freshProcess: target.freshProcess === true, rssIdleMb: idleMb, rssPeakMb: peak, rssAddedMb: peak - idleMb, rssAtPeakOpenMb: atBusiest.rssMb, cpuMs: cpuUs / 1000 };
     ctx.log(`slow streams ${name}: ${result.ok}/${count} ok, peak open ${result.peakOpen}, RSS idle ${idleMb.toFixed(0)} MB → peak ${peak.toFixed(0)} MB${result.firstFailure ? `, failure: ${result.firstFailure}` : ''}`);
   }
   return out;

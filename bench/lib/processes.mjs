@@ -76,9 +76,9 @@ export class ProcessGroup {
     });
   }
 
-  /** SIGTERM every child, SIGKILL whatever is still alive after `graceMs`. */
-  async stopAll(graceMs = 3000) {
-    const alive = [...this.children].filter((child) => child.exitCode === null && child.signalCode === null);
+  /** SIGTERM every child (or only `only`), SIGKILL whatever is still alive after `graceMs`. */
+  async stopAll(graceMs = 3000, only = undefined) {
+    const alive = [...this.children].filter((child) => child.exitCode === null && child.signalCode === null && (only === undefined || only.includes(child)));
     await Promise.all(
       alive.map(
         (child) =>
@@ -97,6 +97,11 @@ export class ProcessGroup {
     );
   }
 }
+
+/** Stops one child of the group (SIGTERM, then SIGKILL after `graceMs`). */
+ProcessGroup.prototype.stop = function stop(child, graceMs = 5000) {
+  return this.stopAll(graceMs, [child]);
+};
 
 /** A port that was free a moment ago on 127.0.0.1 (for servers that need one on the command line). */
 export function freePort() {

@@ -40,8 +40,8 @@ export async function startBareProxy(group, mock) {
 }
 
 /** Switchyard as in production: `node dist/cli/main.js serve --config <file>`, extra node flags optional (--cpu-prof). */
-export async function startSwitchyard(group, { root, mock, dir, nodeFlags = [], cpus = CPU_TARGET }) {
-  const configPath = writeGatewayConfig({ mockPort: mock.port, dir });
+export async function startSwitchyard(group, { root, mock, dir, nodeFlags = [], cpus = CPU_TARGET, timeouts }) {
+  const configPath = writeGatewayConfig({ mockPort: mock.port, dir, timeouts });
   const started = await group.start({
     name: 'switchyard',
     nodeArgs: [...nodeFlags, join(root, 'dist/cli/main.js'), 'serve', '--config', configPath, '--port', '0'],
@@ -74,7 +74,7 @@ export async function startPortkey(group, { root }) {
     waitPort: port,
     timeoutMs: 30_000,
   });
-  return { pid: started.pid, port, child: started.child };
+  return { pid: started.pid, port, child: started.child, stderrTail: started.stderrTail };
 }
 
 export async function startLoadWorker(group) {

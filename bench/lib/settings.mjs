@@ -21,7 +21,7 @@ export function settingsFor({ quick }) {
       streamConcurrency: 8,
       slowStreamTargets: ['switchyard-passthrough'],
       slowStreamCount: 1000,
-      slowChunks: 30,
+      slowChunks: 20,
       slowIntervalMs: 100,
       routerIterations: 100_000,
     };

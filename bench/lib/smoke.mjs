@@ -21,6 +21,9 @@ export async function smokeCheck(ctx) {
     const streamOk = stream.status === 200 && evidence[name].stream.endsWithDone;
     if (!streamOk) {
       streamUnavailable[name] = `streaming fails: HTTP ${stream.status}`;
+      // The target's own account of the failure, if it logged one.
+      const logged = target.stderrTail?.().split('\n').filter((line) => line.trim() !== '').slice(0, 3).join(' | ');
+      if (logged) evidence[name].stream.targetStderr = logged.slice(0, 400);
       target.streams = false;
     }
     ctx.log(`smoke ${name}: JSON ${json.status}${jsonOk ? ' ok' : ' FAILED'}, stream ${stream.status}${streamOk ? ' ok' : ' FAILED'}`);

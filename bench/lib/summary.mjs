@@ -28,6 +28,8 @@ export function headline(raw, gateway = 'switchyard-passthrough') {
   figure(out, 'added_p50_ms_at_1000rps', () => ms(fixed1000[gateway].latencyUs.p50 - fixed1000.direct.latencyUs.p50), () => why(gateway));
   figure(out, 'added_ttfb_ms', () => ms(timing[gateway].ttfbUs.p50 - timing.direct.ttfbUs.p50), () => timing[gateway]?.firstFailure ?? why(gateway));
   figure(out, 'rss_mb_1000_streams', () => slow[gateway].rssPeakMb, () => why(gateway));
+  figure(out, 'rss_mb_1000_streams_added', () => slow[gateway].rssAddedMb, () => why(gateway));
+  figure(out, 'streams_open_at_once', () => slow[gateway].peakOpen, () => why(gateway));
   figure(out, 'router_decision_p99_us', () => raw.router.p99Us, () => raw.router?.error ?? 'router micro-benchmark did not run');
   return out;
 }

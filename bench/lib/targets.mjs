@@ -40,6 +40,7 @@ export function defineTargets({ mock, bare, gateway, portkey }) {
       model: 'mock-fast',
       slowModel: 'mock-slow',
       pid: portkey.pid,
+      stderrTail: portkey.stderrTail,
       streams: true, // set to false by the run if its streaming fails (checked, not assumed)
     };
   }
