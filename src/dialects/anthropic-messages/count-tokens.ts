@@ -1,11 +1,11 @@
-import { countTokens } from 'gpt-tokenizer';
+import { countTextTokens as countTokens } from '../../metering/tokenizer.js';
 import type { ChatRequest, ImagePart, TextPart } from '../../spec/chat-request.js';
 import { decodeAnthropicCountTokensRequest } from './decode-anthropic-messages-request.js';
 
 /**
  * Pre-request token ESTIMATE for `POST /v1/messages/count_tokens` (answered as `{input_tokens}`).
  *
- * Claude's tokenizer is not public, so this counts with gpt-tokenizer's default OpenAI encoding and
+ * Claude's tokenizer is not public, so this counts with OpenAI's o200k_base encoding (gpt-tokenizer, loaded on first use) and
  * adds fixed allowances; expect it to be within roughly ±15 % for English text and code. Provider
  * usage stays the truth for metering. What is counted:
  * - system text, message text, tool-call names and argument JSON, tool-result text;

@@ -1,5 +1,4 @@
-import ranks from 'gpt-tokenizer/bpeRanks/o200k_base';
-import { encode } from 'gpt-tokenizer/encoding/o200k_base';
+import { countTextTokens, encodeText, tokenRanks } from '../../metering/tokenizer.js';
 
 /**
  * Token arithmetic for the simulator, on the o200k_base vocabulary. Special-token text such as
@@ -9,16 +8,9 @@ import { encode } from 'gpt-tokenizer/encoding/o200k_base';
  * library's own `decode` keeps a module-wide streaming TextDecoder, so decoding a token sequence
  * that ends inside a character leaves stray bytes that corrupt the next, unrelated decode.
  */
-const ENCODE_OPTIONS = { disallowedSpecial: new Set<string>() };
 const utf8 = new TextEncoder();
-
-function tokensOf(text: string): number[] {
-  return encode(text, ENCODE_OPTIONS);
-}
-
-export function countTokens(text: string): number {
-  return text === '' ? 0 : tokensOf(text).length;
-}
+const tokensOf = encodeText;
+export const countTokens = countTextTokens;
 
 /** A piece of text and the number of tokens it took. */
 interface TokenPiece {
@@ -34,6 +26,7 @@ function tokenPieces(text: string): TokenPiece[] {
   const decoder = new TextDecoder('utf-8');
   const pieces: TokenPiece[] = [];
   let pendingTokens = 0;
+  const ranks = tokenRanks();
   for (const token of tokensOf(text)) {
     const entry = ranks[token];
     const bytes = typeof entry === 'string' ? utf8.encode(entry) : Uint8Array.from(entry);
