@@ -1,60 +1,21 @@
 import type { Insertable } from 'kysely';
 import type { Database, Store } from '../storage/database.js';
+import { createLedgerWriter, type LedgerWriter } from './ledger-writers.js';
 
 export type LedgerEntry = Insertable<Database['usage_ledger']>;
-
-const COLUMNS = [
-  'request_id', 'created_at', 'key_name', 'dialect', 'requested_model', 'model', 'provider', 'stream', 'status',
-  'input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_write_tokens', 'reasoning_tokens', 'cost_nanos', 'latency_ms', 'error_code',
-] as const satisfies ReadonlyArray<keyof LedgerEntry>;
-
-type BatchWriter = (batch: LedgerEntry[]) => Promise<void>;
-
-/**
- * On SQLite, one prepared statement run per row inside one transaction (no query building per flush);
- * elsewhere Kysely multi-row inserts in one transaction. Either way a batch lands whole or not at all.
- */
-function batchWriter(store: Store): BatchWriter {
-  const sqlite = store.sqlite;
-  if (sqlite) {
-    const prepare = () => {
-      const insert = sqlite.prepare(`INSERT INTO usage_ledger (${COLUMNS.join(', ')}) VALUES (${COLUMNS.map(() => '?').join(', ')})`);
-      const values: unknown[] = new Array(COLUMNS.length);
-      return sqlite.transaction((batch: LedgerEntry[]) => {
-        for (const entry of batch) {
-          for (let i = 0; i < COLUMNS.length; i++) values[i] = entry[COLUMNS[i]] ?? null;
-          insert.run(values);
-        }
-      });
-    };
-    let insertAll: ReturnType<typeof prepare> | undefined;
-    return async (batch) => {
-      try {
-        insertAll ??= prepare();
-        insertAll(batch);
-      } catch (error) {
-        insertAll = undefined; // prepared again on the next flush (the schema may have changed)
-        throw error;
-      }
-    };
-  }
-  return (batch) =>
-    // SQL engines cap bound parameters per statement; 17 columns x 50 rows stays well below every cap.
-    store.db.transaction().execute(async (trx) => {
-      for (let i = 0; i < batch.length; i += 50) await trx.insertInto('usage_ledger').values(batch.slice(i, i + 50)).execute();
-    });
-}
 
 export interface UsageLedgerOptions {
   /** Flush when this many entries are queued. */
   batchSize?: number;
   /** Flush at least this often (ms). */
   flushIntervalMs?: number;
+  /** Where SQLite writes run; 'auto' = a worker thread for file databases. */
+  writer?: 'auto' | 'thread' | 'inline';
 }
 
 /**
  * Batched usage ledger. `record` is synchronous and cheap (the hot path only pushes onto an array);
- * entries are written in one multi-row insert per batch. `close` flushes what is queued, so a
+ * entries are written a batch at a time (see ledger-writers.ts; on a SQLite file, in a worker thread). `close` flushes what is queued, so a
  * graceful shutdown loses nothing. A failed write is retried on the next flush rather than dropped.
  */
 export class UsageLedger {
@@ -62,11 +23,11 @@ export class UsageLedger {
   private readonly timer: NodeJS.Timeout;
   private flushing: Promise<void> | undefined;
   private readonly batchSize: number;
-  private readonly write: BatchWriter;
+  private readonly writer: LedgerWriter;
   private closed = false;
 
   constructor(store: Store, options: UsageLedgerOptions = {}) {
-    this.write = batchWriter(store);
+    this.writer = createLedgerWriter(store, options.writer ?? 'auto');
     this.batchSize = options.batchSize ?? 256;
     this.timer = setInterval(() => void this.flush(), options.flushIntervalMs ?? 200);
     this.timer.unref();
@@ -89,7 +50,7 @@ export class UsageLedger {
     this.flushing = (async () => {
       try {
         // All rows of a batch land or none do, so the retry after a failure never duplicates.
-        await this.write(batch);
+        await this.writer.write(batch);
       } catch (error) {
         this.queue = batch.concat(this.queue);
         if (this.closed) throw error;
@@ -104,6 +65,10 @@ export class UsageLedger {
     this.closed = true;
     clearInterval(this.timer);
     while (this.flushing) await this.flushing;
-    await this.flush();
+    try {
+      await this.flush();
+    } finally {
+      await this.writer.close();
+    }
   }
 }

@@ -40,6 +40,8 @@ export interface Store {
   db: Kysely<Database>;
   /** The raw better-sqlite3 handle when the store is SQLite (hot-path writes use prepared statements). */
   sqlite?: SQLite.Database;
+  /** The SQLite file (undefined for `:memory:`): other threads may open their own connection to it. */
+  sqlitePath?: string;
   close(): Promise<void>;
 }
 
@@ -49,9 +51,10 @@ export async function openSqliteStore(path: string): Promise<Store> {
   const sqlite = new SQLite(path);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
+  sqlite.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
   await migrate(db);
-  return { db, sqlite, close: () => db.destroy() };
+  return { db, sqlite, sqlitePath: path === ':memory:' ? undefined : path, close: () => db.destroy() };
 }
 
 async function migrate(db: Kysely<Database>): Promise<void> {

@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { computeCostNanos } from '../../src/metering/compute-cost.js';
 import { UsageLedger, type LedgerEntry } from '../../src/metering/usage-ledger.js';
@@ -30,12 +33,15 @@ async function count(store: Store): Promise<number> {
   return Number(row.n);
 }
 
+const tempDb = () => join(mkdtempSync(join(tmpdir(), 'swy-ledger-')), 'ledger.db');
+
 describe.each([
-  ['prepared statements (SQLite)', (s: Store) => s],
-  ['Kysely inserts (any SQL engine)', (s: Store) => ({ db: s.db, close: s.close })],
-])('usage ledger via %s', (_name, view) => {
+  ['a worker thread (SQLite file)', tempDb, (s: Store) => s],
+  ['prepared statements inline (SQLite in memory)', () => ':memory:', (s: Store) => s],
+  ['Kysely inserts (any SQL engine)', () => ':memory:', (s: Store) => ({ db: s.db, close: s.close })],
+])('usage ledger via %s', (_name, path, view) => {
   it('batches writes, flushes when the batch is full, and loses nothing on close', async () => {
-    const store = await openSqliteStore(':memory:');
+    const store = await openSqliteStore(path());
     const ledger = new UsageLedger(view(store), { batchSize: 10, flushIntervalMs: 60_000 });
     for (let i = 1; i <= 9; i++) ledger.record(entry(i));
     expect(await count(store)).toBe(0);
@@ -52,7 +58,7 @@ describe.each([
   });
 
   it('keeps a failed batch and writes it exactly once when the store recovers', async () => {
-    const store = await openSqliteStore(':memory:');
+    const store = await openSqliteStore(path());
     await store.db.schema.alterTable('usage_ledger').renameTo('usage_ledger_away').execute();
     const ledger = new UsageLedger(view(store), { batchSize: 1000, flushIntervalMs: 60_000 });
     ledger.record(entry(1));

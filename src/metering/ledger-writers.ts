@@ -1,0 +1,130 @@
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
+import type { Store } from '../storage/database.js';
+import type { LedgerEntry } from './usage-ledger.js';
+
+/** Writes one batch of ledger entries; the batch lands whole or not at all. */
+export interface LedgerWriter {
+  write(batch: LedgerEntry[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const LEDGER_COLUMNS = [
+  'request_id', 'created_at', 'key_name', 'dialect', 'requested_model', 'model', 'provider', 'stream', 'status',
+  'input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_write_tokens', 'reasoning_tokens', 'cost_nanos', 'latency_ms', 'error_code',
+] as const satisfies ReadonlyArray<keyof LedgerEntry>;
+
+const INSERT_SQL = `INSERT INTO usage_ledger (${LEDGER_COLUMNS.join(', ')}) VALUES (${LEDGER_COLUMNS.map(() => '?').join(', ')})`;
+
+function toRow(entry: LedgerEntry): unknown[] {
+  return LEDGER_COLUMNS.map((column) => entry[column] ?? null);
+}
+
+/**
+ * - SQLite file: a worker thread with its own connection runs the inserts. Measured in the bench, an
+ *   inline batch blocks the event loop 0.7–1.2 ms and a WAL checkpoint 8–14 ms, both straight into the
+ *   gateway's p99; in a worker they block nobody.
+ * - SQLite in memory (tests): the same prepared statement, inline.
+ * - any other engine: Kysely multi-row inserts in one transaction.
+ */
+export function createLedgerWriter(store: Store, mode: 'auto' | 'thread' | 'inline'): LedgerWriter {
+  if (store.sqlite && store.sqlitePath && mode !== 'inline') return new ThreadLedgerWriter(store.sqlitePath);
+  if (store.sqlite) return inlineSqliteWriter(store.sqlite);
+  return {
+    write: (batch) =>
+      // SQL engines cap bound parameters per statement; 17 columns x 50 rows stays below every cap.
+      store.db.transaction().execute(async (trx) => {
+        for (let i = 0; i < batch.length; i += 50) await trx.insertInto('usage_ledger').values(batch.slice(i, i + 50)).execute();
+      }),
+    close: async () => undefined,
+  };
+}
+
+function inlineSqliteWriter(sqlite: NonNullable<Store['sqlite']>): LedgerWriter {
+  const prepare = () => {
+    const insert = sqlite.prepare(INSERT_SQL);
+    return sqlite.transaction((rows: unknown[][]) => {
+      for (const row of rows) insert.run(row);
+    });
+  };
+  let insertAll: ReturnType<typeof prepare> | undefined;
+  return {
+    async write(batch) {
+      try {
+        insertAll ??= prepare();
+        insertAll(batch.map(toRow));
+      } catch (error) {
+        insertAll = undefined; // prepared again next time (the schema may have changed)
+        throw error;
+      }
+    },
+    close: async () => undefined,
+  };
+}
+
+/**
+ * The worker's code, evaluated as a CommonJS script so it runs the same from src/ (tests) and dist/.
+ * It answers each `{id, rows}` with `{id}` or `{id, error}`.
+ */
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.driver);
+const db = new Database(workerData.path);
+db.pragma('journal_mode = WAL');
+db.pragma('synchronous = NORMAL');
+db.pragma('busy_timeout = 5000');
+let insertAll;
+const prepare = () => {
+  const insert = db.prepare(workerData.sql);
+  return db.transaction((rows) => { for (const row of rows) insert.run(row); });
+};
+parentPort.on('message', ({ id, rows }) => {
+  try {
+    insertAll = insertAll || prepare();
+    insertAll(rows);
+    parentPort.postMessage({ id });
+  } catch (error) {
+    insertAll = undefined;
+    parentPort.postMessage({ id, error: String(error && error.message || error) });
+  }
+});
+`;
+
+class ThreadLedgerWriter implements LedgerWriter {
+  private readonly worker: Worker;
+  private readonly waiting = new Map<number, { resolve(): void; reject(error: Error): void }>();
+  private nextId = 0;
+
+  constructor(path: string) {
+    const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { path, driver, sql: INSERT_SQL } });
+    this.worker.unref();
+    this.worker.on('message', ({ id, error }: { id: number; error?: string }) => {
+      const waiter = this.waiting.get(id);
+      this.waiting.delete(id);
+      if (error === undefined) waiter?.resolve();
+      else waiter?.reject(new Error(`usage ledger write failed: ${error}`));
+    });
+    const failAll = (error: Error) => {
+      for (const waiter of this.waiting.values()) waiter.reject(error);
+      this.waiting.clear();
+    };
+    this.worker.on('error', failAll);
+    this.worker.on('exit', (code) => failAll(new Error(`usage ledger worker exited (${code})`)));
+  }
+
+  write(batch: LedgerEntry[]): Promise<void> {
+    const id = this.nextId++;
+    return new Promise<void>((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      this.worker.ref(); // keep the process alive while a batch is in flight
+      this.worker.postMessage({ id, rows: batch.map(toRow) });
+    }).finally(() => {
+      if (this.waiting.size === 0) this.worker.unref();
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.worker.terminate();
+  }
+}
