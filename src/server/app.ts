@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { ResolvedConfig } from '../config/resolve-config.js';
 import type { DialectCodec } from '../dialects/dialect.js';
@@ -139,8 +139,12 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   return app;
 }
 
+/** Unique across replicas (random per-process prefix) and cheap (a counter, no UUID per request). */
+const REQUEST_ID_PREFIX = `req_${randomBytes(6).toString('hex')}`;
+let requestCounter = 0;
+
 function newRequestId(): string {
-  return `req_${randomUUID().replace(/-/g, '')}`;
+  return `${REQUEST_ID_PREFIX}${(++requestCounter).toString(36).padStart(6, '0')}`;
 }
 
 function writeHijackedError(res: FastifyReply['raw'], dialect: DialectCodec, error: GatewayError, requestId: string): void {
