@@ -190,16 +190,20 @@ export class ChatPipeline {
   }
 
   private async writePassthrough(res: ServerResponse, response: PassthroughResponse, baseHeaders: Record<string, string>): Promise<void> {
-    const headers: Record<string, string> = { ...response.headers, ...baseHeaders };
-    if (response.upstreamRequestId) headers['x-switchyard-upstream-request-id'] = response.upstreamRequestId;
-    if (response.warnings?.length) headers['x-switchyard-warnings'] = formatWarningsHeader(response.warnings);
+    // Headers as one flat [name, value, …] list: no merged object built per request.
+    const headers: string[] = [];
+    for (const name in response.headers) headers.push(name, response.headers[name]);
+    for (const name in baseHeaders) headers.push(name, baseHeaders[name]);
+    if (response.upstreamRequestId) headers.push('x-switchyard-upstream-request-id', response.upstreamRequestId);
+    if (response.warnings?.length) headers.push('x-switchyard-warnings', formatWarningsHeader(response.warnings));
     if (Buffer.isBuffer(response.body)) {
-      headers['content-length'] = String(response.body.length);
+      headers.push('content-length', String(response.body.length));
       res.writeHead(response.status, headers);
       res.end(response.body);
       return;
     }
-    res.writeHead(response.status, { ...SSE_HEADERS, ...headers });
+    for (const name in SSE_HEADERS) if (response.headers[name] === undefined) headers.push(name, SSE_HEADERS[name]);
+    res.writeHead(response.status, headers);
     res.flushHeaders();
     try {
       for await (const chunk of response.body) {

@@ -60,3 +60,36 @@ describe('upstream HTTP errors', () => {
     }
   });
 });
+
+describe('total timeout while the body streams', () => {
+  it('cuts a body that keeps trickling within the idle timeout', async () => {
+    const { createServer: createHttpServer } = await import('node:http');
+    const server = createHttpServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      const timer = setInterval(() => res.write('data: {}\n\n'), 50);
+      res.on('close', () => clearInterval(timer));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const port = (server.address() as { port: number }).port;
+    const { readBodyText } = await import('../../src/providers/shared/upstream-http.js');
+    try {
+      const signal = new AbortController().signal;
+      const response = await sendUpstream({
+        url: `http://127.0.0.1:${port}/`,
+        headers: {},
+        timeouts: { connectMs: 1000, firstByteMs: 1000, idleMs: 1000, totalMs: 400 },
+        signal,
+        provider: 'p',
+        method: 'GET',
+      });
+      const error = await readBodyText(response, 'p', signal).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(error).toMatchObject({ code: 'SWY_ERR_UPSTREAM_TOTAL_TIMEOUT', kind: 'timeout' });
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+});
