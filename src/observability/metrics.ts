@@ -1,96 +1,165 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { MeterObserver } from '../server/request-meter.js';
 
 /**
  * Prometheus metrics, named after the OpenTelemetry GenAI semantic conventions where one exists
  * (gen_ai.client.token.usage, gen_ai.client.operation.duration → Prometheus spelling), plus the
- * gateway's own request and spend counters. One registry per gateway instance (no hidden globals).
+ * gateway's own request and spend counters. One instance per gateway (no hidden globals).
+ *
+ * The per-request series are kept here in plain arrays and rendered at scrape time: prom-client hashes
+ * the label set on every observation, even on label-bound children (~3% of a passthrough request's
+ * CPU in profiles). prom-client still provides the process metrics (CPU, memory, event loop lag).
  */
+const TOKEN_BUCKETS = [1, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576];
+const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+
+class HistogramSeries {
+  readonly counts: Float64Array;
+  sum = 0;
+  count = 0;
+
+  constructor(
+    readonly labels: string,
+    private readonly buckets: readonly number[],
+  ) {
+    this.counts = new Float64Array(buckets.length);
+  }
+
+  observe(value: number): void {
+    this.sum += value;
+    this.count++;
+    const buckets = this.buckets;
+    for (let i = 0; i < buckets.length; i++) {
+      if (value <= buckets[i]) {
+        this.counts[i]++;
+        return;
+      }
+    }
+  }
+
+  render(name: string, out: string[]): void {
+    let cumulative = 0;
+    for (let i = 0; i < this.buckets.length; i++) {
+      cumulative += this.counts[i];
+      out.push(`${name}_bucket{${this.labels},le="${this.buckets[i]}"} ${cumulative}`);
+    }
+    out.push(`${name}_bucket{${this.labels},le="+Inf"} ${this.count}`);
+    out.push(`${name}_sum{${this.labels}} ${this.sum}`);
+    out.push(`${name}_count{${this.labels}} ${this.count}`);
+  }
+}
+
+interface CounterSeries {
+  labels: string;
+  value: number;
+}
+
+/** The series of one (model, provider, dialect, stream) combination, found with one Map lookup. */
+interface ModelSeries {
+  model: string;
+  provider: string;
+  dialect: string;
+  stream: string;
+  requests: Map<number, CounterSeries>;
+  inputTokens: HistogramSeries;
+  outputTokens: HistogramSeries;
+  duration: HistogramSeries;
+  spend: CounterSeries;
+}
+
+function label(value: string): string {
+  return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+}
+
 export class GatewayMetrics {
   readonly registry = new Registry();
-  private readonly requests: Counter<'model' | 'provider' | 'status' | 'dialect' | 'stream'>;
-  private readonly tokens: Histogram<'model' | 'provider' | 'token_type'>;
-  private readonly duration: Histogram<'model' | 'provider' | 'error_type'>;
-  private readonly spend: Counter<'model' | 'provider'>;
+  private readonly series = new Map<string, ModelSeries>();
+  private readonly errorDurations = new Map<string, HistogramSeries>();
+  /** Spend per model/provider, shared by the series of every dialect and stream flag. */
+  private readonly spend = new Map<string, CounterSeries>();
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
-    this.requests = new Counter({
-      name: 'switchyard_requests_total',
-      help: 'Chat requests by model, provider, HTTP status, dialect and streaming',
-      labelNames: ['model', 'provider', 'status', 'dialect', 'stream'],
-      registers: [this.registry],
-    });
-    this.tokens = new Histogram({
-      name: 'gen_ai_client_token_usage',
-      help: 'Tokens per request (gen_ai.client.token.usage), by token type input/output',
-      labelNames: ['model', 'provider', 'token_type'],
-      buckets: [1, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576],
-      registers: [this.registry],
-    });
-    this.duration = new Histogram({
-      name: 'gen_ai_client_operation_duration_seconds',
-      help: 'End-to-end request duration (gen_ai.client.operation.duration)',
-      labelNames: ['model', 'provider', 'error_type'],
-      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
-      registers: [this.registry],
-    });
-    this.spend = new Counter({
-      name: 'switchyard_spend_usd_total',
-      help: 'Metered spend in US dollars',
-      labelNames: ['model', 'provider'],
-      registers: [this.registry],
-    });
   }
 
-  /**
-   * Label-bound children per (model, provider, …), cached: resolving label sets on every observation
-   * was ~2.5% of a passthrough request's CPU in profiles.
-   */
-  private readonly children = new Map<string, ModelSeries>();
+  get contentType(): string {
+    return this.registry.contentType;
+  }
 
-  private series(model: string, provider: string, dialect: string, stream: boolean): ModelSeries {
+  /** The whole exposition: process metrics from prom-client, then the gateway's series. */
+  async render(): Promise<string> {
+    return (await this.registry.metrics()) + this.renderOwn();
+  }
+
+  private seriesFor(model: string, provider: string, dialect: string, stream: boolean): ModelSeries {
     const key = `${model}\u0000${provider}\u0000${dialect}\u0000${stream}`;
-    let found = this.children.get(key);
+    let found = this.series.get(key);
     if (!found) {
+      const mp = `model="${label(model)}",provider="${label(provider)}"`;
+      let spend = this.spend.get(mp);
+      if (!spend) {
+        spend = { labels: mp, value: 0 };
+        this.spend.set(mp, spend);
+      }
+      const existing = [...this.series.values()].find((s) => s.model === model && s.provider === provider);
       found = {
+        model,
+        provider,
+        dialect,
+        stream: stream ? 'true' : 'false',
         requests: new Map(),
-        requestLabels: { dialect, stream: stream ? 'true' : 'false' },
-        inputTokens: this.tokens.labels({ model, provider, token_type: 'input' }),
-        outputTokens: this.tokens.labels({ model, provider, token_type: 'output' }),
-        duration: this.duration.labels({ model, provider, error_type: '' }),
-        spend: this.spend.labels({ model, provider }),
+        // token and duration histograms are per model/provider: reuse them across dialects
+        inputTokens: existing?.inputTokens ?? new HistogramSeries(`${mp},token_type="input"`, TOKEN_BUCKETS),
+        outputTokens: existing?.outputTokens ?? new HistogramSeries(`${mp},token_type="output"`, TOKEN_BUCKETS),
+        duration: existing?.duration ?? new HistogramSeries(`${mp},error_type=""`, DURATION_BUCKETS),
+        spend,
       };
-      this.children.set(key, found);
+      this.series.set(key, found);
     }
     return found;
   }
 
   /** Feeds every metered request into the metrics. */
   readonly observer: MeterObserver = ({ base, stream, status, usage, costNanos, latencyMs, errorCode }) => {
-    const model = base.model.id;
-    const provider = base.model.provider;
-    const series = this.series(model, provider, base.dialect, stream);
-    let counter = series.requests.get(status);
-    if (!counter) {
-      const { dialect, stream: streamed } = series.requestLabels;
-      counter = this.requests.labels({ model, provider, status: String(status), dialect, stream: streamed });
-      series.requests.set(status, counter);
+    const series = this.seriesFor(base.model.id, base.model.provider, base.dialect, stream);
+    let requests = series.requests.get(status);
+    if (!requests) {
+      requests = {
+        labels: `model="${label(series.model)}",provider="${label(series.provider)}",status="${status}",dialect="${series.dialect}",stream="${series.stream}"`,
+        value: 0,
+      };
+      series.requests.set(status, requests);
     }
-    counter.inc();
+    requests.value++;
     series.inputTokens.observe(usage.inputTokens);
     series.outputTokens.observe(usage.outputTokens);
-    if (errorCode) this.duration.observe({ model, provider, error_type: errorCode }, latencyMs / 1000);
+    if (errorCode) this.errorDuration(series, errorCode).observe(latencyMs / 1000);
     else series.duration.observe(latencyMs / 1000);
-    if (costNanos > 0) series.spend.inc(costNanos / 1e9);
+    if (costNanos > 0) series.spend.value += costNanos / 1e9;
   };
-}
 
-interface ModelSeries {
-  requests: Map<number, { inc(value?: number): void }>;
-  requestLabels: { dialect: string; stream: string };
-  inputTokens: { observe(value: number): void };
-  outputTokens: { observe(value: number): void };
-  duration: { observe(value: number): void };
-  spend: { inc(value?: number): void };
+  private errorDuration(series: ModelSeries, errorCode: string): HistogramSeries {
+    const labels = `model="${label(series.model)}",provider="${label(series.provider)}",error_type="${label(errorCode)}"`;
+    let found = this.errorDurations.get(labels);
+    if (!found) {
+      found = new HistogramSeries(labels, DURATION_BUCKETS);
+      this.errorDurations.set(labels, found);
+    }
+    return found;
+  }
+
+  private renderOwn(): string {
+    const all = [...this.series.values()];
+    const unique = <T>(items: T[]) => [...new Set(items)];
+    const out: string[] = [];
+    out.push('# HELP switchyard_requests_total Chat requests by model, provider, HTTP status, dialect and streaming', '# TYPE switchyard_requests_total counter');
+    for (const series of all) for (const counter of series.requests.values()) out.push(`switchyard_requests_total{${counter.labels}} ${counter.value}`);
+    out.push('# HELP gen_ai_client_token_usage Tokens per request (gen_ai.client.token.usage), by token type input/output', '# TYPE gen_ai_client_token_usage histogram');
+    for (const histogram of unique(all.flatMap((s) => [s.inputTokens, s.outputTokens]))) histogram.render('gen_ai_client_token_usage', out);
+    out.push('# HELP gen_ai_client_operation_duration_seconds End-to-end request duration (gen_ai.client.operation.duration)', '# TYPE gen_ai_client_operation_duration_seconds histogram');
+    for (const histogram of [...unique(all.map((s) => s.duration)), ...this.errorDurations.values()]) histogram.render('gen_ai_client_operation_duration_seconds', out);
+    out.push('# HELP switchyard_spend_usd_total Metered spend in US dollars', '# TYPE switchyard_spend_usd_total counter');
+    for (const spend of this.spend.values()) out.push(`switchyard_spend_usd_total{${spend.labels}} ${spend.value}`);
+    return out.join('\n') + '\n';
+  }
 }

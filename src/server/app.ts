@@ -105,8 +105,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   });
 
   if (deps.metrics) {
-    const registry = deps.metrics.registry;
-    app.get('/metrics', async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()));
+    const metrics = deps.metrics;
+    app.get('/metrics', async (_request, reply) => reply.type(metrics.contentType).send(await metrics.render()));
   }
 
   const chatRoute = (dialect: DialectCodec) => async (request: FastifyRequest, reply: FastifyReply) => {

@@ -150,6 +150,13 @@ describe('models, health and token counting', () => {
     expect(text).toMatch(/switchyard_requests_total\{model="sim-large",provider="simulated",status="200",dialect="openai-chat",stream="false"\} [1-9]/);
     expect(text).toMatch(/gen_ai_client_token_usage_count\{model="sim-large",provider="simulated",token_type="output"\} [1-9]/);
     expect(text).toMatch(/switchyard_spend_usd_total\{model="sim-large",provider="simulated"\} 0\.0\d+/);
+    expect(text).toMatch(/gen_ai_client_operation_duration_seconds_bucket\{model="sim-large",provider="simulated",error_type="",le="\+Inf"\} [1-9]/);
+    expect(text).toMatch(/process_cpu_user_seconds_total/);
+    // a failed request is counted under its status and its error type
+    await postJson(chat(), { model: 'sim-large', messages: [{ role: 'user', content: 'x [simulate:error:500]' }] });
+    const after = await (await fetch(`${gateway.url}/metrics`)).text();
+    expect(after).toMatch(/switchyard_requests_total\{model="sim-large",provider="simulated",status="502",dialect="openai-chat",stream="false"\} 1/);
+    expect(after).toMatch(/gen_ai_client_operation_duration_seconds_count\{model="sim-large",provider="simulated",error_type="SWY_ERR_UPSTREAM_\w+"\} 1/);
   });
 
   it('counts tokens for a Messages body', async () => {

@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest';
+import type { ResolvedModel } from '../../src/config/resolve-config.js';
+import { GatewayMetrics } from '../../src/observability/metrics.js';
+
+const model = { id: 'm"1', provider: 'p' } as ResolvedModel;
+const base = { requestId: 'r', caller: { keyName: 'k', role: 'user' as const }, dialect: 'openai-chat' as const, requestedModel: 'm', model, startedAt: 0 };
+
+describe('gateway metrics exposition', () => {
+  it('renders cumulative histogram buckets, sums, counts, counters and spend with escaped labels', async () => {
+    const metrics = new GatewayMetrics({ defaultMetrics: false });
+    for (const [input, output] of [[10, 100], [20, 2000], [5000, 3]]) {
+      metrics.observer({ base, stream: false, status: 200, usage: { inputTokens: input, outputTokens: output }, costNanos: 1_500_000, latencyMs: 30 });
+    }
+    metrics.observer({ base, stream: true, status: 200, usage: { inputTokens: 1, outputTokens: 1 }, costNanos: 0, latencyMs: 7 });
+    const text = await metrics.render();
+    const labels = 'model="m\\"1",provider="p"';
+    expect(text).toContain(`switchyard_requests_total{${labels},status="200",dialect="openai-chat",stream="false"} 3`);
+    expect(text).toContain(`switchyard_requests_total{${labels},status="200",dialect="openai-chat",stream="true"} 1`);
+    // input tokens 10, 20, 5000, 1 → le=16: 2 (10 and 1), le=64: 3, le=4096: 3, le=16384: 4
+    expect(text).toContain(`gen_ai_client_token_usage_bucket{${labels},token_type="input",le="16"} 2`);
+    expect(text).toContain(`gen_ai_client_token_usage_bucket{${labels},token_type="input",le="64"} 3`);
+    expect(text).toContain(`gen_ai_client_token_usage_bucket{${labels},token_type="input",le="16384"} 4`);
+    expect(text).toContain(`gen_ai_client_token_usage_sum{${labels},token_type="input"} 5031`);
+    expect(text).toContain(`gen_ai_client_token_usage_count{${labels},token_type="input"} 4`);
+    expect(text).toContain(`gen_ai_client_operation_duration_seconds_bucket{${labels},error_type="",le="0.01"} 1`);
+    expect(text).toContain(`gen_ai_client_operation_duration_seconds_bucket{${labels},error_type="",le="0.05"} 4`);
+    expect(text).toContain(`switchyard_spend_usd_total{${labels}} 0.0045`);
+    expect(text.match(/# TYPE gen_ai_client_token_usage histogram/g)).toHaveLength(1);
+  });
+});
