@@ -75,9 +75,9 @@ export class ChatPipeline {
         this.deps.meter.failed(meterBase, stream, toGatewayError(error));
         throw error;
       }
-      await this.writePassthrough(call.res, response, baseHeaders);
+      const failure = await this.writePassthrough(call, response, baseHeaders);
       const usage = await response.usage;
-      this.deps.meter.completed(meterBase, stream, 200, usage, call.signal.aborted ? 'SWY_ERR_CLIENT_CLOSED' : undefined);
+      this.deps.meter.completed(meterBase, stream, 200, usage, failure?.code ?? (call.signal.aborted ? 'SWY_ERR_CLIENT_CLOSED' : undefined));
       return;
     }
 
@@ -189,7 +189,12 @@ export class ChatPipeline {
     this.deps.meter.completed(meterBase, true, 200, metered, failure?.code ?? (aborted ? 'SWY_ERR_CLIENT_CLOSED' : undefined));
   }
 
-  private async writePassthrough(res: ServerResponse, response: PassthroughResponse, baseHeaders: Record<string, string>): Promise<void> {
+  /**
+   * Writes a passthrough response. A stream that fails after its headers went out ends with the
+   * dialect's in-stream error; the failure is returned (not thrown) so the request is still metered.
+   */
+  private async writePassthrough(call: ChatCall, response: PassthroughResponse, baseHeaders: Record<string, string>): Promise<GatewayError | undefined> {
+    const res = call.res;
     // Headers as one flat [name, value, …] list: no merged object built per request.
     const headers: string[] = [];
     for (const name in response.headers) headers.push(name, response.headers[name]);
@@ -200,19 +205,24 @@ export class ChatPipeline {
       headers.push('content-length', String(response.body.length));
       res.writeHead(response.status, headers);
       res.end(response.body);
-      return;
+      return undefined;
     }
     for (const name in SSE_HEADERS) if (response.headers[name] === undefined) headers.push(name, SSE_HEADERS[name]);
     res.writeHead(response.status, headers);
     res.flushHeaders();
+    let failure: GatewayError | undefined;
     try {
       for await (const chunk of response.body) {
         if (res.destroyed) break;
         await writeSse(res, chunk);
       }
+    } catch (error) {
+      failure = toGatewayError(error);
+      if (!res.destroyed && !call.signal.aborted) await writeSse(res, call.dialect.encodeStreamError(failure));
     } finally {
       if (!res.destroyed) res.end();
     }
+    return failure;
   }
 }
 

@@ -144,6 +144,19 @@ describe('timeouts', () => {
   });
 });
 
+describe('a passthrough stream that fails after its headers', () => {
+  it('ends with the dialect\'s in-stream error and is still metered with its error code', async () => {
+    const res = await postJson(`${gateway.url}/v1/chat/completions`, { model: 'stalling-gpt', stream: true, messages: [{ role: 'user', content: 'x' }] });
+    expect(res.status).toBe(200);
+    const lastEvent = res.text.trim().split('\n\n').at(-1)!;
+    expect(JSON.parse(lastEvent.slice('data: '.length))).toMatchObject({ error: { message: expect.stringMatching(/idle timeout/) } });
+    expect(res.text).not.toContain('[DONE]');
+    await gateway.ledger.flush();
+    const row = await gateway.store.db.selectFrom('usage_ledger').selectAll().where('request_id', '=', res.headers.get('x-switchyard-request-id')!).executeTakeFirstOrThrow();
+    expect(row.error_code).toBe('SWY_ERR_UPSTREAM_IDLE_TIMEOUT');
+  });
+});
+
 describe('client disconnects', () => {
   it('abort the upstream call', async () => {
     const before = openaiMock.requests.length;
