@@ -4,6 +4,15 @@ import type { OpenAIChatRequestBody, OpenAIResponseFormat, OpenAIToolChoice } fr
 
 export type OpenAIMaxTokensField = 'max_tokens' | 'max_completion_tokens';
 
+/** Reasoning models take only max_completion_tokens; translation and passthrough both say so. */
+export const MAX_COMPLETION_TOKENS_WARNING: Readonly<Warning> = Object.freeze({
+  type: 'changed-setting',
+  setting: 'max_tokens',
+  from: 'max_tokens',
+  to: 'max_completion_tokens',
+  details: 'Reasoning models only accept max_completion_tokens, which also counts reasoning tokens.',
+});
+
 export interface OpenAIRequestOptions {
   /** The provider's model id (context.upstreamModel). */
   upstreamModel: string;
@@ -38,13 +47,7 @@ export function convertToOpenAIRequest(request: ChatRequest, options: OpenAIRequ
   if (request.maxTokens !== undefined) {
     if (options.reasoningModel) {
       body.max_completion_tokens = request.maxTokens;
-      warnings.push({
-        type: 'changed-setting',
-        setting: 'max_tokens',
-        from: 'max_tokens',
-        to: 'max_completion_tokens',
-        details: 'Reasoning models only accept max_completion_tokens, which also counts reasoning tokens.',
-      });
+      warnings.push(MAX_COMPLETION_TOKENS_WARNING);
     } else {
       body[options.maxTokensField] = request.maxTokens;
     }

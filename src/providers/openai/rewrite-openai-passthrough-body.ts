@@ -1,5 +1,5 @@
 import type { Warning } from '../../spec/index.js';
-import type { OpenAIMaxTokensField } from './convert-to-openai-request.js';
+import { MAX_COMPLETION_TOKENS_WARNING, type OpenAIMaxTokensField } from './convert-to-openai-request.js';
 
 export interface PassthroughBodyOptions {
   upstreamModel: string;
@@ -34,13 +34,7 @@ export function rewriteOpenAIPassthroughBody(client: Record<string, unknown>, op
     if (body.max_completion_tokens === undefined || body.max_completion_tokens === null) body.max_completion_tokens = body.max_tokens;
     delete body.max_tokens;
     if (options.reasoningModel) {
-      warnings.push({
-        type: 'changed-setting',
-        setting: 'max_tokens',
-        from: 'max_tokens',
-        to: 'max_completion_tokens',
-        details: 'Reasoning models only accept max_completion_tokens, which also counts reasoning tokens.',
-      });
+      warnings.push(MAX_COMPLETION_TOKENS_WARNING);
     }
   }
 
