@@ -152,7 +152,9 @@ export class ChatPipeline {
     let finished = false;
     let emittedChars = 0;
     let failure: GatewayError | undefined;
-    const consume = async (part: ChatStreamPart) => {
+    // Synchronous unless the socket pushes back: an await per part would cost a microtask and a
+    // promise on every token of every stream.
+    const consume = (part: ChatStreamPart): Promise<void> | void => {
       if (part.type === 'usage') usage = part.usage;
       else if (part.type === 'finish') {
         usage = part.usage;
@@ -162,14 +164,15 @@ export class ChatPipeline {
       else if (part.type === 'tool-call-delta') emittedChars += part.argumentsDelta.length;
       else if (part.type === 'error') failure = part.error;
       const text = encoder.push(part);
-      if (text) await writeSse(call.res, text);
+      if (text) return writeSse(call.res, text);
     };
     try {
       if (!first.done) await consume(first.value);
       while (!failure && !call.signal.aborted) {
         const next = await iterator.next();
         if (next.done) break;
-        await consume(next.value);
+        const pending = consume(next.value);
+        if (pending) await pending;
       }
     } catch (error) {
       failure = toGatewayError(error);
@@ -214,7 +217,8 @@ export class ChatPipeline {
     try {
       for await (const chunk of response.body) {
         if (res.destroyed) break;
-        await writeSse(res, chunk);
+        const pending = writeSse(res, chunk);
+        if (pending) await pending;
       }
     } catch (error) {
       failure = toGatewayError(error);
