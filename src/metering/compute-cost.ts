@@ -18,6 +18,3 @@ export function computeCostNanos(usage: Usage, pricing: ResolvedModel['pricing']
   );
 }
 
-export function nanosToUsd(nanos: number): number {
-  return nanos / 1e9;
-}

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import type { ResolvedConfig, ResolvedModel } from '../config/resolve-config.js';
+import type { ResolvedConfig } from '../config/resolve-config.js';
 import type { DialectCodec, EncodeContext } from '../dialects/dialect.js';
 import type { CallContext, PassthroughResponse, ProviderAdapter } from '../providers/provider.js';
 import type { ChatRequest, ChatStreamPart, Dialect, Usage, Warning } from '../spec/index.js';
@@ -260,4 +260,3 @@ function checkPassthroughBody(dialect: Dialect, body: Record<string, unknown>): 
   }
 }
 
-export type { ResolvedModel };
