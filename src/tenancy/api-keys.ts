@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import nodeCrypto, { createHash, randomBytes } from 'node:crypto';
 import type { ResolvedConfig } from '../config/resolve-config.js';
 import type { Store } from '../storage/database.js';
 
@@ -8,8 +8,16 @@ export interface Caller {
   role: 'master' | 'user';
 }
 
+/**
+ * Node's one-shot `crypto.hash` (Node 20.12+): for a key-sized input about 5× cheaper than a Hash
+ * object (~0.6 µs against ~3 µs), which is what makes one hash per request affordable on the hot path.
+ * Read off the module object, not imported by name, so older Node 20 releases fall back to createHash.
+ */
+const oneShotHash: typeof nodeCrypto.hash | undefined = nodeCrypto.hash;
+
+/** Hex SHA-256 of a key: what the store keeps (`api_keys.key_hash`) and what the key ring looks up. */
 export function hashKey(key: string): string {
-  return createHash('sha256').update(key).digest('hex');
+  return oneShotHash ? oneShotHash('sha256', key, 'hex') : createHash('sha256').update(key).digest('hex');
 }
 
 export function generateKey(): string {
@@ -18,17 +26,13 @@ export function generateKey(): string {
 
 /**
  * The keys the gateway accepts: the configured master key, the configured keys, and the keys stored
- * (hashed) in the database. Only hashes are kept in memory.
+ * (hashed) in the database. Only SHA-256 digests are kept: configured keys are hashed as they are
+ * added, and a presented key is hashed once per request and looked up by its digest. There is no
+ * separate cache of verified keys: a cache keyed by a digest costs the same hash as this lookup, and
+ * one keyed by the plaintext would keep every caller's key in memory.
  */
 export class KeyRing {
   private readonly byHash = new Map<string, Caller>();
-  /**
-   * Recently verified keys, so the hot path skips the SHA-256 (about 1.5% of a passthrough request's
-   * CPU in profiles). Bounded; only keys that verified are cached, so a flood of wrong keys cannot
-   * grow it. Revocation (a later issue) must clear it.
-   */
-  private readonly verified = new Map<string, Caller>();
-  private static readonly CACHE_LIMIT = 10_000;
 
   add(key: string, caller: Caller): void {
     this.byHash.set(hashKey(key), caller);
@@ -42,15 +46,13 @@ export class KeyRing {
     return this.byHash.size;
   }
 
+  /** The digests the ring holds (hex SHA-256), for inspection: never a plaintext key. */
+  digests(): string[] {
+    return [...this.byHash.keys()];
+  }
+
   verify(key: string): Caller | undefined {
-    const cached = this.verified.get(key);
-    if (cached) return cached;
-    const caller = this.byHash.get(hashKey(key));
-    if (caller) {
-      if (this.verified.size >= KeyRing.CACHE_LIMIT) this.verified.clear();
-      this.verified.set(key, caller);
-    }
-    return caller;
+    return this.byHash.get(hashKey(key));
   }
 }
 

@@ -3,7 +3,7 @@ import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Serv
 import type { AddressInfo } from 'node:net';
 import { resolve, sep } from 'node:path';
 import { sampleFromSchema } from '../../src/providers/simulated/schema-sample.js';
-import { FIXTURES_DIR } from '../helpers/fixtures.js';
+import { fixturePath } from '../helpers/fixtures.js';
 
 /**
  * A mock of the Anthropic Messages API (POST /v1/messages) speaking the real wire format, for adapter
@@ -173,7 +173,7 @@ export async function startAnthropicMock(options: AnthropicMockOptions = {}): Pr
   }
 
   function replayFixture(res: ServerResponse, relative: string, headers: Record<string, string>, requestId: string): Promise<void> {
-    const base = resolve(FIXTURES_DIR, 'anthropic');
+    const base = fixturePath('anthropic');
     const file = resolve(base, relative);
     if (!file.startsWith(base + sep)) {
       sendError(res, 400, 'invalid_request_error', `fixture path escapes the fixture folder: ${relative}`, requestId);

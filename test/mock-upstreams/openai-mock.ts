@@ -3,7 +3,7 @@ import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Serv
 import type { AddressInfo, Socket } from 'node:net';
 import { dirname, resolve, sep } from 'node:path';
 import { sampleFromSchema } from '../../src/providers/simulated/schema-sample.js';
-import { FIXTURES_DIR } from '../helpers/fixtures.js';
+import { fixturePath } from '../helpers/fixtures.js';
 
 /**
  * A mock OpenAI Chat Completions upstream speaking the real wire format, on 127.0.0.1 (random
@@ -62,7 +62,8 @@ interface Plan {
 }
 
 const SSE_CONTENT_TYPE = 'text/event-stream; charset=utf-8';
-const OPENAI_FIXTURES = resolve(FIXTURES_DIR, 'openai');
+/** The OpenAI recordings, looked up on first use (a missing fixtures folder fails only the tests that replay one). */
+const openaiFixtures = (): string => fixturePath('openai');
 const REASONING_MODEL = /^(o\d|gpt-5)/;
 
 export async function startOpenAIMock(options: OpenAIMockOptions = {}): Promise<OpenAIMock> {
@@ -125,7 +126,7 @@ export async function startOpenAIMock(options: OpenAIMockOptions = {}): Promise<
     if (behaviour.startsWith('fixture:')) return replayFixture(behaviour.slice('fixture:'.length), context);
     if (behaviour.startsWith('error:')) return sendError(res, behaviour.slice('error:'.length), behaviour);
     if (REASONING_MODEL.test(behaviour) && body.max_tokens !== undefined) {
-      return sendJson(res, 400, JSON.parse(readFileSync(resolve(OPENAI_FIXTURES, 'recorded-vercel-ai/reasoning-model-legacy-parameter-error.json'), 'utf8')));
+      return sendJson(res, 400, JSON.parse(readFileSync(resolve(openaiFixtures(), 'recorded-vercel-ai/reasoning-model-legacy-parameter-error.json'), 'utf8')));
     }
     if (behaviour === 'slow-headers') await sleep(delayMs, signal);
     if (signal.aborted) return;
@@ -318,8 +319,9 @@ async function streamEvents(context: RenderContext, events: string[]): Promise<v
 // ---------- fixtures ----------
 
 async function replayFixture(relative: string, context: RenderContext): Promise<void> {
-  const path = resolve(OPENAI_FIXTURES, relative);
-  if (!path.startsWith(OPENAI_FIXTURES + sep)) return sendJson(context.res, 400, { error: { message: 'fixture path escapes the fixtures folder', type: 'invalid_request_error', param: 'model', code: null } });
+  const base = openaiFixtures();
+  const path = resolve(base, relative);
+  if (!path.startsWith(base + sep)) return sendJson(context.res, 400, { error: { message: 'fixture path escapes the fixtures folder', type: 'invalid_request_error', param: 'model', code: null } });
   if (path.endsWith('.sse')) return replayBytes(context, 200, { 'content-type': SSE_CONTENT_TYPE }, readFileSync(path));
   if (path.endsWith('.chunks.txt')) {
     const lines = readFileSync(path, 'utf8').split('\n').filter((line) => line.trim() !== '');
@@ -375,7 +377,7 @@ function splitInsideMultiByte(bytes: Buffer): Buffer[] {
 // ---------- errors ----------
 
 const ERROR_BODIES: Record<string, () => { body: Json; headers?: Record<string, string> }> = {
-  '400': () => ({ body: JSON.parse(readFileSync(resolve(OPENAI_FIXTURES, 'recorded-vercel-ai/reasoning-model-legacy-parameter-error.json'), 'utf8')) as Json }),
+  '400': () => ({ body: JSON.parse(readFileSync(resolve(openaiFixtures(), 'recorded-vercel-ai/reasoning-model-legacy-parameter-error.json'), 'utf8')) as Json }),
   '401': () => ({
     body: openAIError('Incorrect API key provided: sk-test. You can find your API key at https://platform.openai.com/account/api-keys.', 'invalid_request_error', 'invalid_api_key'),
   }),

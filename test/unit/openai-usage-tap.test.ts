@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { tapOpenAIStream } from '../../src/providers/openai/openai-usage-tap.js';
+import { createSeededRandom, hashText } from '../../src/providers/simulated/simulated-random.js';
 import { readFixtureBytes } from '../helpers/fixtures.js';
 
 const FIXTURE = 'openai/recorded-vercel-ai/derived-sse/openai-text.sse';
@@ -18,31 +19,110 @@ function events(text: string): string[] {
   return text.split(/\r?\n\r?\n/).filter((e) => e.trim() !== '');
 }
 
+/** `bytes` cut at the given (ascending, in-range) offsets. */
+function splitAt(bytes: Buffer, cuts: readonly number[]): Buffer[] {
+  const pieces: Buffer[] = [];
+  let from = 0;
+  for (const cut of cuts) {
+    pieces.push(bytes.subarray(from, cut));
+    from = cut;
+  }
+  pieces.push(bytes.subarray(from));
+  return pieces;
+}
+
 const original = readFixtureBytes(FIXTURE);
 const originalEvents = events(original.toString('utf8'));
 const usageEvent = originalEvents.find((e) => /"usage":\{/.test(e) && /"choices":\[\]/.test(e))!;
 const expectedUsage = JSON.parse(usageEvent.slice('data: '.length)).usage as { prompt_tokens: number; completion_tokens: number };
 
+/**
+ * A small stream cut from the recording, small enough to try every split point: the role chunk, a plain
+ * text chunk, the chunks whose text is multi-byte UTF-8 ("—", "’"), the finish chunk, the usage chunk and
+ * [DONE], in their recorded order.
+ */
+const usageIndex = originalEvents.indexOf(usageEvent);
+const smallEvents = [
+  ...originalEvents.slice(0, 2),
+  ...originalEvents.filter((e) => /[^\x00-\x7f]/.test(e)),
+  ...originalEvents.slice(usageIndex - 1),
+];
+const small = Buffer.from(smallEvents.map((e) => `${e}\n\n`).join(''));
+
+/**
+ * Split points of the large recording: seeded random offsets, plus every offset around the places a
+ * split is most likely to break something: each byte of the blank lines around the usage chunk and of
+ * its `"usage":{` marker, inside every multi-byte character, and at both ends.
+ */
+const random = createSeededRandom(hashText('openai-usage-tap split points'));
+function largeCuts(): number[] {
+  const cuts = new Set<number>([1, 2, original.length - 2, original.length - 1]);
+  const text = original.toString('latin1'); // one char per byte, so string offsets are byte offsets
+  const usageAt = text.lastIndexOf(usageEvent.slice(0, 200));
+  if (usageAt < 0) throw new Error('usage chunk not found in the recording');
+  const around = (offset: number, radius: number) => {
+    for (let c = offset - radius; c <= offset + radius; c++) if (c > 0 && c < original.length) cuts.add(c);
+  };
+  around(usageAt - 1, 3); // the blank line before the usage chunk
+  around(usageAt + Buffer.byteLength(usageEvent) + 1, 3); // the one after it
+  around(text.indexOf('"usage":{', usageAt) + 4, 6); // the marker the tap searches for
+  for (let i = 0; i < original.length; i++) if (original[i]! >= 0x80) around(i, 1); // multi-byte characters
+  while (cuts.size < 200) cuts.add(random.integer(1, original.length - 1));
+  return [...cuts].sort((a, b) => a - b);
+}
+const LARGE_CUTS = largeCuts();
+
+/** Seeded chunkings of the large recording into many pieces of 1 byte to 4 KB (many split points per run). */
+const CHUNKINGS = Array.from({ length: 8 }, () => {
+  const cuts: number[] = [];
+  const maxPiece = random.pick([16, 256, 4096]);
+  for (let at = random.integer(1, maxPiece); at < original.length; at += random.integer(1, maxPiece)) cuts.push(at);
+  return cuts;
+});
+
 describe('OpenAI passthrough usage tap', () => {
   it('the fixture has a usage chunk and usage:null on other chunks (what the tap must tell apart)', () => {
     expect(usageEvent).toBeDefined();
     expect(originalEvents.filter((e) => e.includes('"usage":null')).length).toBeGreaterThan(3);
+    expect(smallEvents).toContain(usageEvent);
+    expect(smallEvents.filter((e) => /[^\x00-\x7f]/.test(e)).length).toBeGreaterThan(0);
+    expect(small.length).toBeLessThan(4096);
   });
 
-  it('client asked for usage: bytes unchanged at every split point, usage read', async () => {
-    for (let cut = 1; cut < original.length; cut += 7) {
-      const { text, usage } = await run([original.subarray(0, cut), original.subarray(cut)], false);
-      expect(text).toBe(original.toString('utf8'));
-      expect(usage).toMatchObject({ inputTokens: expectedUsage.prompt_tokens, outputTokens: expectedUsage.completion_tokens });
+  it('client asked for usage: bytes unchanged at every split point of a small recording, usage read', async () => {
+    for (let cut = 1; cut < small.length; cut++) {
+      const { text, usage } = await run(splitAt(small, [cut]), false);
+      expect(text, `cut at ${cut}`).toBe(small.toString('utf8'));
+      expect(usage, `cut at ${cut}`).toMatchObject({ inputTokens: expectedUsage.prompt_tokens, outputTokens: expectedUsage.completion_tokens });
     }
   });
 
-  it('client did not ask: only the usage chunk is removed, at every split point, usage still read', async () => {
+  it('client did not ask: only the usage chunk is removed, at every split point of a small recording, usage still read', async () => {
+    const expected = smallEvents.filter((e) => e !== usageEvent);
+    for (let cut = 1; cut < small.length; cut++) {
+      const { text, usage } = await run(splitAt(small, [cut]), true);
+      expect(events(text), `cut at ${cut}`).toEqual(expected);
+      expect(usage?.outputTokens, `cut at ${cut}`).toBe(expectedUsage.completion_tokens);
+    }
+  });
+
+  it('client asked for usage: bytes unchanged at sampled split points and chunkings of the full recording', async () => {
+    const whole = original.toString('utf8');
+    for (const cuts of [...LARGE_CUTS.map((cut) => [cut]), ...CHUNKINGS]) {
+      const label = `cuts at ${cuts.slice(0, 8).join(',')}${cuts.length > 8 ? `… (${cuts.length})` : ''}`;
+      const { text, usage } = await run(splitAt(original, cuts), false);
+      expect(text === whole, label).toBe(true);
+      expect(usage, label).toMatchObject({ inputTokens: expectedUsage.prompt_tokens, outputTokens: expectedUsage.completion_tokens });
+    }
+  });
+
+  it('client did not ask: only the usage chunk is removed at sampled split points and chunkings of the full recording', async () => {
     const expected = originalEvents.filter((e) => e !== usageEvent);
-    for (let cut = 1; cut < original.length; cut += 7) {
-      const { text, usage } = await run([original.subarray(0, cut), original.subarray(cut)], true);
-      expect(events(text)).toEqual(expected);
-      expect(usage?.outputTokens).toBe(expectedUsage.completion_tokens);
+    for (const cuts of [...LARGE_CUTS.map((cut) => [cut]), ...CHUNKINGS]) {
+      const label = `cuts at ${cuts.slice(0, 8).join(',')}${cuts.length > 8 ? `… (${cuts.length})` : ''}`;
+      const { text, usage } = await run(splitAt(original, cuts), true);
+      expect(events(text), label).toEqual(expected);
+      expect(usage?.outputTokens, label).toBe(expectedUsage.completion_tokens);
     }
   });
 
