@@ -1,6 +1,7 @@
+import { chooseBedrockCredentials } from '../providers/bedrock/resolve-bedrock-auth.js';
 import type { CallTimeouts, ModelTraits } from '../providers/provider.js';
 import { ConfigError } from './load-config.js';
-import type { Config, ModelConfig, ProviderConfig } from './schema.js';
+import type { Config, ModelConfig, ProviderConfig, RouteConfig } from './schema.js';
 
 export interface ResolvedModel {
   readonly id: string;
@@ -14,6 +15,19 @@ export interface ResolvedModel {
   readonly description?: string;
   readonly simulated: boolean;
   readonly traits: Readonly<ModelTraits>;
+  /** Routes or models tried, in order, after this model failed (when it is requested directly). */
+  readonly fallbacks: readonly string[];
+}
+
+/** A named route: candidates the strategy orders, then fallbacks (routes or models), with retry and hedge settings. */
+export interface ResolvedRoute {
+  readonly name: string;
+  readonly candidates: ReadonlyArray<{ readonly model: ResolvedModel; readonly weight: number }>;
+  readonly strategy: RouteConfig['strategy'];
+  readonly fallbacks: readonly string[];
+  readonly retries: Readonly<RouteConfig['retries']>;
+  readonly hedge?: Readonly<NonNullable<RouteConfig['hedge']>>;
+  readonly description?: string;
 }
 
 /** The configuration every component reads: validated, cross-checked and frozen. */
@@ -25,9 +39,15 @@ export interface ResolvedConfig {
   readonly providers: Readonly<Record<string, Readonly<ProviderConfig>>>;
   readonly models: readonly ResolvedModel[];
   readonly aliases: Readonly<Record<string, string>>;
+  readonly routes: Readonly<Record<string, ResolvedRoute>>;
+  readonly routing: Readonly<Config['routing']>;
   /** Looks a client's model name up by id, then alias. */
   findModel(name: string): ResolvedModel | undefined;
+  /** Looks a route up by name. */
+  findRoute(name: string): ResolvedRoute | undefined;
 }
+
+const BEDROCK_CREDENTIAL_FIELDS = ['apiKey', 'accessKeyId', 'secretAccessKey', 'sessionToken'] as const;
 
 const REMOTE_IMAGE_DEFAULT: Record<ProviderConfig['type'], boolean> = {
   openai: true,
@@ -50,14 +70,15 @@ export function resolveConfig(config: Config, env: Record<string, string | undef
   const providers: Record<string, ProviderConfig> = {};
   for (const [name, provider] of Object.entries(config.providers)) {
     if (provider.type === 'bedrock') {
-      const filled = {
-        ...provider,
-        accessKeyId: provider.accessKeyId ?? env.AWS_ACCESS_KEY_ID,
-        secretAccessKey: provider.secretAccessKey ?? env.AWS_SECRET_ACCESS_KEY,
-        sessionToken: provider.sessionToken ?? env.AWS_SESSION_TOKEN,
-        apiKey: provider.apiKey ?? env.AWS_BEARER_TOKEN_BEDROCK,
-      };
-      if (!filled.apiKey && !(filled.accessKeyId && filled.secretAccessKey)) {
+      // One credential source, in the documented order: configured credentials win over the
+      // environment, and the two are never mixed (see chooseBedrockCredentials).
+      const chosen = chooseBedrockCredentials(provider, env);
+      const filled = { ...provider };
+      for (const key of BEDROCK_CREDENTIAL_FIELDS) delete filled[key];
+      Object.assign(filled, chosen);
+      if (!filled.apiKey && (filled.accessKeyId || filled.secretAccessKey) && !(filled.accessKeyId && filled.secretAccessKey)) {
+        problems.push(`providers.${name}: bedrock needs both accessKeyId and secretAccessKey (or apiKey)`);
+      } else if (!filled.apiKey && !(filled.accessKeyId && filled.secretAccessKey)) {
         problems.push(
           `providers.${name}: bedrock needs apiKey, or accessKeyId and secretAccessKey (or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_BEARER_TOKEN_BEDROCK in the environment)`,
         );
@@ -99,6 +120,7 @@ export function resolveConfig(config: Config, env: Record<string, string | undef
         remoteImages: model.capabilities.remoteImages ?? REMOTE_IMAGE_DEFAULT[provider.type],
         ...(model.maxOutputTokens !== undefined ? { maxOutputTokens: model.maxOutputTokens } : {}),
       },
+      fallbacks: model.fallbacks ?? [],
     };
     models.push(resolved);
     byId.set(model.id, resolved);
@@ -108,6 +130,7 @@ export function resolveConfig(config: Config, env: Record<string, string | undef
     if (!byId.has(target)) problems.push(`aliases.${alias}: points at unknown model "${target}"`);
     if (byId.has(alias)) problems.push(`aliases.${alias}: an alias cannot shadow a model id`);
   }
+  const routes = resolveRoutes(config, byId, problems);
   if (problems.length) throw new ConfigError('configuration is inconsistent', problems);
 
   const aliases = { ...config.aliases };
@@ -119,9 +142,72 @@ export function resolveConfig(config: Config, env: Record<string, string | undef
     providers,
     models,
     aliases,
+    routes,
+    routing: config.routing,
     findModel(name: string) {
       return byId.get(name) ?? (aliases[name] !== undefined ? byId.get(aliases[name]) : undefined);
     },
+    findRoute(name: string) {
+      return Object.hasOwn(routes, name) ? routes[name] : undefined;
+    },
   };
   return deepFreeze(resolved);
+}
+
+/**
+ * Routes: every candidate must be a catalog model (id or alias), every fallback a route or a model,
+ * a route name may not shadow a model or an alias, and fallbacks may not form a cycle.
+ */
+function resolveRoutes(config: Config, byId: ReadonlyMap<string, ResolvedModel>, problems: string[]): Record<string, ResolvedRoute> {
+  const routes: Record<string, ResolvedRoute> = {};
+  const modelNamed = (name: string) => byId.get(name) ?? (config.aliases[name] !== undefined ? byId.get(config.aliases[name]) : undefined);
+  const isTarget = (name: string) => Object.hasOwn(config.routes, name) || modelNamed(name) !== undefined;
+  for (const [name, route] of Object.entries(config.routes)) {
+    if (byId.has(name)) problems.push(`routes.${name}: a route cannot shadow the model id "${name}"`);
+    if (Object.hasOwn(config.aliases, name)) problems.push(`routes.${name}: a route cannot shadow the alias "${name}"`);
+    const candidates: Array<{ model: ResolvedModel; weight: number }> = [];
+    route.candidates.forEach((candidate, i) => {
+      const id = typeof candidate === 'string' ? candidate : candidate.model;
+      const model = modelNamed(id);
+      if (!model) problems.push(`routes.${name}.candidates.${i}: unknown model "${id}"`);
+      else if (candidates.some((c) => c.model === model)) problems.push(`routes.${name}.candidates.${i}: model "${id}" is listed twice`);
+      else candidates.push({ model, weight: typeof candidate === 'string' ? 1 : candidate.weight });
+    });
+    route.fallbacks.forEach((target, i) => {
+      if (!isTarget(target)) problems.push(`routes.${name}.fallbacks.${i}: unknown route or model "${target}"`);
+    });
+    routes[name] = {
+      name,
+      candidates,
+      strategy: route.strategy,
+      fallbacks: route.fallbacks,
+      retries: route.retries,
+      ...(route.hedge ? { hedge: route.hedge } : {}),
+      ...(route.description !== undefined ? { description: route.description } : {}),
+    };
+  }
+  config.models.forEach((model, i) => {
+    (model.fallbacks ?? []).forEach((target, j) => {
+      if (!isTarget(target)) problems.push(`models.${i}.fallbacks.${j}: unknown route or model "${target}"`);
+    });
+  });
+  // Cycles through fallbacks (route → fallback route/model → its fallbacks …).
+  const fallbacksOf = (name: string): readonly string[] =>
+    Object.hasOwn(config.routes, name) ? config.routes[name].fallbacks : (modelNamed(name)?.fallbacks ?? []);
+  const canonical = (name: string) => (Object.hasOwn(config.routes, name) ? `route:${name}` : `model:${modelNamed(name)?.id ?? name}`);
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (name: string, path: string[]): void => {
+    const key = canonical(name);
+    if (state.get(key) === 'done') return;
+    if (state.get(key) === 'visiting') {
+      problems.push(`${Object.hasOwn(config.routes, path[0]) ? 'routes' : 'models'}.${path[0]}.fallbacks: cycle ${[...path, name].join(' -> ')}`);
+      return;
+    }
+    state.set(key, 'visiting');
+    for (const next of fallbacksOf(name)) if (isTarget(next)) visit(next, [...path, name]);
+    state.set(key, 'done');
+  };
+  for (const name of Object.keys(config.routes)) visit(name, []);
+  for (const model of config.models) visit(model.id, []);
+  return routes;
 }

@@ -42,6 +42,59 @@ export const modelSchema = z
     /** Free-form tier label used by the router and the dashboard (large, medium, small, house …). */
     tier: z.string().optional(),
     description: z.string().optional(),
+    /** Routes or models tried, in order, when this model fails with a failure another could absorb. */
+    fallbacks: z.array(z.string().min(1)).optional(),
+  })
+  .strict();
+
+/** Retries of one candidate on retryable failures (429, 5xx, timeouts, resets), with exponential backoff and full jitter. */
+export const retriesSchema = z
+  .object({
+    /** Retries per candidate after its first attempt (0 = go straight to the next candidate). */
+    attempts: z.number().int().min(0).max(10).default(1),
+    backoffMs: positiveInt.default(100),
+    maxBackoffMs: positiveInt.default(2_000),
+  })
+  .strict();
+
+export const routeSchema = z
+  .object({
+    /** Catalog model ids, in declared order; `{model, weight}` for the weighted strategy. */
+    candidates: z
+      .array(z.union([z.string().min(1), z.object({ model: z.string().min(1), weight: z.number().positive().default(1) }).strict()]))
+      .min(1, 'a route needs at least one candidate'),
+    strategy: z.enum(['priority', 'weighted', 'cheapest', 'fastest', 'least-busy', 'headroom']).default('priority'),
+    /** Routes or models tried after every candidate failed. */
+    fallbacks: z.array(z.string().min(1)).default([]),
+    retries: retriesSchema.default({ attempts: 1, backoffMs: 100, maxBackoffMs: 2_000 }),
+    /**
+     * Start the next candidate when no content has arrived after `delayMs` (or, with `adaptive`, the
+     * deployment's observed p95 time to first token, once measured); the first to produce content wins.
+     */
+    hedge: z.object({ delayMs: positiveInt.default(1_000), adaptive: z.boolean().default(false) }).strict().optional(),
+    description: z.string().optional(),
+  })
+  .strict();
+
+export const routingSchema = z
+  .object({
+    /** Retries and fallbacks (every attempt after a request's first) stay within ratio × requests + floor over windowMs. */
+    retryBudget: z
+      .object({ ratio: nonNegative.default(0.2), floor: z.number().int().nonnegative().default(10), windowMs: positiveInt.default(10_000) })
+      .strict()
+      .default({ ratio: 0.2, floor: 10, windowMs: 10_000 }),
+    breaker: z
+      .object({
+        consecutiveFailures: positiveInt.optional(),
+        errorRate: z.number().min(0).max(1).optional(),
+        minRequests: positiveInt.optional(),
+        windowMs: positiveInt.optional(),
+        openMs: positiveInt.optional(),
+        defaultCooldownMs: positiveInt.optional(),
+        maxCooldownMs: positiveInt.optional(),
+      })
+      .strict()
+      .default({}),
   })
   .strict();
 
@@ -115,6 +168,18 @@ export const providerSchema = z.discriminatedUnion('type', [
   simulatedProvider,
 ]);
 
+/** Defaults of the `server` section (also used when the section is absent). */
+export const SERVER_DEFAULTS = Object.freeze({
+  host: '127.0.0.1',
+  port: 8080,
+  bodyLimitBytes: 20 * 1024 * 1024,
+  maxJsonDepth: 128,
+  headersTimeoutMs: 15_000,
+  requestTimeoutMs: 60_000,
+  keepAliveTimeoutMs: 65_000,
+  drainTimeoutMs: 30_000,
+});
+
 export const timeoutsSchema = z
   .object({
     connectMs: positiveInt.default(10_000),
@@ -128,13 +193,23 @@ export const configSchema = z
   .object({
     server: z
       .object({
-        host: z.string().default('127.0.0.1'),
-        port: z.number().int().min(0).max(65535).default(8080),
+        host: z.string().default(SERVER_DEFAULTS.host),
+        port: z.number().int().min(0).max(65535).default(SERVER_DEFAULTS.port),
         /** Largest request body accepted, in bytes. */
-        bodyLimitBytes: positiveInt.default(20 * 1024 * 1024),
+        bodyLimitBytes: positiveInt.default(SERVER_DEFAULTS.bodyLimitBytes),
+        /** Deepest JSON nesting accepted in a request body (objects and arrays); deeper bodies get a 400. */
+        maxJsonDepth: positiveInt.default(SERVER_DEFAULTS.maxJsonDepth),
+        /** A client must send its request headers within this time, or the socket is closed. */
+        headersTimeoutMs: positiveInt.default(SERVER_DEFAULTS.headersTimeoutMs),
+        /** A client must send its whole request (headers and body) within this time, or it gets a 408 and the socket is closed. */
+        requestTimeoutMs: positiveInt.default(SERVER_DEFAULTS.requestTimeoutMs),
+        /** Idle keep-alive connections are closed after this time. */
+        keepAliveTimeoutMs: positiveInt.default(SERVER_DEFAULTS.keepAliveTimeoutMs),
+        /** On shutdown, open requests get this long to finish; then streams end with the dialect's error event. */
+        drainTimeoutMs: nonNegative.default(SERVER_DEFAULTS.drainTimeoutMs),
       })
       .strict()
-      .default({ host: '127.0.0.1', port: 8080, bodyLimitBytes: 20 * 1024 * 1024 }),
+      .default({ ...SERVER_DEFAULTS }),
     auth: z
       .object({
         /** A key with full access; normally `${SWITCHYARD_MASTER_KEY}`. */
@@ -154,6 +229,9 @@ export const configSchema = z
     providers: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'provider names use letters, digits, _ . -'), providerSchema),
     models: z.array(modelSchema).min(1, 'at least one model is required'),
     aliases: z.record(z.string(), z.string()).default({}),
+    /** Named routes clients send as `model`: candidates, strategy, fallbacks, retries, hedging. */
+    routes: z.record(z.string().regex(/^[A-Za-z0-9_.:/-]+$/, 'route names use letters, digits, _ . : / -'), routeSchema).default({}),
+    routing: routingSchema.default({ retryBudget: { ratio: 0.2, floor: 10, windowMs: 10_000 }, breaker: {} }),
   })
   .strict();
 
@@ -165,4 +243,5 @@ export type OpenAIProviderConfig = z.output<typeof openaiProvider>;
 export type OpenAICompatibleProviderConfig = z.output<typeof openaiCompatibleProvider>;
 export type AnthropicProviderConfig = z.output<typeof anthropicProvider>;
 export type BedrockProviderConfig = z.output<typeof bedrockProvider>;
+export type RouteConfig = z.output<typeof routeSchema>;
 export type SimulatedProviderConfig = z.output<typeof simulatedProvider>;

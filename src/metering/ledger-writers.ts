@@ -12,6 +12,7 @@ export interface LedgerWriter {
 export const LEDGER_COLUMNS = [
   'request_id', 'created_at', 'key_name', 'dialect', 'requested_model', 'model', 'provider', 'stream', 'status',
   'input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_write_tokens', 'reasoning_tokens', 'cost_nanos', 'latency_ms', 'error_code',
+  'route', 'attempt', 'attempts', 'decision', 'usage_source', 'ttft_ms',
 ] as const satisfies ReadonlyArray<keyof LedgerEntry>;
 
 const INSERT_SQL = `INSERT INTO usage_ledger (${LEDGER_COLUMNS.join(', ')}) VALUES (${LEDGER_COLUMNS.map(() => '?').join(', ')})`;
@@ -39,7 +40,7 @@ export function createLedgerWriter(store: Store, mode: 'auto' | 'thread' | 'inli
   if (store.sqlite) return inlineSqliteWriter(store.sqlite);
   return {
     write: (batch) =>
-      // SQL engines cap bound parameters per statement; 17 columns x 50 rows stays below every cap.
+      // SQL engines cap bound parameters per statement; 23 columns x 50 rows stays below every cap.
       store.db.transaction().execute(async (trx) => {
         for (let i = 0; i < batch.length; i += 50) await trx.insertInto('usage_ledger').values(batch.slice(i, i + 50)).execute();
       }),

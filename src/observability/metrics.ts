@@ -120,8 +120,8 @@ export class GatewayMetrics {
   }
 
   /** Feeds every metered request into the metrics. */
-  readonly observer: MeterObserver = ({ base, stream, status, usage, costNanos, latencyMs, errorCode }) => {
-    const series = this.seriesFor(base.model.id, base.model.provider, base.dialect, stream);
+  readonly observer: MeterObserver = ({ base, model, stream, status, usage, costNanos, latencyMs, errorCode }) => {
+    const series = this.seriesFor(model?.id ?? '', model?.provider ?? '', base.dialect, stream);
     let requests = series.requests.get(status);
     if (!requests) {
       requests = {

@@ -1,4 +1,4 @@
-import type { ChatRequest, ChatResult, ChatStream, Dialect, Usage, Warning } from '../spec/index.js';
+import type { ChatRequest, ChatResult, ChatStream, Dialect, GatewayError, Usage, Warning } from '../spec/index.js';
 
 /** Timeouts applied to one upstream call, in milliseconds. */
 export interface CallTimeouts {
@@ -16,7 +16,11 @@ export interface CallTimeouts {
 export interface CallContext {
   /** The provider's id for the model (upstream model id, Bedrock model id / ARN, Azure deployment). */
   upstreamModel: string;
-  /** Aborted when the client disconnects or the total timeout fires. */
+  /**
+   * This attempt's signal: aborted when the client disconnects, the gateway shuts down, or the attempt
+   * loop abandons the attempt (a hedge that lost); the reason is a Cancellation saying which. The
+   * upstream total timeout is not on it: sendUpstream enforces that itself.
+   */
   signal: AbortSignal;
   timeouts: CallTimeouts;
   /** Client headers that upstreams of the same family understand (e.g. anthropic-beta). */
@@ -37,7 +41,7 @@ export interface ModelTraits {
   maxOutputTokens?: number;
 }
 
-/** Result of a non-streaming call: the canonical result plus warnings the adapter produced. */
+/** Result of a non-streaming call: the canonical result; its `warnings` hold every change the adapter made. */
 export type ProviderResult = ChatResult;
 
 /** A stream call resolves once the upstream has accepted the request (status 2xx, headers in). */
@@ -58,14 +62,36 @@ export interface PassthroughRequest {
   stream: boolean;
 }
 
+/**
+ * What a streamed event is, for the attempt loop and the response writer: a stream is committed to
+ * the client at its first `content` event (or `finish`, for an empty answer); anything that fails
+ * before that can still be retried or fall over invisibly.
+ */
+export type StreamEventKind = 'start' | 'content' | 'usage' | 'finish' | 'error' | 'other';
+
+/** One framed event of a passthrough stream: the bytes to forward (unchanged, or re-encoded when usage is stripped). */
+export interface PassthroughEvent {
+  kind: StreamEventKind;
+  /** Bytes for the client; absent for `error` (the writer renders the error in the client's dialect) and for dropped events. */
+  bytes?: Uint8Array;
+  error?: GatewayError;
+}
+
 export interface PassthroughResponse {
   status: number;
   /** Response headers worth forwarding (content-type, request ids, rate-limit headers). */
   headers: Record<string, string>;
-  /** Non-streaming: the whole body. Streaming: the raw byte stream. */
-  body: Buffer | AsyncIterable<Uint8Array>;
-  /** Resolves when the body has been fully read (or the read failed) with the usage seen. */
-  usage: Promise<Usage | undefined>;
+  /**
+   * Non-streaming: the whole body (already checked to be a JSON object). Streaming: framed, classified
+   * events; a stream that ends without its terminal event yields a final `error` event (truncated).
+   */
+  body: Buffer | AsyncIterable<PassthroughEvent>;
+  /** Usage the upstream reported so far (the last value wins); undefined when none arrived. */
+  usage(): Usage | undefined;
+  /** Whether the upstream signalled the end of its answer (finish reason / message_stop / [DONE]). */
+  finished(): boolean;
+  /** Characters of content (text, tool arguments, reasoning) delivered so far: the basis of an estimate for a cut stream. */
+  deliveredChars(): number;
   upstreamRequestId?: string;
   /** Changes the adapter had to make to the body (e.g. max_tokens → max_completion_tokens). */
   warnings?: Warning[];

@@ -10,19 +10,27 @@ import { extractKey, type Caller, type KeyRing } from '../tenancy/api-keys.js';
 import { ChatPipeline } from './chat-pipeline.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import type { RequestMeter } from './request-meter.js';
+import type { HealthTracker } from '../routing/health/health-tracker.js';
+import type { RetryBudget } from '../routing/health/retry-budget.js';
 import { registerModelRoutes } from './routes/models.js';
 import { registerCountTokensRoute } from './routes/count-tokens.js';
-import { parseJsonBody } from './parse-json-body.js';
+import { jsonBodyParser } from './parse-json-body.js';
+import { Lifecycle } from './lifecycle.js';
+import { Cancellation, shuttingDownError } from '../execution/cancellation.js';
 
 export interface AppDeps {
   config: ResolvedConfig;
   providers: ReadonlyMap<string, ProviderAdapter>;
   keyRing: KeyRing;
   meter: RequestMeter;
+  health: HealthTracker;
+  retryBudget: RetryBudget;
   /** Served at GET /metrics (Prometheus text format) when given. */
   metrics?: GatewayMetrics;
   /** Readiness: false while starting or draining. */
   isReady?: () => boolean;
+  /** Open requests and the draining flag; one is made when not given. */
+  lifecycle?: Lifecycle;
   logger?: boolean;
 }
 
@@ -62,15 +70,27 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, error: G
 }
 
 export function buildApp(deps: AppDeps): FastifyInstance {
+  const server = deps.config.server;
+  const lifecycle = deps.lifecycle ?? new Lifecycle();
   const app = Fastify({
     logger: deps.logger ? { level: 'info' } : false,
-    bodyLimit: deps.config.server.bodyLimitBytes,
-    return503OnClosing: true,
+    bodyLimit: server.bodyLimitBytes,
+    // Requests arriving while draining are refused by the onRequest hook, in the caller's dialect.
+    return503OnClosing: false,
+    // Deadlines for clients: headers, then the whole request (a trickled body is cut with a 408), and
+    // idle keep-alive sockets. Node checks them every connectionsCheckingInterval, so that is kept short.
+    requestTimeout: server.requestTimeoutMs,
+    keepAliveTimeout: server.keepAliveTimeoutMs,
+    http: {
+      headersTimeout: Math.min(server.headersTimeoutMs, server.requestTimeoutMs),
+      requestTimeout: server.requestTimeoutMs,
+      connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(Math.min(server.headersTimeoutMs, server.requestTimeoutMs) / 4))),
+    },
   });
-  const pipeline = new ChatPipeline({ config: deps.config, providers: deps.providers, meter: deps.meter });
+  const pipeline = new ChatPipeline({ config: deps.config, providers: deps.providers, meter: deps.meter, health: deps.health, retryBudget: deps.retryBudget });
 
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, parseJsonBody);
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, jsonBodyParser(server.maxJsonDepth));
 
   app.setErrorHandler((error, request, reply) => {
     sendError(request, reply, fromFrameworkError(error));
@@ -83,7 +103,11 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     );
   });
 
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', async (request, reply) => {
+    if (lifecycle.draining && request.url !== '/healthz' && request.url !== '/readyz') {
+      void reply.header('connection', 'close');
+      throw shuttingDownError();
+    }
     if (!request.url.startsWith('/v1/')) return;
     const key = extractKey(request.headers);
     if (key === undefined) {
@@ -113,10 +137,11 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     const controller = new AbortController();
     const res = reply.raw;
     res.on('close', () => {
-      if (!res.writableFinished) controller.abort();
+      if (!res.writableFinished) controller.abort(new Cancellation('client-closed'));
     });
     reply.hijack();
     const requestId = newRequestId();
+    lifecycle.track(controller);
     try {
       await pipeline.handle({
         dialect,
@@ -129,6 +154,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       });
     } catch (error) {
       writeHijackedError(res, dialect, toGatewayError(error), requestId);
+    } finally {
+      lifecycle.untrack(controller);
     }
   };
 

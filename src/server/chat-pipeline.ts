@@ -1,20 +1,30 @@
 import type { ServerResponse } from 'node:http';
 import type { ResolvedConfig } from '../config/resolve-config.js';
 import type { DialectCodec, EncodeContext } from '../dialects/dialect.js';
-import type { CallContext, PassthroughResponse, ProviderAdapter } from '../providers/provider.js';
-import type { ChatRequest, ChatStreamPart, Dialect, Usage, Warning } from '../spec/index.js';
-import { GatewayError, formatWarningsHeader, toGatewayError } from '../spec/index.js';
-import type { Caller } from '../tenancy/api-keys.js';
 import { openAIIncludeUsage } from '../dialects/openai-chat/read-openai-stream-options.js';
-import { checkCapabilities } from '../routing/check-capabilities.js';
-import { resolveModel } from '../routing/resolve-model.js';
-import type { RequestMeter } from './request-meter.js';
-import { writeSse, SSE_HEADERS } from './write-sse.js';
+import { Attempt } from '../execution/attempt.js';
+import { AttemptsFailed, runAttemptLoop } from '../execution/attempt-loop.js';
+import { openPassthrough, openTranslated } from '../execution/open-attempt.js';
+import { PreparedRequest } from '../execution/prepared-request.js';
+import type { CallContext, ProviderAdapter } from '../providers/provider.js';
+import { capabilityFilter, type CandidateFilter } from '../routing/candidate-filters.js';
+import type { HealthTracker } from '../routing/health/health-tracker.js';
+import type { RetryBudget } from '../routing/health/retry-budget.js';
+import { planRequest, type Plan, type PlanStep } from '../routing/plan-request.js';
+import type { Dialect } from '../spec/index.js';
+import { GatewayError } from '../spec/index.js';
+import type { Caller } from '../tenancy/api-keys.js';
+import { estimateUsage, type MeterBase, type RequestMeter, type UsageSource } from './request-meter.js';
+import { writeCommitted, type WriteOutcome } from './response-writer.js';
 
 export interface PipelineDeps {
   config: ResolvedConfig;
   providers: ReadonlyMap<string, ProviderAdapter>;
   meter: RequestMeter;
+  health: HealthTracker;
+  retryBudget: RetryBudget;
+  /** ms clock for routing decisions (health, cooldowns); injectable for tests. */
+  now?: () => number;
 }
 
 /** Everything the pipeline needs from the HTTP layer for one request. */
@@ -25,218 +35,210 @@ export interface ChatCall {
   /** Client headers upstreams of the same family understand (anthropic-beta, anthropic-version). */
   forwardHeaders: Record<string, string>;
   res: ServerResponse;
-  /** Aborted when the client goes away. */
+  /** Aborted when the client goes away or the gateway shuts down; the reason is a Cancellation. */
   signal: AbortSignal;
   /** Gateway request id (x-switchyard-request-id), also on error responses. */
   requestId: string;
+  /** Policy filters after the capability filter (the seam for team and key allow-lists). */
+  filters?: readonly CandidateFilter[];
 }
 
 /**
- * The request path from decoded body to written response:
- * resolve model → capability check → provider call (passthrough when the dialects match) →
- * encode in the client's dialect → meter. Errors thrown before anything is written are rendered
- * by the caller in the client's dialect; errors after a stream started are written in-stream.
+ * The request path, in stages with one home each:
+ *   prepare (body checks, features; decode only when a translated attempt needs it)
+ *   → plan (src/routing: the route's candidates filtered and ranked, then fallbacks)
+ *   → execute (src/execution: the attempt loop — retries, fallback, hedging — up to a committed attempt)
+ *   → write (one response writer for passthrough and translation)
+ *   → settle (in a `finally`: one ledger row for the request plus one per other billed attempt).
+ * Errors thrown before anything is written are rendered by the caller in the client's dialect; after
+ * commit they go in-stream.
  */
 export class ChatPipeline {
-  constructor(private readonly deps: PipelineDeps) {}
+  private readonly now: () => number;
 
-  async handle(call: ChatCall): Promise<void> {
-    const requestId = call.requestId;
-    const startedAt = performance.now();
-    const body = call.body;
-    const requestedModel = peekModel(body);
-    const model = resolveModel(this.deps.config, requestedModel);
-    const provider = this.deps.providers.get(model.provider);
-    if (!provider) throw new GatewayError({ code: 'SWY_ERR_PROVIDER_MISSING', kind: 'internal', origin: 'gateway', message: `Provider ${model.provider} is not running.` });
-
-    const context: CallContext = {
-      upstreamModel: model.upstreamModel,
-      signal: call.signal,
-      timeouts: this.deps.config.timeouts,
-      forwardHeaders: call.forwardHeaders,
-      model: model.traits,
-    };
-    const meterBase = { requestId, caller: call.caller, dialect: call.dialect.name, requestedModel, model, startedAt };
-
-    const baseHeaders: Record<string, string> = {
-      'x-switchyard-request-id': requestId,
-      'x-switchyard-model': model.id,
-      'x-switchyard-provider': model.provider,
-    };
-    if (model.simulated) baseHeaders['x-switchyard-simulated'] = 'true';
-
-    if (provider.passthrough && provider.passthroughDialect === call.dialect.name && isRecord(body)) {
-      checkPassthroughBody(call.dialect.name, body);
-      const stream = body.stream === true;
-      let response: PassthroughResponse;
-      try {
-        response = await provider.passthrough({ dialect: call.dialect.name, body, stream }, context);
-      } catch (error) {
-        this.deps.meter.failed(meterBase, stream, toGatewayError(error));
-        throw error;
-      }
-      const failure = await this.writePassthrough(call, response, baseHeaders);
-      const usage = await response.usage;
-      this.deps.meter.completed(meterBase, stream, 200, usage, failure?.code ?? (call.signal.aborted ? 'SWY_ERR_CLIENT_CLOSED' : undefined));
-      return;
-    }
-
-    const request = call.dialect.decodeRequest(body);
-    checkCapabilities(request, model);
-    const encodeContext: EncodeContext = {
-      requestedModel,
-      servedModel: model.id,
-      includeUsage: call.dialect.name === 'openai-chat' && openAIIncludeUsage(body),
-    };
-
-    if (!request.stream) {
-      let result;
-      try {
-        result = await provider.chat(request, context);
-      } catch (error) {
-        this.deps.meter.failed(meterBase, false, toGatewayError(error));
-        throw error;
-      }
-      const encoded = JSON.stringify(call.dialect.encodeResponse(result, encodeContext));
-      const headers: Record<string, string> = { ...baseHeaders, 'content-type': 'application/json' };
-      if (result.warnings.length) headers['x-switchyard-warnings'] = formatWarningsHeader(result.warnings);
-      if (result.upstreamRequestId) headers['x-switchyard-upstream-request-id'] = result.upstreamRequestId;
-      call.res.writeHead(200, headers);
-      call.res.end(encoded);
-      this.deps.meter.completed(meterBase, false, 200, result.usage);
-      return;
-    }
-
-    await this.streamTranslated(call, provider, request, context, encodeContext, baseHeaders, meterBase);
+  constructor(private readonly deps: PipelineDeps) {
+    this.now = deps.now ?? Date.now;
   }
 
-  private async streamTranslated(
-    call: ChatCall,
-    provider: ProviderAdapter,
-    request: ChatRequest,
-    context: CallContext,
-    encodeContext: EncodeContext,
-    baseHeaders: Record<string, string>,
-    meterBase: Parameters<RequestMeter['completed']>[0],
-  ): Promise<void> {
-    let opened;
-    try {
-      opened = await provider.chatStream(request, context);
-    } catch (error) {
-      this.deps.meter.failed(meterBase, true, toGatewayError(error));
-      throw error;
-    }
-    const iterator = opened.stream[Symbol.asyncIterator]();
-    // Peek the first part: an upstream that fails before producing anything still gets a proper
-    // HTTP error status (and, later, a chance to fail over) instead of a 200 with an error event.
-    const first = await iterator.next();
-    if (!first.done && first.value.type === 'error') {
-      this.deps.meter.failed(meterBase, true, first.value.error);
-      await iterator.return?.();
-      throw first.value.error;
-    }
+  async handle(call: ChatCall): Promise<void> {
+    const startedAt = performance.now();
+    // prepare
+    const body = requireObject(call.body);
+    const requestedModel = peekModel(body);
+    checkBody(call.dialect.name, body);
+    const prepared = new PreparedRequest(call.dialect, body);
 
-    const warnings: Warning[] = [...opened.warnings];
-    if (call.dialect.name === 'openai-chat' && request.reasoning !== undefined && context.model.reasoning && provider.type !== 'openai') {
-      warnings.push({ type: 'dropped-content', content: 'reasoning', details: 'OpenAI Chat Completions has no field for reasoning blocks; they are dropped from the stream.' });
-    }
-    const headers: Record<string, string> = { ...SSE_HEADERS, ...baseHeaders };
-    if (warnings.length) headers['x-switchyard-warnings'] = formatWarningsHeader(warnings);
-    const upstreamRequestId = opened.upstreamRequestId ?? (!first.done && first.value.type === 'start' ? first.value.upstreamRequestId : undefined);
-    if (upstreamRequestId) headers['x-switchyard-upstream-request-id'] = upstreamRequestId;
-    call.res.writeHead(200, headers);
-    call.res.flushHeaders();
-
-    const encoder = call.dialect.createStreamEncoder(encodeContext);
-    let usage: Usage | undefined;
-    let finished = false;
-    let emittedChars = 0;
-    let failure: GatewayError | undefined;
-    // Synchronous unless the socket pushes back: an await per part would cost a microtask and a
-    // promise on every token of every stream.
-    const consume = (part: ChatStreamPart): Promise<void> | void => {
-      if (part.type === 'usage') usage = part.usage;
-      else if (part.type === 'finish') {
-        usage = part.usage;
-        finished = true;
-      }
-      else if (part.type === 'text-delta' || part.type === 'reasoning-delta') emittedChars += part.delta.length;
-      else if (part.type === 'tool-call-delta') emittedChars += part.argumentsDelta.length;
-      else if (part.type === 'error') failure = part.error;
-      const text = encoder.push(part);
-      if (text) return writeSse(call.res, text);
+    // plan
+    const plan = planRequest(this.deps.config, requestedModel, {
+      requestId: call.requestId,
+      features: prepared.features,
+      health: this.deps.health,
+      now: this.now(),
+      inputTokens: prepared.roughInputTokens,
+      filters: call.filters ? [capabilityFilter(prepared.preciseInputTokens), ...call.filters] : [capabilityFilter(prepared.preciseInputTokens)],
+    });
+    this.deps.retryBudget.recordRequest();
+    const base: MeterBase = {
+      requestId: call.requestId,
+      caller: call.caller,
+      dialect: call.dialect.name,
+      requestedModel,
+      startedAt,
+      ...(plan.route ? { route: plan.route } : {}),
+      ...(plan.route || plan.steps.length > 1 ? { decision: plan.reason } : {}),
     };
+
+    // execute
+    let attempts: Attempt[] = [];
+    let winner: Attempt | undefined;
+    let outcome: WriteOutcome = {};
+    let failure: GatewayError | undefined;
     try {
-      if (!first.done) await consume(first.value);
-      while (!failure && !call.signal.aborted) {
-        const next = await iterator.next();
-        if (next.done) break;
-        const pending = consume(next.value);
-        if (pending) await pending;
+      try {
+        const result = await runAttemptLoop(
+          { health: this.deps.health, retryBudget: this.deps.retryBudget },
+          {
+            plan,
+            signal: call.signal,
+            deadlineAt: startedAt + this.deps.config.timeouts.totalMs,
+            start: (step, number) => this.startAttempt(call, prepared, requestedModel, step, number, startedAt),
+          },
+        );
+        attempts = result.attempts;
+        winner = result.winner;
+      } catch (error) {
+        if (error instanceof AttemptsFailed) {
+          attempts = error.attempts;
+          failure = error.error;
+          throw error.error;
+        }
+        throw error;
       }
-    } catch (error) {
-      failure = toGatewayError(error);
-      if (!call.res.destroyed) await writeSse(call.res, call.dialect.encodeStreamError(failure));
+      // write
+      outcome = await writeCommitted(call.res, call.dialect, call.signal, winner, this.gatewayHeaders(call.requestId, plan, winner, attempts));
     } finally {
-      await iterator.return?.().catch(() => undefined);
+      // settle
+      this.settle(base, prepared, plan, attempts, winner, outcome, failure);
     }
-    if (!call.res.destroyed) {
-      const tail = failure ? '' : encoder.end();
-      if (tail) await writeSse(call.res, tail);
-      call.res.end();
-    }
-    const aborted = call.signal.aborted;
-    // Without the upstream's final count (client gone, upstream failed) the spend is still recorded:
-    // the larger of what the upstream reported so far and an estimate from what was delivered.
-    const metered = finished && usage ? usage : this.deps.meter.atLeastEstimate(usage, request, emittedChars);
-    this.deps.meter.completed(meterBase, true, 200, metered, failure?.code ?? (aborted ? 'SWY_ERR_CLIENT_CLOSED' : undefined));
+  }
+
+  private startAttempt(call: ChatCall, prepared: PreparedRequest, requestedModel: string, step: PlanStep, number: number, startedAt: number): Attempt {
+    const model = step.deployment.model;
+    const provider = this.deps.providers.get(model.provider);
+    if (!provider) throw new GatewayError({ code: 'SWY_ERR_PROVIDER_MISSING', kind: 'internal', origin: 'gateway', message: `Provider ${model.provider} is not running.` });
+    const passthrough = provider.passthrough !== undefined && provider.passthroughDialect === call.dialect.name;
+    const timeouts = this.deps.config.timeouts;
+    return new Attempt(number, step.deployment, passthrough ? 'passthrough' : 'translated', call.signal, (signal) => {
+      // The request's total deadline bounds every attempt: a retry gets only what is left of it.
+      const remaining = Math.max(1, Math.floor(startedAt + timeouts.totalMs - performance.now()));
+      const context: CallContext = {
+        upstreamModel: model.upstreamModel,
+        signal,
+        timeouts: remaining < timeouts.totalMs ? { ...timeouts, totalMs: remaining } : timeouts,
+        forwardHeaders: call.forwardHeaders,
+        model: model.traits,
+      };
+      if (passthrough) return openPassthrough(provider, prepared.body, prepared.stream, context, call.dialect.name);
+      const encodeContext: EncodeContext = {
+        requestedModel,
+        servedModel: model.id,
+        includeUsage: call.dialect.name === 'openai-chat' && openAIIncludeUsage(prepared.body),
+      };
+      return openTranslated(provider, prepared.canonical(), context, call.dialect, encodeContext);
+    });
+  }
+
+  /** x-switchyard-* headers that explain the answer: who served it, by which route and decision, after which failures. */
+  private gatewayHeaders(requestId: string, plan: Plan, winner: Attempt, attempts: readonly Attempt[]): string[] {
+    const model = winner.deployment.model;
+    const headers = ['x-switchyard-request-id', requestId, 'x-switchyard-model', model.id, 'x-switchyard-provider', model.provider];
+    if (model.simulated) headers.push('x-switchyard-simulated', 'true');
+    if (plan.route) headers.push('x-switchyard-route', plan.route);
+    if (plan.route || plan.steps.length > 1) headers.push('x-switchyard-decision', headerSafe(plan.reason));
+    headers.push('x-switchyard-attempts', attemptsHeader(attempts));
+    return headers;
   }
 
   /**
-   * Writes a passthrough response. A stream that fails after its headers went out ends with the
-   * dialect's in-stream error; the failure is returned (not thrown) so the request is still metered.
+   * One row for the request (the committed attempt, or the last one tried), plus one for every other
+   * attempt the provider billed (accepted, then failed or lost a hedge). Usage is the provider's when it
+   * reported a complete answer, else an estimate (never $0 for tokens that reached the client).
    */
-  private async writePassthrough(call: ChatCall, response: PassthroughResponse, baseHeaders: Record<string, string>): Promise<GatewayError | undefined> {
-    const res = call.res;
-    // Headers as one flat [name, value, …] list: no merged object built per request.
-    const headers: string[] = [];
-    for (const name in response.headers) headers.push(name, response.headers[name]);
-    for (const name in baseHeaders) headers.push(name, baseHeaders[name]);
-    if (response.upstreamRequestId) headers.push('x-switchyard-upstream-request-id', response.upstreamRequestId);
-    if (response.warnings?.length) headers.push('x-switchyard-warnings', formatWarningsHeader(response.warnings));
-    if (Buffer.isBuffer(response.body)) {
-      headers.push('content-length', String(response.body.length));
-      res.writeHead(response.status, headers);
-      res.end(response.body);
-      return undefined;
+  private settle(base: MeterBase, prepared: PreparedRequest, plan: Plan, attempts: readonly Attempt[], winner: Attempt | undefined, outcome: WriteOutcome, failure: GatewayError | undefined): void {
+    const stream = prepared.stream;
+    const final = winner ?? attempts[attempts.length - 1];
+    if (winner) {
+      const failed = outcome.failure;
+      const ok = !failed || failed.code === 'SWY_ERR_CLIENT_CLOSED' || failed.code === 'SWY_ERR_SHUTTING_DOWN';
+      this.deps.health.ended(winner.deployment.key, ok ? { ok: true, latencyMs: performance.now() - winner.startedAt, ttftMs: winner.ttftMs } : { ok: false, error: failed });
+      winner.finish();
     }
-    for (const name in SSE_HEADERS) if (response.headers[name] === undefined) headers.push(name, SSE_HEADERS[name]);
-    res.writeHead(response.status, headers);
-    res.flushHeaders();
-    let failure: GatewayError | undefined;
-    try {
-      for await (const chunk of response.body) {
-        if (res.destroyed) break;
-        const pending = writeSse(res, chunk);
-        if (pending) await pending;
+    if (!final) {
+      // No attempt was made (every candidate unhealthy): the request is still on the ledger.
+      this.deps.meter.record({ base, model: plan.steps[0]?.deployment.model, stream, status: failure?.status ?? 500, usage: { inputTokens: 0, outputTokens: 0 }, usageSource: 'none', errorCode: failure?.code, attempt: 0, attempts: 0 });
+      return;
+    }
+    for (const attempt of attempts) {
+      const isFinal = attempt === final;
+      if (!isFinal && !attempt.billed) continue;
+      const source = attempt.source;
+      let usage = { inputTokens: 0, outputTokens: 0 };
+      let usageSource: UsageSource = 'none';
+      if (source) {
+        const reported = source.usage();
+        const complete = source.finished() && reported !== undefined && (!isFinal || !outcome.failure);
+        if (complete) {
+          usage = reported;
+          usageSource = 'reported';
+        } else {
+          usage = estimateUsage(reported, prepared.preciseInputTokens(), source.deliveredChars());
+          usageSource = 'estimated';
+        }
       }
-    } catch (error) {
-      failure = toGatewayError(error);
-      if (!res.destroyed && !call.signal.aborted) await writeSse(res, call.dialect.encodeStreamError(failure));
-    } finally {
-      if (!res.destroyed) res.end();
+      const error = isFinal ? (winner ? outcome.failure : (failure ?? attempt.error)) : attempt.error;
+      const status = isFinal && winner ? 200 : (error?.status ?? 200);
+      this.deps.meter.record({
+        base,
+        model: attempt.deployment.model,
+        stream,
+        status,
+        usage,
+        usageSource,
+        errorCode: error?.code,
+        attempt: attempt.number,
+        attempts: attempts.length,
+        ...(attempt.ttftMs !== undefined ? { ttftMs: attempt.ttftMs } : {}),
+      });
     }
-    return failure;
   }
+}
+
+/** `1` when the first attempt answered; else the count and what failed: `3; 1=openai/gpt-4.1:503:SWY_ERR_UPSTREAM_ERROR, 2=…`. */
+function attemptsHeader(attempts: readonly Attempt[]): string {
+  if (attempts.length === 1) return '1';
+  const failed = attempts
+    .filter((a) => a.error)
+    .map((a) => `${a.number}=${a.deployment.key}:${a.error!.upstreamStatus ?? a.error!.status}:${a.error!.code}`)
+    .join(', ');
+  return headerSafe(failed ? `${attempts.length}; ${failed}` : String(attempts.length));
+}
+
+/** Header values must be latin-1 without control characters; keep them short. */
+function headerSafe(value: string): string {
+  return value.replace(/[^\x20-\x7e]/g, '?').slice(0, 1000);
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** The `model` field, validated early: routing needs it before the body is decoded. */
-function peekModel(body: unknown): string {
+function requireObject(body: unknown): Record<string, unknown> {
   if (!isRecord(body)) throw new GatewayError({ code: 'SWY_ERR_INVALID_BODY', kind: 'invalid_request', message: 'The request body must be a JSON object.' });
+  return body;
+}
+
+/** The `model` field, validated early: routing needs it before the body is decoded. */
+function peekModel(body: Record<string, unknown>): string {
   const model = body.model;
   if (typeof model !== 'string' || model.trim() === '') {
     throw new GatewayError({ code: 'SWY_ERR_INVALID_REQUEST', kind: 'invalid_request', param: 'model', message: 'model: a model name (string) is required. GET /v1/models lists them.' });
@@ -245,10 +247,10 @@ function peekModel(body: unknown): string {
 }
 
 /**
- * Light checks before a same-dialect passthrough. The upstream validates the rest in the same
- * dialect and its errors come back typed; these catch what it would reject less helpfully.
+ * Light checks every request gets before planning (a passthrough upstream validates the rest in the
+ * same dialect and its errors come back typed; a translated attempt decodes fully).
  */
-function checkPassthroughBody(dialect: Dialect, body: Record<string, unknown>): void {
+function checkBody(dialect: Dialect, body: Record<string, unknown>): void {
   if (!Array.isArray(body.messages) || body.messages.length === 0) {
     throw new GatewayError({ code: 'SWY_ERR_INVALID_REQUEST', kind: 'invalid_request', param: 'messages', message: 'messages: a non-empty array of messages is required.' });
   }
@@ -259,4 +261,3 @@ function checkPassthroughBody(dialect: Dialect, body: Record<string, unknown>): 
     throw new GatewayError({ code: 'SWY_ERR_INVALID_REQUEST', kind: 'invalid_request', param: 'max_tokens', message: 'max_tokens: Field required (a positive integer).' });
   }
 }
-

@@ -1,71 +1,78 @@
 import type { ResolvedModel } from '../config/resolve-config.js';
-import { countTokensEstimate } from '../dialects/anthropic-messages/count-tokens.js';
 import { computeCostNanos } from '../metering/compute-cost.js';
 import type { UsageLedger } from '../metering/usage-ledger.js';
-import type { ChatRequest, Dialect, GatewayError, Usage } from '../spec/index.js';
+import type { Dialect, Usage } from '../spec/index.js';
 import type { Caller } from '../tenancy/api-keys.js';
 
+/** What is known about a request for all of its ledger rows. */
 export interface MeterBase {
   requestId: string;
   caller: Caller;
   dialect: Dialect;
   requestedModel: string;
-  model: ResolvedModel;
   /** performance.now() at request start. */
   startedAt: number;
+  /** The route the client named, when it named one. */
+  route?: string;
+  /** Strategy and reason of the plan (x-switchyard-decision). */
+  decision?: string;
+}
+
+/** Whether token counts came from the provider or were estimated by the gateway (cut streams, failures). */
+export type UsageSource = 'reported' | 'estimated' | 'none';
+
+/** One ledger row: the request's final answer, or one more billed upstream attempt of it. */
+export interface MeterEntry {
+  base: MeterBase;
+  /** The model that answered (or was last tried); undefined when no model was ever chosen. */
+  model?: ResolvedModel;
+  stream: boolean;
+  status: number;
+  usage: Usage;
+  usageSource: UsageSource;
+  errorCode?: string;
+  /** 1-based number of this attempt, and how many attempts the request made (0 when none). */
+  attempt: number;
+  attempts: number;
+  ttftMs?: number;
 }
 
 export interface MeterObserver {
-  (entry: { base: MeterBase; stream: boolean; status: number; usage: Usage; costNanos: number; latencyMs: number; errorCode?: string }): void;
+  (entry: MeterEntry & { costNanos: number; latencyMs: number }): void;
 }
 
+const NO_USAGE: Usage = Object.freeze({ inputTokens: 0, outputTokens: 0 }) as Usage;
+
 /**
- * Turns the end of every request into a ledger entry (usage and cost), including failed and
- * client-aborted ones, so spend is never dropped. Observers (metrics) see the same entries.
+ * Turns the end of every request and of every billed upstream attempt into a ledger row (usage and
+ * cost), including failed and client-aborted ones, so spend is never dropped. Observers (metrics)
+ * see the same rows.
  */
 export class RequestMeter {
   private readonly observers: MeterObserver[] = [];
 
-  constructor(
-    private readonly ledger: UsageLedger | undefined,
-    private readonly estimator: (request: ChatRequest) => number = countTokensEstimate,
-  ) {}
+  constructor(private readonly ledger: UsageLedger | undefined) {}
 
   observe(observer: MeterObserver): void {
     this.observers.push(observer);
   }
 
-  completed(base: MeterBase, stream: boolean, status: number, usage: Usage | undefined, errorCode?: string): void {
-    this.record(base, stream, status, usage ?? { inputTokens: 0, outputTokens: 0 }, errorCode);
-  }
-
-  failed(base: MeterBase, stream: boolean, error: GatewayError): void {
-    this.record(base, stream, error.status, { inputTokens: 0, outputTokens: 0 }, error.code);
-  }
-
-  /**
-   * Usage for a stream that ended without the upstream's final count (client disconnect, upstream
-   * failure): input estimated from the request, output from the characters already delivered.
-   */
-  atLeastEstimate(reported: Usage | undefined, request: ChatRequest, emittedChars: number): Usage {
-    const inputTokens = Math.max(reported?.inputTokens ?? 0, this.estimator(request));
-    const outputTokens = Math.max(reported?.outputTokens ?? 0, Math.ceil(emittedChars / 4));
-    return { ...reported, inputTokens, outputTokens };
-  }
-
-  private record(base: MeterBase, stream: boolean, status: number, usage: Usage, errorCode?: string): void {
-    const costNanos = computeCostNanos(usage, base.model.pricing);
-    const latencyMs = Math.round(performance.now() - base.startedAt);
+  record(entry: MeterEntry): void {
+    const usage = entry.usage ?? NO_USAGE;
+    const model = entry.model;
+    const costNanos = model ? computeCostNanos(usage, model.pricing) : 0;
+    const latencyMs = Math.round(performance.now() - entry.base.startedAt);
+    const base = entry.base;
     this.ledger?.record({
       request_id: base.requestId,
       created_at: new Date().toISOString(),
       key_name: base.caller.keyName,
       dialect: base.dialect,
       requested_model: base.requestedModel,
-      model: base.model.id,
-      provider: base.model.provider,
-      stream: stream ? 1 : 0,
-      status,
+      model: model?.id ?? '',
+      provider: model?.provider ?? '',
+      stream: entry.stream ? 1 : 0,
+      status: entry.status,
       input_tokens: usage.inputTokens,
       output_tokens: usage.outputTokens,
       cache_read_tokens: usage.cacheReadTokens ?? 0,
@@ -73,8 +80,27 @@ export class RequestMeter {
       reasoning_tokens: usage.reasoningTokens ?? 0,
       cost_nanos: costNanos,
       latency_ms: latencyMs,
-      error_code: errorCode ?? null,
+      error_code: entry.errorCode ?? null,
+      route: base.route ?? null,
+      attempt: entry.attempt,
+      attempts: entry.attempts,
+      decision: base.decision ?? null,
+      usage_source: entry.usageSource,
+      ttft_ms: entry.ttftMs === undefined ? null : Math.round(entry.ttftMs),
     });
-    for (const observer of this.observers) observer({ base, stream, status, usage, costNanos, latencyMs, errorCode });
+    for (const observer of this.observers) observer({ ...entry, usage, costNanos, latencyMs });
   }
+}
+
+/**
+ * Usage for an answer that ended without the upstream's final count (client disconnect, upstream
+ * failure, shutdown): the larger of what the upstream reported so far and an estimate, input from the
+ * request, output from the characters already delivered (about 4 per token).
+ */
+export function estimateUsage(reported: Usage | undefined, inputTokens: number, deliveredChars: number): Usage {
+  return {
+    ...reported,
+    inputTokens: Math.max(reported?.inputTokens ?? 0, inputTokens),
+    outputTokens: Math.max(reported?.outputTokens ?? 0, Math.ceil(deliveredChars / 4)),
+  };
 }

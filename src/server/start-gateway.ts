@@ -9,6 +9,10 @@ import { openSqliteStore, type Store } from '../storage/database.js';
 import { setupKeyRing } from '../tenancy/api-keys.js';
 import { buildApp } from './app.js';
 import { RequestMeter } from './request-meter.js';
+import { Lifecycle } from './lifecycle.js';
+import { InMemoryHealthTracker } from '../routing/health/in-memory-health-tracker.js';
+import type { HealthTracker } from '../routing/health/health-tracker.js';
+import { RetryBudget } from '../routing/health/retry-budget.js';
 
 export interface StartOptions {
   config: ResolvedConfig;
@@ -19,6 +23,8 @@ export interface StartOptions {
   logger?: boolean;
   /** Extra or replacement providers (tests inject instrumented adapters). */
   providers?: ReadonlyMap<string, ProviderAdapter>;
+  /** ms clock for health and the retry budget (tests inject one to move time without sleeping). */
+  clock?: () => number;
 }
 
 export interface RunningGateway {
@@ -26,9 +32,15 @@ export interface RunningGateway {
   url: string;
   store: Store;
   ledger: UsageLedger;
+  /** Per-deployment health (breakers, cooldowns, latency), as the router sees it. */
+  health: HealthTracker;
   /** Set on the first start when no key was configured anywhere: shown once, only its hash is stored. */
   generatedMasterKey?: string;
-  /** Stops accepting requests, lets in-flight ones finish, flushes the ledger and closes the store. */
+  /**
+   * Stops accepting requests (new ones get a 503 in their dialect), lets in-flight ones finish for up to
+   * `server.drainTimeoutMs`, then ends the rest with the dialect's error event (metered), flushes the
+   * ledger and closes the store.
+   */
   close(): Promise<void>;
 }
 
@@ -41,8 +53,12 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
   const metrics = new GatewayMetrics();
   meter.observe(metrics.observer);
   const providers = options.providers ?? createProviders(config);
+  const clock = options.clock ?? Date.now;
+  const health = new InMemoryHealthTracker(config.routing.breaker, clock);
+  const retryBudget = new RetryBudget(config.routing.retryBudget, clock);
+  const lifecycle = new Lifecycle();
   let ready = false;
-  const app = buildApp({ config, providers, keyRing, meter, metrics, logger: options.logger, isReady: () => ready });
+  const app = buildApp({ config, providers, keyRing, meter, health, retryBudget, metrics, lifecycle, logger: options.logger, isReady: () => ready });
   const address = await app.listen({ host: options.host ?? config.server.host, port: options.port ?? config.server.port });
   ready = true;
   let closing: Promise<void> | undefined;
@@ -51,11 +67,29 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     url: address,
     store,
     ledger,
+    health,
     generatedMasterKey,
     close() {
       closing ??= (async () => {
         ready = false;
-        await app.close();
+        lifecycle.draining = true;
+        const closed = app.close();
+        // The drain deadline: open requests are ended (streams get the dialect's error event and are
+        // metered), then any socket still open is closed so the ledger can flush before a SIGKILL.
+        let timer: NodeJS.Timeout | undefined;
+        const deadline = new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, config.server.drainTimeoutMs);
+          timer.unref();
+        });
+        const drained = await Promise.race([closed.then(() => true), deadline.then(() => false)]);
+        clearTimeout(timer);
+        if (!drained) {
+          lifecycle.cancelAll();
+          const grace = setTimeout(() => app.server.closeAllConnections(), 1_000);
+          grace.unref();
+          await closed;
+          clearTimeout(grace);
+        }
         await Promise.all([...providers.values()].map((p) => p.close?.()));
         await ledger.close();
         await store.close();

@@ -33,6 +33,17 @@ export interface Database {
     cost_nanos: number;
     latency_ms: number;
     error_code: string | null;
+    /** Added by migration 2: the route named, the attempt this row bills and how many the request made, the plan's reason, reported or estimated usage, time to first token. */
+    route: string | null;
+    attempt: number;
+    attempts: number;
+    decision: string | null;
+    usage_source: string;
+    ttft_ms: number | null;
+  };
+  schema_migrations: {
+    version: number;
+    applied_at: string;
   };
 }
 
@@ -57,7 +68,45 @@ export async function openSqliteStore(path: string): Promise<Store> {
   return { db, sqlite, sqlitePath: path === ':memory:' ? undefined : path, close: () => db.destroy() };
 }
 
-async function migrate(db: Kysely<Database>): Promise<void> {
+/**
+ * Versioned migrations, applied in order at start; each runs once (its version is recorded in
+ * schema_migrations), so a column added later reaches an existing database. Version 1 is the original
+ * schema (created only where missing, so databases from before versioning adopt it as they are).
+ */
+const MIGRATIONS: ReadonlyArray<{ version: number; up(db: Kysely<Database>): Promise<void> }> = [
+  { version: 1, up: createInitialSchema },
+  {
+    version: 2,
+    async up(db) {
+      await db.schema.alterTable('usage_ledger').addColumn('route', 'text').execute();
+      await db.schema.alterTable('usage_ledger').addColumn('attempt', 'integer', (c) => c.notNull().defaultTo(1)).execute();
+      await db.schema.alterTable('usage_ledger').addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(1)).execute();
+      await db.schema.alterTable('usage_ledger').addColumn('decision', 'text').execute();
+      await db.schema.alterTable('usage_ledger').addColumn('usage_source', 'text', (c) => c.notNull().defaultTo('reported')).execute();
+      await db.schema.alterTable('usage_ledger').addColumn('ttft_ms', 'integer').execute();
+      await db.schema.createIndex('usage_ledger_request_id').ifNotExists().on('usage_ledger').column('request_id').execute();
+    },
+  },
+];
+
+export async function migrate(db: Kysely<Database>): Promise<void> {
+  await db.schema
+    .createTable('schema_migrations')
+    .ifNotExists()
+    .addColumn('version', 'integer', (c) => c.primaryKey())
+    .addColumn('applied_at', 'text', (c) => c.notNull())
+    .execute();
+  const applied = new Set((await db.selectFrom('schema_migrations').select('version').execute()).map((row) => Number(row.version)));
+  for (const migration of MIGRATIONS) {
+    if (applied.has(migration.version)) continue;
+    await db.transaction().execute(async (trx) => {
+      await migration.up(trx);
+      await trx.insertInto('schema_migrations').values({ version: migration.version, applied_at: new Date().toISOString() }).execute();
+    });
+  }
+}
+
+async function createInitialSchema(db: Kysely<Database>): Promise<void> {
   await db.schema
     .createTable('api_keys')
     .ifNotExists()

@@ -27,6 +27,7 @@ beforeAll(async () => {
       { id: 'claude', provider: 'anthropic', upstreamModel: 'claude-mock-4' },
       { id: 'slow-gpt', provider: 'openai', upstreamModel: 'slow-headers' },
       { id: 'stalling-gpt', provider: 'openai', upstreamModel: 'slow-body' },
+      { id: 'stalling-late-gpt', provider: 'openai', upstreamModel: 'stall-after-content' },
       { id: 'slow-claude', provider: 'anthropic', upstreamModel: 'slow-headers' },
     ],
   });
@@ -136,24 +137,43 @@ describe('timeouts', () => {
     expect(res.json).toMatchObject({ type: 'error', error: { type: 'timeout_error' } });
   });
 
-  it('a stream that goes idle ends with an in-stream error (translated path)', async () => {
+  it('a stream that goes idle before any content is a proper HTTP 504, not a 200 with an error event (translated path)', async () => {
     const res = await postJson(`${gateway.url}/v1/messages`, { model: 'stalling-gpt', max_tokens: 10, stream: true, messages: [{ role: 'user', content: 'x' }] });
+    expect(res.status).toBe(504);
+    expect(res.json).toMatchObject({ type: 'error', error: { type: 'timeout_error', message: expect.stringMatching(/idle timeout/) } });
+  });
+
+  it('a stream that goes idle after its first content ends with an in-stream error (translated path)', async () => {
+    const res = await postJson(`${gateway.url}/v1/messages`, { model: 'stalling-late-gpt', max_tokens: 10, stream: true, messages: [{ role: 'user', content: 'x' }] });
     expect(res.status).toBe(200);
     expect(res.text).toMatch(/event: error\ndata: .*idle timeout/);
     expect(res.text).not.toMatch(/message_stop/);
   });
 });
 
-describe('a passthrough stream that fails after its headers', () => {
-  it('ends with the dialect\'s in-stream error and is still metered with its error code', async () => {
+describe('a passthrough stream that fails', () => {
+  it('before its first content: a proper HTTP error in the dialect, metered with its error code', async () => {
     const res = await postJson(`${gateway.url}/v1/chat/completions`, { model: 'stalling-gpt', stream: true, messages: [{ role: 'user', content: 'x' }] });
+    expect(res.status).toBe(504);
+    expect(res.json.error.message).toMatch(/idle timeout/);
+    await gateway.ledger.flush();
+    const row = await gateway.store.db.selectFrom('usage_ledger').selectAll().where('request_id', '=', res.headers.get('x-switchyard-request-id')!).executeTakeFirstOrThrow();
+    expect(row.error_code).toBe('SWY_ERR_UPSTREAM_IDLE_TIMEOUT');
+  });
+
+  it('after its first content: ends with the dialect\'s in-stream error and is billed for what was delivered', async () => {
+    const res = await postJson(`${gateway.url}/v1/chat/completions`, { model: 'stalling-late-gpt', stream: true, messages: [{ role: 'user', content: 'x' }] });
     expect(res.status).toBe(200);
+    expect(res.text).toMatch(/"content":"[^"]+"/);
     const lastEvent = res.text.trim().split('\n\n').at(-1)!;
     expect(JSON.parse(lastEvent.slice('data: '.length))).toMatchObject({ error: { message: expect.stringMatching(/idle timeout/) } });
     expect(res.text).not.toContain('[DONE]');
     await gateway.ledger.flush();
     const row = await gateway.store.db.selectFrom('usage_ledger').selectAll().where('request_id', '=', res.headers.get('x-switchyard-request-id')!).executeTakeFirstOrThrow();
     expect(row.error_code).toBe('SWY_ERR_UPSTREAM_IDLE_TIMEOUT');
+    expect(row.usage_source).toBe('estimated');
+    expect(row.input_tokens).toBeGreaterThan(0);
+    expect(row.output_tokens).toBeGreaterThan(0);
   });
 });
 

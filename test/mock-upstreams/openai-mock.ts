@@ -20,6 +20,7 @@ import { fixturePath } from '../helpers/fixtures.js';
  * - `midstream-error`  content deltas, then `data: {"error":…}` and the connection ends.
  * - `truncated`        content deltas, then the connection ends (no finish_reason, no [DONE]).
  * - `slow-headers` / `slow-body`  delay the headers / stall between chunks by `delayMs`.
+ * - `stall-after-content`  streams the role chunk and the first content chunk, then stalls like slow-body.
  * - reasoning model names (o1…, o3…, gpt-5…) reject `max_tokens` like OpenAI does.
  * - anything else: a deterministic echo (tool calls when tools apply, else `Echo: <last user text>`).
  *
@@ -131,6 +132,10 @@ export async function startOpenAIMock(options: OpenAIMockOptions = {}): Promise<
     if (behaviour === 'slow-headers') await sleep(delayMs, signal);
     if (signal.aborted) return;
     if (behaviour === 'slow-body') context.delayMs = delayMs;
+    if (behaviour === 'stall-after-content') {
+      context.delayMs = delayMs;
+      context.stallFrom = 2;
+    }
     if (behaviour === 'midstream-error' || behaviour === 'truncated') return sendBrokenStream(context, behaviour);
     return sendPlan(context, planEcho(body, context.id), behaviour);
   }
@@ -154,6 +159,8 @@ interface RenderContext {
   signal: AbortSignal;
   /** Stall before each write after the first (slow-body). */
   delayMs: number;
+  /** Index of the first stream event preceded by the stall (default 1). */
+  stallFrom?: number;
   id: string;
   azure: boolean;
   body: Json;
@@ -306,7 +313,7 @@ async function streamEvents(context: RenderContext, events: string[]): Promise<v
   const { res } = context;
   res.writeHead(200, { 'content-type': SSE_CONTENT_TYPE, 'cache-control': 'no-cache' });
   for (let i = 0; i < events.length; i++) {
-    if (i > 0 && context.delayMs > 0) await sleep(context.delayMs, context.signal);
+    if (i >= (context.stallFrom ?? 1) && context.delayMs > 0) await sleep(context.delayMs, context.signal);
     if (context.signal.aborted) return;
     for (const part of splitInsideMultiByte(Buffer.from(events[i]))) {
       await write(res, part);

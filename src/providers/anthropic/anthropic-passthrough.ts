@@ -4,8 +4,11 @@ import type { CallContext, PassthroughRequest, PassthroughResponse } from '../pr
 import { header, sendUpstream, type UpstreamResponse } from '../shared/upstream-http.js';
 import { mapAnthropicHttpError } from './anthropic-errors.js';
 import { buildAnthropicHeaders } from './anthropic-headers.js';
-import { mapBodyReadError, readBodyBytes } from '../shared/upstream-http.js';
-import { AnthropicUsageTap, usageFromAnthropicBody } from './anthropic-usage-tap.js';
+import { readBodyBytes } from '../shared/upstream-http.js';
+import { tapAnthropicStream } from './anthropic-passthrough-stream.js';
+import { badUpstreamResponse } from './anthropic-errors.js';
+import { convertAnthropicUsage, readAnthropicUsageFields } from './convert-anthropic-usage.js';
+import { isRecord, parseJsonSafely } from './anthropic-narrowing.js';
 
 /**
  * Same-dialect passthrough (Anthropic client -> Anthropic upstream): the client's body goes up with
@@ -45,11 +48,14 @@ export async function passthroughToAnthropic(
   const headers = forwardableHeaders(response.headers);
   if (!request.stream) {
     const bytes = await readBodyBytes(response, provider, context.signal);
-    const usage = usageFromAnthropicBody(bytes.toString('utf8'));
-    return { status: response.status, headers, body: bytes, usage: Promise.resolve(usage), upstreamRequestId };
+    const body = parseJsonSafely(bytes.toString('utf8'));
+    // A 2xx whose body is not a Message object is the upstream's failure, not an answer to forward.
+    if (!isRecord(body)) throw badUpstreamResponse(provider, 'the body is not a JSON object', upstreamRequestId);
+    const usage = isRecord(body.usage) ? convertAnthropicUsage(readAnthropicUsageFields(body.usage)) : undefined;
+    return { status: response.status, headers, body: bytes, usage: () => usage, finished: () => true, deliveredChars: () => 0, upstreamRequestId };
   }
-  const tapped = tapStream(response, provider, context.signal);
-  return { status: response.status, headers, body: tapped.body, usage: tapped.usage, upstreamRequestId };
+  const tap = tapAnthropicStream(response.body, provider, context.signal, upstreamRequestId);
+  return { status: response.status, headers, body: tap.events, usage: tap.usage, finished: tap.finished, deliveredChars: tap.deliveredChars, upstreamRequestId };
 }
 
 /** content-type, request id and rate-limit headers are worth handing to the client. */
@@ -62,53 +68,4 @@ function forwardableHeaders(headers: UpstreamResponse['headers']): Record<string
     }
   }
   return out;
-}
-
-function tapStream(response: UpstreamResponse, provider: string, signal: AbortSignal): { body: AsyncIterable<Uint8Array>; usage: Promise<Usage | undefined> } {
-  const tap = new AnthropicUsageTap();
-  let resolveUsage: (usage: Usage | undefined) => void = () => undefined;
-  const usage = new Promise<Usage | undefined>((resolve) => {
-    resolveUsage = resolve;
-  });
-  let settled = false;
-  const settle = () => {
-    if (settled) return;
-    settled = true;
-    signal.removeEventListener('abort', onAbort);
-    resolveUsage(tap.usage());
-  };
-  const onAbort = () => {
-    settle();
-    response.body.destroy();
-  };
-  if (signal.aborted) onAbort();
-  else signal.addEventListener('abort', onAbort, { once: true });
-
-  async function* relay(): AsyncGenerator<Uint8Array, void, undefined> {
-    try {
-      for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
-        tap.feed(chunk);
-        yield chunk;
-      }
-    } catch (error) {
-      throw mapBodyReadError(error, provider, signal);
-    } finally {
-      settle();
-    }
-  }
-
-  const iterator = relay();
-  const body: AsyncIterable<Uint8Array> = {
-    [Symbol.asyncIterator]: () => ({
-      next: () => iterator.next(),
-      // return() on a generator that never started skips its finally: settle and release here too.
-      return: async () => {
-        const result = await iterator.return(undefined);
-        settle();
-        response.body.destroy();
-        return result;
-      },
-    }),
-  };
-  return { body, usage };
 }

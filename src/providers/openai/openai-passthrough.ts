@@ -3,8 +3,8 @@ import type { CallContext, PassthroughRequest, PassthroughResponse } from '../pr
 import { sendUpstream, type UpstreamResponse } from '../shared/upstream-http.js';
 import { convertOpenAIUsage } from './convert-openai-usage.js';
 import type { OpenAIChatEndpoint } from './openai-chat-endpoint.js';
-import { mapOpenAIHttpError, openAIRequestId } from './openai-errors.js';
-import { tapOpenAIStream } from './openai-usage-tap.js';
+import { badUpstreamResponse, mapOpenAIHttpError, openAIRequestId } from './openai-errors.js';
+import { tapOpenAIStream } from './openai-passthrough-stream.js';
 import type { OpenAIWireUsage } from './openai-wire-types.js';
 import { readBodyBytes, readBodyText } from '../shared/upstream-http.js';
 import { rewriteOpenAIPassthroughBody } from './rewrite-openai-passthrough-body.js';
@@ -60,10 +60,50 @@ export async function openAIPassthrough(
 
   if (!request.stream) {
     const bytes = await readBodyBytes(response, provider, context.signal);
-    return { status: response.status, headers, body: bytes, usage: Promise.resolve(usageOfBody(bytes)), upstreamRequestId, warnings: rewrite.warnings };
+    const usage = usageOfBody(bytes);
+    // A 2xx whose body is not a JSON object is the upstream's failure, not an answer to forward.
+    if ((usage === undefined || !looksBracketed(bytes)) && !isJsonObject(bytes)) throw badUpstreamResponse(provider, 'the body is not a JSON object', upstreamRequestId);
+    return {
+      status: response.status,
+      headers,
+      body: bytes,
+      usage: () => usage,
+      finished: () => true,
+      deliveredChars: () => 0,
+      upstreamRequestId,
+      warnings: rewrite.warnings,
+    };
   }
-  const tap = tapOpenAIStream(response.body, { stripUsage: !rewrite.clientWantsUsage, provider, signal: context.signal });
-  return { status: response.status, headers, body: tap.body, usage: tap.usage, upstreamRequestId, warnings: rewrite.warnings };
+  const tap = tapOpenAIStream(response.body, { stripUsage: !rewrite.clientWantsUsage, provider, signal: context.signal, upstreamRequestId });
+  return {
+    status: response.status,
+    headers,
+    body: tap.events,
+    usage: tap.usage,
+    finished: tap.finished,
+    deliveredChars: tap.deliveredChars,
+    upstreamRequestId,
+    warnings: rewrite.warnings,
+  };
+}
+
+/** First and last non-blank bytes are `{` and `}` (cheap; a full parse decides when this fails). */
+function looksBracketed(bytes: Buffer): boolean {
+  let first = 0;
+  while (first < bytes.length && bytes[first] <= 0x20) first++;
+  let last = bytes.length - 1;
+  while (last > first && bytes[last] <= 0x20) last--;
+  return bytes[first] === 0x7b && bytes[last] === 0x7d;
+}
+
+/** Whether a body parses as a JSON object (only checked when the cheap usage read found nothing). */
+function isJsonObject(bytes: Buffer): boolean {
+  try {
+    const value: unknown = JSON.parse(bytes.toString('utf8'));
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+  } catch {
+    return false;
+  }
 }
 
 const FORWARDED = new Set(['content-type', 'x-request-id', 'apim-request-id', 'openai-processing-ms', 'openai-version']);

@@ -5,13 +5,13 @@ import { resolveModel } from '../../routing/resolve-model.js';
 
 /**
  * POST /v1/messages/count_tokens: validates the body like /v1/messages (without max_tokens), checks the
- * model exists, and answers `{input_tokens}` estimated with a BPE tokenizer. The estimate is local for
+ * model (or route) exists, and answers `{input_tokens}` estimated with a BPE tokenizer. The estimate is local for
  * every upstream (no provider call, no cost); provider usage remains the truth for metering.
  */
 export function registerCountTokensRoute(app: FastifyInstance, config: ResolvedConfig): void {
   app.post('/v1/messages/count_tokens', { config: { dialect: 'anthropic-messages' } }, async (request, reply) => {
     const canonical = decodeCountTokensRequest(request.body);
-    resolveModel(config, canonical.model);
+    if (!config.findRoute(canonical.model)) resolveModel(config, canonical.model);
     reply.type('application/json');
     return { input_tokens: countTokensEstimate(canonical) };
   });

@@ -1,0 +1,240 @@
+import type { HealthTracker } from '../routing/health/health-tracker.js';
+import type { RetryBudget } from '../routing/health/retry-budget.js';
+import type { Plan, PlanStep } from '../routing/plan-request.js';
+import { GatewayError } from '../spec/errors.js';
+import type { Attempt } from './attempt.js';
+import { cancelReason, cancellationError } from './cancellation.js';
+import { dispositionOf } from './failover.js';
+
+export interface AttemptLoopDeps {
+  health: HealthTracker;
+  retryBudget: RetryBudget;
+  /** [0, 1) — injectable for tests of the jitter. */
+  random?: () => number;
+}
+
+export interface AttemptLoopInput {
+  plan: Plan;
+  /** The request's signal (client disconnect, shutdown, deadline). */
+  signal: AbortSignal;
+  /** performance.now() by which everything must be done. */
+  deadlineAt: number;
+  /** Creates (does not prime) an attempt at a step; attempts are numbered from 1. */
+  start(step: PlanStep, number: number): Attempt;
+}
+
+export interface AttemptLoopResult {
+  winner: Attempt;
+  attempts: Attempt[];
+}
+
+/** The loop failed: every attempt made (for metering), and the error to show the client. */
+export class AttemptsFailed extends Error {
+  constructor(
+    readonly error: GatewayError,
+    readonly attempts: Attempt[],
+  ) {
+    super(error.message);
+  }
+}
+
+/**
+ * Walks the plan: each step's deployment is tried (skipped while its breaker is open or it cools down),
+ * retried on retryable failures with exponential backoff and full jitter inside the request deadline,
+ * then the next step. Every attempt after the first needs the retry budget. With a hedge policy, when
+ * no content has arrived after the hedge delay the next step starts too; the first to produce content
+ * wins and the other is cancelled. A caller's own 4xx stops the loop at once.
+ */
+export async function runAttemptLoop(deps: AttemptLoopDeps, input: AttemptLoopInput): Promise<AttemptLoopResult> {
+  const attempts: Attempt[] = [];
+  const failures: GatewayError[] = [];
+  const random = deps.random ?? Math.random;
+  const steps = input.plan.steps;
+  let skipped = 0;
+
+  const fail = (error: GatewayError): never => {
+    throw new AttemptsFailed(error, attempts);
+  };
+  const admit = (): boolean => attempts.length === 0 || deps.retryBudget.tryRetry();
+  const launch = (step: PlanStep): Attempt => {
+    const attempt = input.start(step, attempts.length + 1);
+    attempts.push(attempt);
+    deps.health.started(step.deployment.key);
+    return attempt;
+  };
+  const failed = (attempt: Attempt, error: GatewayError) => {
+    deps.health.ended(attempt.deployment.key, { ok: false, error });
+    failures.push(error);
+  };
+
+  for (let index = 0; index < steps.length; index++) {
+    const step = steps[index];
+    if (!deps.health.tryAcquire(step.deployment.key)) {
+      skipped++;
+      continue;
+    }
+    for (let retry = 0; retry <= step.retries.attempts; retry++) {
+      if (input.signal.aborted) fail(cancellationError(cancelReason(input.signal) ?? 'client-closed'));
+      if (retry > 0) {
+        const waitMs = backoffMs(step, retry, failures[failures.length - 1], random);
+        if (performance.now() + waitMs >= input.deadlineAt) fail(aggregate(failures, attempts, 'the request deadline leaves no time for another attempt'));
+        await sleep(waitMs, input.signal);
+        if (input.signal.aborted) fail(cancellationError(cancelReason(input.signal) ?? 'client-closed'));
+      }
+      if (!admit()) fail(aggregate(failures, attempts, 'the retry budget is spent (an outage must not multiply load)'));
+      const attempt = launch(step);
+      const hedgeStep = step.hedge ? nextAvailable(steps, index + 1, deps.health) : undefined;
+      try {
+        if (step.hedge && hedgeStep) {
+          const outcome = await primeWithHedge(attempt, step, hedgeStep.step, deps, launch, admit, failed);
+          if (outcome.usedHedgeStep) index = hedgeStep.index;
+          return { winner: outcome.winner, attempts };
+        }
+        await attempt.prime();
+        return { winner: attempt, attempts };
+      } catch (error) {
+        const typed = GatewayError.is(error) ? error : attempt.error!;
+        if (!failures.includes(typed)) failed(attempt, typed);
+        const disposition = dispositionOf(typed);
+        if (disposition === 'stop') fail(attempts.length === 1 || typed.origin === 'client' ? typed : aggregate(failures, attempts));
+        if (disposition === 'next') break;
+      }
+    }
+  }
+  if (attempts.length === 0) {
+    fail(
+      new GatewayError({
+        code: 'SWY_ERR_NO_HEALTHY_CANDIDATE',
+        kind: 'overloaded',
+        status: 503,
+        origin: 'gateway',
+        message: `Every candidate of '${input.plan.requested}' is unavailable (circuit open or cooling down after rate limits): ${steps.map((s) => s.deployment.key).join(', ')}.`,
+        retryable: true,
+        retryAfterMs: 1000,
+      }),
+    );
+  }
+  return fail(aggregate(failures, attempts, skipped > 0 ? `${skipped} candidate(s) skipped as unhealthy` : undefined));
+}
+
+/**
+ * Primes `first`; if it has produced no content after the hedge delay, launches `second` (the next
+ * step) too. The first to be ready wins; the other is cancelled as a lost hedge. Fails only when both
+ * failed (with the last failure).
+ */
+async function primeWithHedge(
+  first: Attempt,
+  step: PlanStep,
+  nextStep: PlanStep,
+  deps: AttemptLoopDeps,
+  launch: (step: PlanStep) => Attempt,
+  admit: () => boolean,
+  failed: (attempt: Attempt, error: GatewayError) => void,
+): Promise<{ winner: Attempt; usedHedgeStep: boolean }> {
+  const delay = hedgeDelayMs(step, deps.health);
+  const firstDone = first.prime().then(
+    () => ({ attempt: first, ok: true as const }),
+    (error: unknown) => ({ attempt: first, ok: false as const, error }),
+  );
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<'hedge'>((resolve) => {
+    timer = setTimeout(() => resolve('hedge'), delay);
+  });
+  const early = await Promise.race([firstDone, timedOut]);
+  clearTimeout(timer);
+  if (early !== 'hedge') {
+    if (early.ok) return { winner: first, usedHedgeStep: false };
+    throw early.error;
+  }
+  if (!deps.health.tryAcquire(nextStep.deployment.key) || !admit()) {
+    const settled = await firstDone;
+    if (settled.ok) return { winner: first, usedHedgeStep: false };
+    throw settled.error;
+  }
+  const second = launch(nextStep);
+  const secondDone = second.prime().then(
+    () => ({ attempt: second, ok: true as const }),
+    (error: unknown) => ({ attempt: second, ok: false as const, error }),
+  );
+  const pending = new Set([firstDone, secondDone]);
+  let lastError: unknown;
+  while (pending.size > 0) {
+    const settled = await Promise.race(pending);
+    pending.delete(settled.attempt === first ? firstDone : secondDone);
+    if (settled.ok) {
+      const loser = settled.attempt === first ? second : first;
+      if (loser.state === 'opening') {
+        loser.cancel('hedge-lost');
+        deps.health.ended(loser.deployment.key, { ok: false, error: loser.error });
+      }
+      return { winner: settled.attempt, usedHedgeStep: true };
+    }
+    lastError = settled.error;
+    // The first attempt's failure is recorded by the loop when the whole hedge fails; record the other here.
+    if (pending.size > 0 && GatewayError.is(settled.error)) failed(settled.attempt, settled.error);
+  }
+  throw lastError;
+}
+
+function nextAvailable(steps: readonly PlanStep[], from: number, health: HealthTracker): { step: PlanStep; index: number } | undefined {
+  for (let i = from; i < steps.length; i++) if (health.isAvailable(steps[i].deployment.key)) return { step: steps[i], index: i };
+  return undefined;
+}
+
+function hedgeDelayMs(step: PlanStep, health: HealthTracker): number {
+  const hedge = step.hedge!;
+  if (hedge.adaptive) {
+    const p95 = health.get(step.deployment.key).ttftP95Ms;
+    if (p95 !== undefined) return Math.max(20, Math.min(hedge.delayMs * 4, Math.round(p95)));
+  }
+  return hedge.delayMs;
+}
+
+/** Full jitter: uniform in [0, min(max, base × 2^(retry−1))], at least the upstream's retry-after when it sent one. */
+function backoffMs(step: PlanStep, retry: number, last: GatewayError | undefined, random: () => number): number {
+  const ceiling = Math.min(step.retries.maxBackoffMs, step.retries.backoffMs * 2 ** (retry - 1));
+  const jittered = Math.floor(random() * ceiling);
+  return Math.max(jittered, Math.min(last?.retryAfterMs ?? 0, step.retries.maxBackoffMs));
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  if (ms <= 0 || signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+/**
+ * One failure is returned as it is (the client sees the upstream's own error, as without routing).
+ * Several become SWY_ERR_ALL_ATTEMPTS_FAILED with the last failure's kind, status and retry-after and
+ * every attempt listed: "1) openai/gpt-4.1: 503 …; 2) anthropic/claude: 429 …".
+ */
+function aggregate(failures: readonly GatewayError[], attempts: readonly Attempt[], note?: string): GatewayError {
+  const last = failures[failures.length - 1];
+  if (!last) {
+    return new GatewayError({ code: 'SWY_ERR_NO_HEALTHY_CANDIDATE', kind: 'overloaded', status: 503, origin: 'gateway', message: note ?? 'No attempt could be made.', retryable: true, retryAfterMs: 1000 });
+  }
+  if (failures.length === 1 && !note) return last;
+  const list = attempts
+    .filter((a) => a.error)
+    .map((a) => `${a.number}) ${a.deployment.key}: ${a.error!.code} ${a.error!.message.slice(0, 200)}`)
+    .join('; ');
+  return new GatewayError({
+    code: 'SWY_ERR_ALL_ATTEMPTS_FAILED',
+    kind: last.kind,
+    status: last.status,
+    origin: last.origin === 'client' ? 'client' : 'upstream',
+    message: `All ${attempts.length} attempt(s) failed${note ? ` (${note})` : ''}: ${list}`,
+    retryable: last.retryable,
+    retryAfterMs: last.retryAfterMs,
+    provider: last.provider,
+    upstreamStatus: last.upstreamStatus,
+    upstreamRequestId: last.upstreamRequestId,
+  });
+}

@@ -1,0 +1,145 @@
+import type { StreamEventKind } from '../providers/provider.js';
+import type { Deployment } from '../routing/deployment.js';
+import type { GatewayError, Usage, Warning } from '../spec/index.js';
+import { toGatewayError } from '../spec/errors.js';
+import { Cancellation, cancellationError, type CancelReason } from './cancellation.js';
+
+/** One event of an attempt's stream, already in the client's wire format. */
+export interface AttemptEvent {
+  kind: StreamEventKind;
+  /** Bytes for the client (raw upstream SSE for passthrough, encoded SSE text for translation). */
+  bytes?: string | Uint8Array;
+  error?: GatewayError;
+}
+
+/** What the client will be told about the answer (written when the attempt is committed). */
+export interface AttemptHead {
+  /** Upstream response headers worth forwarding (passthrough: content type, request ids, rate limits). */
+  headers: Record<string, string>;
+  upstreamRequestId?: string;
+  warnings: Warning[];
+}
+
+/**
+ * One upstream call that has been accepted (2xx), in either mode, seen the same way: a head, then
+ * either a complete body or a sequence of tagged events, plus what is known for metering.
+ */
+export interface AttemptSource {
+  readonly mode: 'passthrough' | 'translated';
+  readonly head: AttemptHead;
+  /** Non-stream: the complete response in the client's dialect (JSON). */
+  readonly body?: string | Buffer;
+  /** Stream: the events; ends after a `finish` (with any trailer) or an `error`. */
+  readonly events?: AsyncIterator<AttemptEvent>;
+  usage(): Usage | undefined;
+  finished(): boolean;
+  deliveredChars(): number;
+}
+
+export type AttemptState = 'opening' | 'ready' | 'failed' | 'cancelled' | 'done';
+
+/**
+ * One attempt at one deployment. `prime()` opens the upstream call and, for streams, reads until the
+ * first content part (or the finish of an empty answer), buffering what came before: any failure up to
+ * that point throws, and the attempt loop can retry or fall over without the client seeing anything.
+ * The attempt has its own signal, linked to the request's, so it can be cancelled alone (a hedge that
+ * lost) with a reason that is never mistaken for a client disconnect.
+ */
+export class Attempt {
+  readonly controller = new AbortController();
+  readonly startedAt = performance.now();
+  state: AttemptState = 'opening';
+  source?: AttemptSource;
+  error?: GatewayError;
+  /** ms from the attempt's start to its first content (or complete body). */
+  ttftMs?: number;
+  endedAt?: number;
+  readonly buffered: AttemptEvent[] = [];
+  private readonly unlink: () => void;
+
+  constructor(
+    readonly number: number,
+    readonly deployment: Deployment,
+    readonly mode: 'passthrough' | 'translated',
+    requestSignal: AbortSignal,
+    private readonly open: (signal: AbortSignal) => Promise<AttemptSource>,
+  ) {
+    const onAbort = () => this.controller.abort(requestSignal.reason);
+    if (requestSignal.aborted) onAbort();
+    else requestSignal.addEventListener('abort', onAbort, { once: true });
+    this.unlink = () => requestSignal.removeEventListener('abort', onAbort);
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** Opens the call and reads up to the commit point. Throws the attempt's typed error on failure. */
+  async prime(): Promise<void> {
+    try {
+      this.source = await this.open(this.controller.signal);
+    } catch (error) {
+      throw this.fail(error);
+    }
+    const events = this.source.events;
+    if (!events) {
+      this.ready();
+      return;
+    }
+    for (;;) {
+      let next: IteratorResult<AttemptEvent>;
+      try {
+        next = await events.next();
+      } catch (error) {
+        throw this.fail(error);
+      }
+      if (next.done) throw this.fail(new Error('the stream ended without an answer'));
+      const event = next.value;
+      if (event.kind === 'error') throw this.fail(event.error);
+      this.buffered.push(event);
+      if (event.kind === 'content' || event.kind === 'finish') {
+        this.ready();
+        return;
+      }
+    }
+  }
+
+  /** Cancels the attempt (its upstream call is aborted and its body released). */
+  cancel(reason: CancelReason): void {
+    if (this.state === 'done' || this.state === 'failed' || this.state === 'cancelled') return;
+    this.state = 'cancelled';
+    this.controller.abort(new Cancellation(reason));
+    this.release();
+  }
+
+  /** The attempt is over (written, failed after commit, or abandoned): release the upstream body. */
+  finish(): void {
+    if (this.state === 'ready') this.state = 'done';
+    this.release();
+  }
+
+  /** Did the upstream accept the call (2xx)? Providers bill from then on. */
+  get billed(): boolean {
+    return this.source !== undefined;
+  }
+
+  private ready(): void {
+    this.state = 'ready';
+    this.ttftMs = performance.now() - this.startedAt;
+  }
+
+  private fail(error: unknown): GatewayError {
+    const reason = this.controller.signal.aborted ? (Cancellation.is(this.controller.signal.reason) ? this.controller.signal.reason.reason : 'client-closed') : undefined;
+    this.error = reason ? cancellationError(reason, this.deployment.model.provider) : toGatewayError(error);
+    if (this.state === 'opening') this.state = reason ? 'cancelled' : 'failed';
+    this.release();
+    return this.error;
+  }
+
+  private release(): void {
+    if (this.endedAt === undefined) this.endedAt = performance.now();
+    this.unlink();
+    const events = this.source?.events;
+    if (events?.return) void events.return(undefined).catch(() => undefined);
+  }
+}

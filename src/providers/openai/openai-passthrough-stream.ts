@@ -1,0 +1,150 @@
+import type { Usage } from '../../spec/index.js';
+import type { PassthroughEvent, StreamEventKind } from '../provider.js';
+import { encodeSseEvent } from '../shared/sse-decoder.js';
+import { jsonKeyPrefix, SseFramer, sseEventData, sseEventName, stringValuesLength } from '../shared/sse-framer.js';
+import { mapBodyReadError } from '../shared/upstream-http.js';
+import { convertOpenAIUsage } from './convert-openai-usage.js';
+import { badUpstreamResponse, mapOpenAIErrorObject, streamTruncated } from './openai-errors.js';
+import type { OpenAIWireUsage } from './openai-wire-types.js';
+
+export interface OpenAIStreamTapOptions {
+  /**
+   * The gateway forced `include_usage` on a client that did not ask for it: remove the usage chunk
+   * (and a `usage` object on any other chunk) before the bytes reach the client.
+   */
+  stripUsage: boolean;
+  provider: string;
+  signal: AbortSignal;
+  upstreamRequestId?: string;
+}
+
+/** A passthrough stream's events plus what was learned from them. */
+export interface OpenAIStreamTap {
+  events: AsyncIterable<PassthroughEvent>;
+  usage(): Usage | undefined;
+  finished(): boolean;
+  deliveredChars(): number;
+}
+
+const USAGE_MARKERS = [Buffer.from('"usage":{'), Buffer.from('"usage": {')];
+const FINISH_MARKER = /"finish_reason"\s*:\s*"/;
+const CONTENT_KEYS = ['content', 'arguments', 'reasoning_content', 'reasoning', 'refusal'].map(jsonKeyPrefix);
+
+interface ChunkShape {
+  error?: unknown;
+  usage?: OpenAIWireUsage | null;
+  choices?: Array<{ delta?: Record<string, unknown>; finish_reason?: unknown }>;
+}
+
+/**
+ * Reads a Chat Completions SSE body on the passthrough hot path and yields it as framed, classified
+ * events. Until the first content event every chunk is parsed (there are one or two); after it only
+ * chunks that carry usage are parsed, the rest are classified with native byte searches. In-stream
+ * `{"error":…}` chunks become typed `error` events (never forwarded raw: an upstream may echo secrets),
+ * and a body that ends without `[DONE]` or a finish reason ends with a truncation error.
+ */
+export function tapOpenAIStream(source: AsyncIterable<Uint8Array>, options: OpenAIStreamTapOptions): OpenAIStreamTap {
+  let usage: Usage | undefined;
+  let finished = false;
+  let done = false;
+  let contentSeen = false;
+  let delivered = 0;
+
+  function classify(event: Buffer): PassthroughEvent | undefined {
+    const data = sseEventData(event);
+    if (data === undefined) return { kind: 'other', bytes: event };
+    if (data === '[DONE]') {
+      done = true;
+      return { kind: 'finish', bytes: event };
+    }
+    const mayCarryUsage = USAGE_MARKERS.some((marker) => event.includes(marker));
+    const isError = data.startsWith('{"error"') || (!contentSeen && data.includes('"error"'));
+    if (contentSeen && !mayCarryUsage && !isError) {
+      // The hot path: a content chunk after the first one, not parsed.
+      const chars = stringValuesLength(event, CONTENT_KEYS);
+      delivered += chars;
+      if (!finished && FINISH_MARKER.test(data)) finished = true;
+      return { kind: chars > 0 ? 'content' : finished ? 'finish' : 'other', bytes: event };
+    }
+    let chunk: ChunkShape;
+    try {
+      chunk = JSON.parse(data) as ChunkShape;
+    } catch {
+      return { kind: 'error', error: badUpstreamResponse(options.provider, 'a stream chunk is not JSON', options.upstreamRequestId) };
+    }
+    if (chunk === null || typeof chunk !== 'object') {
+      return { kind: 'error', error: badUpstreamResponse(options.provider, 'a stream chunk is not a JSON object', options.upstreamRequestId) };
+    }
+    if (chunk.error !== undefined && chunk.error !== null) {
+      return { kind: 'error', error: mapOpenAIErrorObject(chunk.error, { provider: options.provider, upstreamRequestId: options.upstreamRequestId }) };
+    }
+    let kind: StreamEventKind = 'other';
+    const choice = Array.isArray(chunk.choices) ? chunk.choices[0] : undefined;
+    if (choice?.delta && typeof choice.delta === 'object') {
+      const chars = deltaChars(choice.delta);
+      if (chars > 0 || Array.isArray(choice.delta.tool_calls)) {
+        kind = 'content';
+        contentSeen = true;
+        delivered += chars;
+      }
+    }
+    if (choice && choice.finish_reason !== null && choice.finish_reason !== undefined) {
+      finished = true;
+      if (kind === 'other') kind = 'finish';
+    }
+    let bytes: Buffer | undefined = event;
+    if (chunk.usage && typeof chunk.usage === 'object') {
+      usage = convertOpenAIUsage(chunk.usage);
+      if (kind === 'other') kind = 'usage';
+      if (options.stripUsage) {
+        if (!Array.isArray(chunk.choices) || chunk.choices.length === 0) bytes = undefined;
+        else {
+          delete chunk.usage;
+          bytes = Buffer.from(encodeSseEvent(JSON.stringify(chunk), sseEventName(event)));
+        }
+      }
+    }
+    return { kind, bytes };
+  }
+
+  async function* run(): AsyncGenerator<PassthroughEvent> {
+    const framer = new SseFramer();
+    try {
+      for await (const chunk of source) {
+        for (const event of framer.push(chunk)) {
+          const classified = classify(event);
+          if (classified) yield classified;
+          if (classified?.kind === 'error') return;
+        }
+      }
+      const last = framer.flush();
+      if (last) {
+        const classified = classify(last);
+        if (classified) yield classified;
+        if (classified?.kind === 'error') return;
+      }
+    } catch (error) {
+      yield { kind: 'error', error: mapBodyReadError(error, options.provider, options.signal) };
+      return;
+    }
+    if (!done && !finished) yield { kind: 'error', error: streamTruncated(options.provider, options.upstreamRequestId) };
+  }
+
+  return { events: run(), usage: () => usage, finished: () => finished || done, deliveredChars: () => delivered };
+}
+
+/** Characters of content in one parsed delta. */
+function deltaChars(delta: Record<string, unknown>): number {
+  let chars = 0;
+  for (const key of ['content', 'reasoning_content', 'reasoning', 'refusal']) {
+    const value = delta[key];
+    if (typeof value === 'string') chars += value.length;
+  }
+  if (Array.isArray(delta.tool_calls)) {
+    for (const call of delta.tool_calls as Array<{ function?: { arguments?: unknown; name?: unknown } }>) {
+      if (typeof call?.function?.arguments === 'string') chars += call.function.arguments.length;
+      if (typeof call?.function?.name === 'string') chars += call.function.name.length;
+    }
+  }
+  return chars;
+}

@@ -1,0 +1,74 @@
+import type { ServerResponse } from 'node:http';
+import type { DialectCodec } from '../dialects/dialect.js';
+import type { Attempt } from '../execution/attempt.js';
+import { cancelReason, cancellationError } from '../execution/cancellation.js';
+import { formatWarningsHeader, type GatewayError } from '../spec/index.js';
+import { toGatewayError } from '../spec/errors.js';
+import { SSE_HEADERS, writeSse } from './write-sse.js';
+
+/** How writing the committed attempt ended. */
+export interface WriteOutcome {
+  /** Set when the answer did not complete: an upstream failure after commit, a cut, a shutdown. */
+  failure?: GatewayError;
+}
+
+/**
+ * The one response writer for both modes. It commits to the client only with an attempt that is
+ * ready (complete body, or a stream that produced its first content), so everything before that
+ * point could still fail over invisibly. It owns the headers (gateway, upstream, warnings) and the
+ * in-stream error: a failure after commit ends the stream with the dialect's own error event.
+ */
+export async function writeCommitted(res: ServerResponse, codec: DialectCodec, signal: AbortSignal, attempt: Attempt, gatewayHeaders: readonly string[]): Promise<WriteOutcome> {
+  const source = attempt.source!;
+  // Headers as one flat [name, value, …] list: no merged object built per request.
+  const headers: string[] = [];
+  for (const name in source.head.headers) headers.push(name, source.head.headers[name]);
+  for (const value of gatewayHeaders) headers.push(value);
+  if (source.head.upstreamRequestId) headers.push('x-switchyard-upstream-request-id', source.head.upstreamRequestId);
+  if (source.head.warnings.length) headers.push('x-switchyard-warnings', formatWarningsHeader(source.head.warnings));
+
+  if (source.body !== undefined) {
+    if (source.head.headers['content-type'] === undefined) headers.push('content-type', 'application/json');
+    headers.push('content-length', String(Buffer.byteLength(source.body)));
+    res.writeHead(200, headers);
+    res.end(source.body);
+    return {};
+  }
+
+  for (const name in SSE_HEADERS) if (source.head.headers[name] === undefined) headers.push(name, SSE_HEADERS[name]);
+  res.writeHead(200, headers);
+  let failure: GatewayError | undefined;
+  try {
+    for (const event of attempt.buffered) {
+      if (event.bytes === undefined || event.bytes.length === 0) continue;
+      const pending = writeSse(res, event.bytes);
+      if (pending) await pending;
+    }
+    const events = source.events!;
+    for (;;) {
+      if (signal.aborted || res.destroyed) break;
+      const next = await events.next();
+      if (next.done) break;
+      const event = next.value;
+      if (event.kind === 'error') {
+        failure = event.error;
+        break;
+      }
+      if (event.bytes === undefined || event.bytes.length === 0) continue;
+      // Synchronous unless the socket pushes back: an await per event would cost a microtask and a promise on every token.
+      const pending = writeSse(res, event.bytes);
+      if (pending) await pending;
+    }
+  } catch (error) {
+    failure = toGatewayError(error);
+  }
+  // Who cut the stream decides what is said: nothing to a client that left, the dialect's error otherwise.
+  const reason = cancelReason(signal);
+  if (reason) failure = cancellationError(reason, attempt.deployment.model.provider);
+  else if (!failure && !source.finished() && res.destroyed) failure = cancellationError('client-closed');
+  if (!res.destroyed) {
+    if (failure && reason !== 'client-closed') await writeSse(res, codec.encodeStreamError(failure));
+    res.end();
+  }
+  return failure ? { failure } : {};
+}
