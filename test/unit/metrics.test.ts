@@ -3,15 +3,16 @@ import type { ResolvedModel } from '../../src/config/resolve-config.js';
 import { GatewayMetrics } from '../../src/observability/metrics.js';
 
 const model = { id: 'm"1', provider: 'p' } as ResolvedModel;
-const base = { requestId: 'r', caller: { keyName: 'k', role: 'user' as const }, dialect: 'openai-chat' as const, requestedModel: 'm', model, startedAt: 0 };
+const base = { requestId: 'r', caller: { keyName: 'k', role: 'user' as const }, dialect: 'openai-chat' as const, requestedModel: 'm', startedAt: 0 };
+const row = { model, usageSource: 'reported' as const, attempt: 1, attempts: 1 };
 
 describe('gateway metrics exposition', () => {
   it('renders cumulative histogram buckets, sums, counts, counters and spend with escaped labels', async () => {
     const metrics = new GatewayMetrics({ defaultMetrics: false });
     for (const [input, output] of [[10, 100], [20, 2000], [5000, 3]]) {
-      metrics.observer({ base, stream: false, status: 200, usage: { inputTokens: input, outputTokens: output }, costNanos: 1_500_000, latencyMs: 30 });
+      metrics.observer({ base, ...row, stream: false, status: 200, usage: { inputTokens: input, outputTokens: output }, costNanos: 1_500_000, latencyMs: 30 });
     }
-    metrics.observer({ base, stream: true, status: 200, usage: { inputTokens: 1, outputTokens: 1 }, costNanos: 0, latencyMs: 7 });
+    metrics.observer({ base, ...row, stream: true, status: 200, usage: { inputTokens: 1, outputTokens: 1 }, costNanos: 0, latencyMs: 7 });
     const text = await metrics.render();
     const labels = 'model="m\\"1",provider="p"';
     expect(text).toContain(`switchyard_requests_total{${labels},status="200",dialect="openai-chat",stream="false"} 3`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { tapOpenAIStream } from '../../src/providers/openai/openai-usage-tap.js';
+import { tapOpenAIStream } from '../../src/providers/openai/openai-passthrough-stream.js';
 import { createSeededRandom, hashText } from '../../src/providers/simulated/simulated-random.js';
 import { readFixtureBytes } from '../helpers/fixtures.js';
 
@@ -11,8 +11,12 @@ async function run(chunks: Buffer[], stripUsage: boolean) {
   }
   const tap = tapOpenAIStream(source(), { stripUsage, provider: 'p', signal: new AbortController().signal });
   const out: Buffer[] = [];
-  for await (const piece of tap.body) out.push(Buffer.from(piece));
-  return { text: Buffer.concat(out).toString('utf8'), usage: await tap.usage };
+  const kinds: string[] = [];
+  for await (const event of tap.events) {
+    kinds.push(event.kind);
+    if (event.bytes) out.push(Buffer.from(event.bytes));
+  }
+  return { text: Buffer.concat(out).toString('utf8'), usage: tap.usage(), kinds, finished: tap.finished(), delivered: tap.deliveredChars() };
 }
 
 function events(text: string): string[] {
@@ -149,5 +153,56 @@ describe('OpenAI passthrough usage tap', () => {
     const { text, usage } = await run([stream], true);
     expect(text).toBe('data: {"id":"a","choices":[{"index":0,"delta":{"content":"hi"}}]}\n\n: keep-alive\n\ndata: [DONE]\n\n');
     expect(usage).toMatchObject({ inputTokens: 3, outputTokens: 1 });
+  });
+});
+
+describe('OpenAI passthrough stream events', () => {
+  const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
+    `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+
+  it('tags the role chunk as other and the first text as content; finished on [DONE]; delivered characters counted', async () => {
+    const stream = Buffer.from(chunk({ role: 'assistant', content: '' }) + chunk({ content: 'Hello' }) + chunk({ content: ' world' }) + chunk({}, 'stop') + 'data: [DONE]\n\n');
+    const result = await run([stream], false);
+    expect(result.kinds).toEqual(['other', 'content', 'content', 'finish', 'finish']);
+    expect(result.finished).toBe(true);
+    expect(result.delivered).toBe('Hello world'.length);
+  });
+
+  it('a tool-call delta is content', async () => {
+    const stream = Buffer.from(chunk({ tool_calls: [{ index: 0, id: 't', type: 'function', function: { name: 'f', arguments: '' } }] }) + chunk({}, 'tool_calls') + 'data: [DONE]\n\n');
+    const result = await run([stream], false);
+    expect(result.kinds[0]).toBe('content');
+  });
+
+  it('an in-stream {"error":…} becomes a typed error event and is not forwarded raw', async () => {
+    const secret = 'sk-canary-0123456789abcdefghij';
+    const stream = Buffer.from(chunk({ content: 'Hi' }) + `data: {"error":{"message":"boom with ${secret}","type":"server_error"}}\n\n`);
+    const tap = tapOpenAIStream((async function* () { yield stream; })(), { stripUsage: false, provider: 'p', signal: new AbortController().signal });
+    const seen = [];
+    for await (const event of tap.events) seen.push(event);
+    expect(seen.map((e) => e.kind)).toEqual(['content', 'error']);
+    expect(seen[1].bytes).toBeUndefined();
+    expect(seen[1].error?.code).toMatch(/^SWY_ERR_UPSTREAM/);
+  });
+
+  it('a stream that ends without finish_reason or [DONE] ends with a retryable truncation error', async () => {
+    const tap = tapOpenAIStream((async function* () { yield Buffer.from(chunk({ content: 'Partial' })); })(), { stripUsage: false, provider: 'p', signal: new AbortController().signal });
+    const kinds = [];
+    let last;
+    for await (const event of tap.events) {
+      kinds.push(event.kind);
+      last = event;
+    }
+    expect(kinds).toEqual(['content', 'error']);
+    expect(last?.error).toMatchObject({ code: 'SWY_ERR_UPSTREAM_STREAM_TRUNCATED', retryable: true });
+    expect(tap.finished()).toBe(false);
+  });
+
+  it('a chunk that is not JSON is a bad-response error', async () => {
+    const tap = tapOpenAIStream((async function* () { yield Buffer.from('data: {not json\n\n'); })(), { stripUsage: false, provider: 'p', signal: new AbortController().signal });
+    const seen = [];
+    for await (const event of tap.events) seen.push(event);
+    expect(seen).toHaveLength(1);
+    expect(seen[0].error?.code).toBe('SWY_ERR_UPSTREAM_BAD_RESPONSE');
   });
 });

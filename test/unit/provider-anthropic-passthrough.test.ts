@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createAnthropicProvider } from '../../src/providers/anthropic/anthropic-provider.js';
-import type { CallContext, PassthroughRequest, PassthroughResponse, ProviderAdapter } from '../../src/providers/provider.js';
+import type { CallContext, PassthroughEvent, PassthroughRequest, PassthroughResponse, ProviderAdapter } from '../../src/providers/provider.js';
 import { GatewayError } from '../../src/spec/index.js';
 import { readFixtureBytes } from '../helpers/fixtures.js';
 import { startAnthropicMock, type AnthropicMock } from '../mock-upstreams/anthropic-mock.js';
@@ -42,7 +42,10 @@ function passthrough(body: Record<string, unknown>, stream: boolean, ctx: CallCo
 async function readAll(body: PassthroughResponse['body']): Promise<Buffer> {
   if (Buffer.isBuffer(body)) return body;
   const chunks: Buffer[] = [];
-  for await (const chunk of body) chunks.push(Buffer.from(chunk));
+  for await (const event of body) {
+    if (event.kind === 'error') throw event.error;
+    if (event.bytes) chunks.push(Buffer.from(event.bytes));
+  }
   return Buffer.concat(chunks);
 }
 
@@ -84,7 +87,7 @@ describe('anthropic passthrough: non-streaming', () => {
     const response = await passthrough({ ...clientBody }, false, context('fixture:recorded-vercel-ai/anthropic-clear-thinking.1.json'));
     expect(Buffer.isBuffer(response.body)).toBe(true);
     expect((response.body as Buffer).equals(readFixtureBytes('anthropic/recorded-vercel-ai/anthropic-clear-thinking.1.json'))).toBe(true);
-    expect(await response.usage).toEqual({ inputTokens: 69, outputTokens: 33, cacheReadTokens: 0, cacheWriteTokens: 0 });
+    expect(response.usage()).toEqual({ inputTokens: 69, outputTokens: 33, cacheReadTokens: 0, cacheWriteTokens: 0 });
     expect(response.status).toBe(200);
     expect(response.upstreamRequestId).toMatch(/^req_mock_/);
     expect(response.headers['request-id']).toBe(response.upstreamRequestId);
@@ -115,28 +118,37 @@ describe('anthropic passthrough: streaming', () => {
     const path = 'sdk-ts-fixtures/tests__fixtures__fable-fallback__stream-a-refusal.sse';
     const response = await passthrough({ ...clientBody, stream: true }, true, context(`fixture:${path}`));
     const chunks: Buffer[] = [];
-    for await (const chunk of response.body as AsyncIterable<Uint8Array>) chunks.push(Buffer.from(chunk));
+    const kinds: string[] = [];
+    for await (const event of response.body as AsyncIterable<PassthroughEvent>) {
+      kinds.push(event.kind);
+      if (event.bytes) chunks.push(Buffer.from(event.bytes));
+    }
     expect(chunks.length).toBeGreaterThan(1);
+    expect(kinds[0]).toBe('start');
+    expect(kinds).toContain('content');
+    expect(kinds.at(-1)).toBe('finish');
+    expect(response.finished()).toBe(true);
+    expect(response.deliveredChars()).toBeGreaterThan(0);
     expect(Buffer.concat(chunks).equals(readFixtureBytes(`anthropic/${path}`))).toBe(true);
     expect(response.headers['content-type']).toBe('text/event-stream; charset=utf-8');
-    expect(await response.usage).toEqual({ inputTokens: 28, outputTokens: 106, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 67 });
+    expect(response.usage()).toEqual({ inputTokens: 28, outputTokens: 106, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 67 });
   });
 
   it('takes the last cumulative usage, not a sum', async () => {
     const response = await passthrough({ ...clientBody, stream: true }, true, context('fixture:recorded-vercel-ai/anthropic-message-delta-input-tokens.chunks.txt'));
     await readAll(response.body);
-    expect(await response.usage).toEqual({ inputTokens: 61, outputTokens: 2 });
+    expect(response.usage()).toEqual({ inputTokens: 61, outputTokens: 2 });
   });
 
   it('resolves usage with what was seen when the consumer stops early, and cancels the upstream', async () => {
     const response = await passthrough({ ...clientBody, stream: true }, true, context('slow-body'));
     const record = mock.requests[mock.requests.length - 1];
     let seen = '';
-    for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
-      seen += Buffer.from(chunk).toString('utf8');
+    for await (const event of response.body as AsyncIterable<PassthroughEvent>) {
+      if (event.bytes) seen += Buffer.from(event.bytes).toString('utf8');
       if (seen.includes('event: ping')) break;
     }
-    const usage = await response.usage;
+    const usage = response.usage();
     expect(usage?.outputTokens).toBe(1);
     expect(usage?.inputTokens).toBeGreaterThan(0);
     await vi.waitFor(() => expect(record.aborted).toBe(true));
@@ -147,7 +159,7 @@ describe('anthropic passthrough: streaming', () => {
     const response = await passthrough({ ...clientBody, stream: true }, true, context('slow-body', { signal: controller.signal }));
     const record = mock.requests[mock.requests.length - 1];
     controller.abort();
-    expect(await response.usage).toBeUndefined();
+    expect(response.usage()).toBeUndefined();
     await vi.waitFor(() => expect(record.aborted).toBe(true));
   });
 
@@ -164,6 +176,6 @@ describe('anthropic passthrough: streaming', () => {
       caught = error;
     }
     expect(caught).toMatchObject({ code: 'SWY_ERR_UPSTREAM_IDLE_TIMEOUT', kind: 'timeout' });
-    expect((await response.usage)?.outputTokens).toBe(1);
+    expect((response.usage())?.outputTokens).toBe(1);
   });
 });

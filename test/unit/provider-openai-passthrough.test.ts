@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOpenAICompatibleProvider } from '../../src/providers/openai-compatible/openai-compatible-provider.js';
 import type { OpenAIPassthroughResponse } from '../../src/providers/openai/openai-passthrough.js';
 import { createOpenAIProvider } from '../../src/providers/openai/openai-provider.js';
-import type { CallContext, PassthroughResponse, ProviderAdapter } from '../../src/providers/provider.js';
+import type { CallContext, PassthroughEvent, PassthroughResponse, ProviderAdapter } from '../../src/providers/provider.js';
 import { closeUpstreamAgents } from '../../src/providers/shared/upstream-http.js';
 import { readFixtureBytes } from '../helpers/fixtures.js';
 import { startOpenAIMock, type OpenAIMock, type RecordedRequest } from '../mock-upstreams/openai-mock.js';
@@ -40,7 +40,10 @@ async function passthrough(body: Record<string, unknown>, ctx: CallContext, adap
 async function readAll(response: PassthroughResponse): Promise<Buffer> {
   if (Buffer.isBuffer(response.body)) return response.body;
   const chunks: Buffer[] = [];
-  for await (const chunk of response.body) chunks.push(Buffer.from(chunk));
+  for await (const event of response.body) {
+    if (event.kind === 'error') throw event.error;
+    if (event.bytes) chunks.push(Buffer.from(event.bytes));
+  }
   return Buffer.concat(chunks);
 }
 
@@ -72,7 +75,7 @@ describe('openai passthrough (same dialect)', () => {
     expect(response.status).toBe(200);
     expect(Buffer.isBuffer(response.body)).toBe(true);
     expect((response.body as Buffer).equals(readFixtureBytes('openai/recorded-vercel-ai/openai-text.json'))).toBe(true);
-    expect(await response.usage).toEqual({ inputTokens: 16, outputTokens: 363, cacheReadTokens: 0, reasoningTokens: 0 });
+    expect(response.usage()).toEqual({ inputTokens: 16, outputTokens: 363, cacheReadTokens: 0, reasoningTokens: 0 });
     expect(response.headers['content-type']).toBe('application/json');
     expect(response.upstreamRequestId).toMatch(/^req_mock_/);
     expect(response.headers['x-request-id']).toBe(response.upstreamRequestId);
@@ -85,7 +88,7 @@ describe('openai passthrough (same dialect)', () => {
     expect(lastRequest().body).toMatchObject({ stream: true, stream_options: { include_usage: true } });
     const bytes = await readAll(response);
     expect(bytes.equals(readFixtureBytes(`openai/${path}`))).toBe(true);
-    expect(await response.usage).toEqual({ inputTokens: 149, outputTokens: 60, reasoningTokens: 0 });
+    expect(response.usage()).toEqual({ inputTokens: 149, outputTokens: 60, reasoningTokens: 0 });
     expect(response.headers['content-type']).toBe('text/event-stream; charset=utf-8');
   });
 
@@ -102,7 +105,7 @@ describe('openai passthrough (same dialect)', () => {
     expect(usageChunk).toBeDefined();
     expect(returned).toEqual(recorded.filter((data) => data !== usageChunk));
     expect(returned.at(-1)).toBe('[DONE]');
-    expect(await response.usage).toEqual({ inputTokens: 16, outputTokens: 300, cacheReadTokens: 0, reasoningTokens: 0 });
+    expect(response.usage()).toEqual({ inputTokens: 16, outputTokens: 300, cacheReadTokens: 0, reasoningTokens: 0 });
   });
 
   it('strips the usage chunk of a generated stream and still meters it', async () => {
@@ -111,7 +114,7 @@ describe('openai passthrough (same dialect)', () => {
     const chunks = data.filter((d) => d !== '[DONE]').map((d) => JSON.parse(d) as { usage?: unknown; choices: Array<{ delta: { content?: string } }> });
     expect(chunks.every((chunk) => chunk.usage === undefined || chunk.usage === null)).toBe(true);
     expect(chunks.map((chunk) => chunk.choices[0]?.delta.content ?? '').join('')).toBe('Echo: Hello');
-    const usage = await response.usage;
+    const usage = response.usage();
     expect(usage).toMatchObject({ inputTokens: Math.ceil(JSON.stringify(messages).length / 4), outputTokens: Math.ceil('Echo: Hello'.length / 4) });
   });
 
@@ -151,11 +154,11 @@ describe('openai passthrough (same dialect)', () => {
     const controller = new AbortController();
     const response = await passthrough({ model: 'a', messages, stream: true }, context('slow-body', { signal: controller.signal }));
     const recorded = lastRequest();
-    const iterator = (response.body as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+    const iterator = (response.body as AsyncIterable<PassthroughEvent>)[Symbol.asyncIterator]();
     await iterator.next();
     controller.abort();
-    await expect(iterator.next()).rejects.toMatchObject({ code: 'SWY_ERR_CLIENT_CLOSED' });
-    expect(await response.usage).toBeUndefined();
+    await expect(iterator.next()).resolves.toMatchObject({ value: { kind: 'error', error: { code: 'SWY_ERR_CLIENT_CLOSED' } } });
+    expect(response.usage()).toBeUndefined();
     await expect.poll(() => recorded.aborted).toBe(true);
   });
 

@@ -25,6 +25,12 @@ function entry(n: number): LedgerEntry {
     cost_nanos: 1000 * n,
     latency_ms: 1,
     error_code: null,
+    route: null,
+    attempt: 1,
+    attempts: 1,
+    decision: null,
+    usage_source: 'reported',
+    ttft_ms: null,
   };
 }
 
