@@ -36,6 +36,67 @@ export const ERROR_KIND_STATUS: Readonly<Record<ErrorKind, number>> = Object.fre
   internal: 500,
 });
 
+/**
+ * The codes of every failure an upstream (or the way to it) causes: one vocabulary for every
+ * provider adapter, so a client or a dashboard sees the same code for the same failure whichever
+ * provider answered. Adapters take the code of a kind from `upstreamErrorCode`; the specific
+ * transport and stream failures have their own entries. test/unit/upstream-error-codes.test.ts checks
+ * that every adapter's mapper only produces these.
+ */
+export const UPSTREAM_ERROR_CODES = Object.freeze({
+  /** By kind (see upstreamErrorCode). */
+  INVALID_REQUEST: 'SWY_ERR_UPSTREAM_INVALID_REQUEST',
+  AUTHENTICATION: 'SWY_ERR_UPSTREAM_AUTHENTICATION',
+  PERMISSION: 'SWY_ERR_UPSTREAM_PERMISSION',
+  NOT_FOUND: 'SWY_ERR_UPSTREAM_NOT_FOUND',
+  REQUEST_TOO_LARGE: 'SWY_ERR_UPSTREAM_REQUEST_TOO_LARGE',
+  RATE_LIMIT: 'SWY_ERR_UPSTREAM_RATE_LIMIT',
+  QUOTA_EXCEEDED: 'SWY_ERR_UPSTREAM_QUOTA_EXCEEDED',
+  TIMEOUT: 'SWY_ERR_UPSTREAM_TIMEOUT',
+  OVERLOADED: 'SWY_ERR_UPSTREAM_OVERLOADED',
+  ERROR: 'SWY_ERR_UPSTREAM_ERROR',
+  /** Transport: the gateway's own timeouts and connection failures. */
+  CONNECT_TIMEOUT: 'SWY_ERR_UPSTREAM_CONNECT_TIMEOUT',
+  FIRST_BYTE_TIMEOUT: 'SWY_ERR_UPSTREAM_FIRST_BYTE_TIMEOUT',
+  IDLE_TIMEOUT: 'SWY_ERR_UPSTREAM_IDLE_TIMEOUT',
+  TOTAL_TIMEOUT: 'SWY_ERR_UPSTREAM_TOTAL_TIMEOUT',
+  UNREACHABLE: 'SWY_ERR_UPSTREAM_UNREACHABLE',
+  /** A 2xx answer the adapter cannot use. */
+  BAD_RESPONSE: 'SWY_ERR_UPSTREAM_BAD_RESPONSE',
+  RESPONSE_TOO_LARGE: 'SWY_ERR_UPSTREAM_RESPONSE_TOO_LARGE',
+  STREAM_TRUNCATED: 'SWY_ERR_UPSTREAM_STREAM_TRUNCATED',
+  STREAM_SPLICED: 'SWY_ERR_UPSTREAM_STREAM_SPLICED',
+  STREAM_INVALID: 'SWY_ERR_UPSTREAM_STREAM_INVALID',
+} as const);
+
+export type UpstreamErrorCode = (typeof UPSTREAM_ERROR_CODES)[keyof typeof UPSTREAM_ERROR_CODES];
+
+const UPSTREAM_CODE_SET: ReadonlySet<string> = new Set(Object.values(UPSTREAM_ERROR_CODES));
+
+export function isUpstreamErrorCode(code: string): code is UpstreamErrorCode {
+  return UPSTREAM_CODE_SET.has(code);
+}
+
+const UPSTREAM_CODE_BY_KIND: Readonly<Record<ErrorKind, UpstreamErrorCode>> = Object.freeze({
+  invalid_request: UPSTREAM_ERROR_CODES.INVALID_REQUEST,
+  authentication: UPSTREAM_ERROR_CODES.AUTHENTICATION,
+  permission: UPSTREAM_ERROR_CODES.PERMISSION,
+  not_found: UPSTREAM_ERROR_CODES.NOT_FOUND,
+  request_too_large: UPSTREAM_ERROR_CODES.REQUEST_TOO_LARGE,
+  rate_limit: UPSTREAM_ERROR_CODES.RATE_LIMIT,
+  quota_exceeded: UPSTREAM_ERROR_CODES.QUOTA_EXCEEDED,
+  timeout: UPSTREAM_ERROR_CODES.TIMEOUT,
+  overloaded: UPSTREAM_ERROR_CODES.OVERLOADED,
+  upstream_error: UPSTREAM_ERROR_CODES.ERROR,
+  // An upstream cannot have a gateway bug; an upstream failure mapped to `internal` is a plain upstream error.
+  internal: UPSTREAM_ERROR_CODES.ERROR,
+});
+
+/** The code of an upstream failure of this kind (HTTP error statuses, error bodies, in-stream errors). */
+export function upstreamErrorCode(kind: ErrorKind): UpstreamErrorCode {
+  return UPSTREAM_CODE_BY_KIND[kind] ?? UPSTREAM_ERROR_CODES.ERROR;
+}
+
 export interface GatewayErrorOptions {
   code: string;
   kind: ErrorKind;

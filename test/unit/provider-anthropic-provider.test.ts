@@ -298,7 +298,7 @@ describe('anthropic provider: upstream errors', () => {
       expect(error).toMatchObject({ kind, status: clientStatus, retryable, origin: 'upstream', upstreamStatus: status, provider: 'anthropic-main' });
       expect(error.upstreamRequestId).toMatch(/^req_mock_/);
       expect(error.upstreamType).toMatch(/_error$|^request_too_large$/);
-      expect(error.code).toBe(`SWY_ERR_UPSTREAM_${kind.toUpperCase()}`);
+      expect(error.code).toBe(kind === 'upstream_error' ? 'SWY_ERR_UPSTREAM_ERROR' : `SWY_ERR_UPSTREAM_${kind.toUpperCase()}`);
       if (status === 429) expect(error.retryAfterMs).toBe(2000);
     }
   });

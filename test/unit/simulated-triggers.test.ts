@@ -20,7 +20,7 @@ async function rejection(promise: Promise<unknown>): Promise<GatewayError> {
 
 describe('simulated error triggers', () => {
   const cases = [
-    { status: 429, kind: 'rate_limit', clientStatus: 429, retryable: true, retryAfterMs: 1000, code: 'SWY_ERR_UPSTREAM_RATE_LIMITED' },
+    { status: 429, kind: 'rate_limit', clientStatus: 429, retryable: true, retryAfterMs: 1000, code: 'SWY_ERR_UPSTREAM_RATE_LIMIT' },
     { status: 500, kind: 'upstream_error', clientStatus: 502, retryable: true, retryAfterMs: undefined, code: 'SWY_ERR_UPSTREAM_ERROR' },
     { status: 529, kind: 'overloaded', clientStatus: 529, retryable: true, retryAfterMs: undefined, code: 'SWY_ERR_UPSTREAM_OVERLOADED' },
     { status: 503, kind: 'overloaded', clientStatus: 529, retryable: true, retryAfterMs: undefined, code: 'SWY_ERR_UPSTREAM_OVERLOADED' },

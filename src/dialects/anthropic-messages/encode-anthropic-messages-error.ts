@@ -1,4 +1,5 @@
 import type { ErrorKind, GatewayError } from '../../spec/errors.js';
+import { redactSecrets } from '../../spec/redact-secrets.js';
 import type { RenderedError } from '../dialect.js';
 import type { AnthropicErrorBody, AnthropicErrorType } from './anthropic-messages-wire-types.js';
 
@@ -18,6 +19,9 @@ import type { AnthropicErrorBody, AnthropicErrorType } from './anthropic-message
  * `x-should-retry: false` when the SDKs would retry the status but the error is not retryable
  * (and `true` in the opposite case); `x-switchyard-upstream-request-id` with the upstream's request id,
  * which is also the body's `request_id`.
+ *
+ * The last line of defence against leaked credentials: the message and the upstream request id are
+ * scrubbed (redactSecrets) whatever built the error, here and in the stream error.
  */
 const TYPE_BY_KIND: Readonly<Record<ErrorKind, AnthropicErrorType>> = Object.freeze({
   invalid_request: 'invalid_request_error',
@@ -46,9 +50,10 @@ export function encodeAnthropicMessagesError(error: GatewayError): RenderedError
   const status = anthropicStatus(error);
   const body: AnthropicErrorBody = {
     type: 'error',
-    error: { type: anthropicErrorType(error, status), message: error.message },
+    error: { type: anthropicErrorType(error, status), message: redactSecrets(error.message) },
   };
-  if (error.upstreamRequestId) body.request_id = error.upstreamRequestId;
+  const requestId = error.upstreamRequestId ? redactSecrets(error.upstreamRequestId, 256) : undefined;
+  if (requestId) body.request_id = requestId;
 
   const headers: Record<string, string> = {};
   if (error.retryAfterMs !== undefined) {
@@ -57,13 +62,13 @@ export function encodeAnthropicMessagesError(error: GatewayError): RenderedError
   }
   const sdkWouldRetry = status === 408 || status === 409 || status === 429 || status >= 500;
   if (sdkWouldRetry !== error.retryable) headers['x-should-retry'] = String(error.retryable);
-  if (error.upstreamRequestId) headers['x-switchyard-upstream-request-id'] = error.upstreamRequestId;
+  if (requestId) headers['x-switchyard-upstream-request-id'] = requestId;
   return { status, body, headers };
 }
 
 /** The SSE text of an error after the stream started: `event: error` and nothing may follow it. */
 export function encodeAnthropicMessagesStreamError(error: GatewayError): string {
-  const body = { type: 'error', error: { type: anthropicErrorType(error, anthropicStatus(error)), message: error.message } };
+  const body = { type: 'error', error: { type: anthropicErrorType(error, anthropicStatus(error)), message: redactSecrets(error.message) } };
   return `event: error\ndata: ${JSON.stringify(body)}\n\n`;
 }
 

@@ -1,4 +1,5 @@
 import type { ErrorKind, GatewayError } from '../../spec/errors.js';
+import { redactSecrets } from '../../spec/redact-secrets.js';
 import type { RenderedError } from '../dialect.js';
 
 /** OpenAI's error body: all four keys always present; `param` and `code` may be null. */
@@ -31,6 +32,9 @@ export interface OpenAIErrorBody {
  * Headers: `retry-after` (whole seconds, rounded up) and `retry-after-ms` when retryAfterMs is set;
  * `x-should-retry: false` when the error is not retryable but the OpenAI SDK would retry its status
  * (408, 409, 429, ≥ 500), e.g. insufficient_quota; `x-switchyard-upstream-request-id` when known.
+ *
+ * The last line of defence against leaked credentials: message, param and upstream request id are
+ * scrubbed (redactSecrets) whatever built the error, here and in the stream error.
  */
 export function encodeOpenAIChatError(error: GatewayError): RenderedError {
   const status = error.status === 529 ? 503 : error.status;
@@ -40,14 +44,14 @@ export function encodeOpenAIChatError(error: GatewayError): RenderedError {
     headers['retry-after-ms'] = String(Math.max(0, Math.ceil(error.retryAfterMs)));
   }
   if (!error.retryable && sdkRetriesStatus(status)) headers['x-should-retry'] = 'false';
-  if (error.upstreamRequestId) headers['x-switchyard-upstream-request-id'] = error.upstreamRequestId;
+  if (error.upstreamRequestId) headers['x-switchyard-upstream-request-id'] = redactSecrets(error.upstreamRequestId, 256);
   return { status, body: encodeOpenAIChatErrorBody(error, status), headers };
 }
 
 /** The `{"error":{…}}` body alone, also used for the mid-stream `data: {"error":…}` line. */
 export function encodeOpenAIChatErrorBody(error: GatewayError, status = error.status): OpenAIErrorBody {
   const { type, code } = typeAndCode(error, status);
-  return { error: { message: error.message, type, param: error.param ?? null, code } };
+  return { error: { message: redactSecrets(error.message), type, param: error.param === undefined ? null : redactSecrets(error.param, 256), code } };
 }
 
 /** A failure after HTTP 200 was sent: one SSE data line; the OpenAI SDKs throw on it. */

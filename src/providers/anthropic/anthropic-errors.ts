@@ -3,8 +3,11 @@ import {
   GatewayError,
   kindForUpstreamStatus,
   parseRetryAfter,
+  UPSTREAM_ERROR_CODES,
+  upstreamErrorCode,
   type ErrorKind,
 } from '../../spec/index.js';
+import { redactSecrets } from '../../spec/redact-secrets.js';
 import { header, type UpstreamResponse } from '../shared/upstream-http.js';
 import { isRecord, parseJsonSafely, recordField, stringField } from './anthropic-narrowing.js';
 
@@ -47,19 +50,23 @@ export interface AnthropicErrorInput {
   bodyText: string;
 }
 
-/** Maps a non-2xx Anthropic response to a GatewayError (kind, client status, retry hints, request id). */
+/**
+ * Maps a non-2xx Anthropic response to a GatewayError (kind, client status, retry hints, request id).
+ * Credentials an upstream echoes are scrubbed from the message (redactSecrets).
+ */
 export function mapAnthropicHttpError(input: AnthropicErrorInput): GatewayError {
   const body = readErrorBody(input.bodyText);
   const kind = kindFor(body.type, input.status);
   const shouldRetry = header(input.headers, 'x-should-retry');
   const retryable = shouldRetry === 'true' ? true : shouldRetry === 'false' ? false : defaultRetryable(kind, input.status);
-  const detail = body.message ?? (input.bodyText.trim().slice(0, 200) || 'no error body');
+  // The body is scrubbed before it is cut, so the cut cannot leave half a secret behind.
+  const detail = body.message ?? (excerpt(redactSecrets(input.bodyText)) || 'no error body');
   return new GatewayError({
-    code: codeFor(kind),
+    code: upstreamErrorCode(kind),
     kind,
     origin: 'upstream',
     status: clientStatusForUpstream(kind, input.status),
-    message: `Anthropic upstream ${input.provider} returned ${input.status}${body.type ? ` ${body.type}` : ''}: ${detail}`,
+    message: redactSecrets(`Anthropic upstream ${input.provider} returned ${input.status}${body.type ? ` ${body.type}` : ''}: ${detail}`),
     retryable,
     retryAfterMs: parseRetryAfter(input.headers),
     provider: input.provider,
@@ -75,11 +82,11 @@ export function mapAnthropicStreamError(payload: unknown, provider: string, upst
   const nominalStatus = body.type && Object.hasOwn(STATUS_BY_ERROR_TYPE, body.type) ? STATUS_BY_ERROR_TYPE[body.type] : 500;
   const kind = kindFor(body.type, nominalStatus);
   return new GatewayError({
-    code: codeFor(kind),
+    code: upstreamErrorCode(kind),
     kind,
     origin: 'upstream',
     status: clientStatusForUpstream(kind, nominalStatus),
-    message: `Anthropic upstream ${provider} failed mid-stream${body.type ? ` with ${body.type}` : ''}: ${body.message ?? 'no message'}`,
+    message: redactSecrets(`Anthropic upstream ${provider} failed mid-stream${body.type ? ` with ${body.type}` : ''}: ${body.message ?? 'no message'}`),
     retryable: defaultRetryable(kind, nominalStatus),
     provider,
     upstreamStatus: nominalStatus,
@@ -91,11 +98,11 @@ export function mapAnthropicStreamError(payload: unknown, provider: string, upst
 /** A response that is not what the Messages API promises (bad JSON, wrong shape). */
 export function badUpstreamResponse(provider: string, detail: string, upstreamRequestId?: string): GatewayError {
   return new GatewayError({
-    code: 'SWY_ERR_UPSTREAM_BAD_RESPONSE',
+    code: UPSTREAM_ERROR_CODES.BAD_RESPONSE,
     kind: 'upstream_error',
     origin: 'upstream',
     status: 502,
-    message: `Anthropic upstream ${provider} sent an invalid response: ${detail}`,
+    message: redactSecrets(`Anthropic upstream ${provider} sent an invalid response: ${detail}`),
     retryable: true,
     provider,
     upstreamRequestId,
@@ -133,6 +140,7 @@ function defaultRetryable(kind: ErrorKind, status: number): boolean {
   return kind === 'rate_limit' || kind === 'overloaded' || kind === 'timeout';
 }
 
-function codeFor(kind: ErrorKind): string {
-  return `SWY_ERR_UPSTREAM_${kind.toUpperCase()}`;
+/** The start of a body that is not Anthropic error JSON. */
+function excerpt(text: string): string {
+  return text.trim().slice(0, 200);
 }

@@ -3,8 +3,11 @@ import {
   GatewayError,
   kindForUpstreamStatus,
   parseRetryAfter,
+  UPSTREAM_ERROR_CODES,
+  upstreamErrorCode,
   type ErrorKind,
 } from '../../spec/errors.js';
+import { redactSecrets } from '../../spec/redact-secrets.js';
 import type { UpstreamResponse } from '../shared/upstream-http.js';
 import { header } from '../shared/upstream-http.js';
 
@@ -15,6 +18,9 @@ import { header } from '../shared/upstream-http.js';
  * `{"message": …}` (front-door errors may say `__type` / `Message` instead). An error in the middle
  * of a ConverseStream is a frame with `:message-type: exception` and a camelCase `:exception-type`
  * (throttlingException …) and the same `{"message"}` payload.
+ *
+ * Every message is scrubbed of credentials (redactSecrets): a SignatureDoesNotMatch message prints the
+ * canonical request, `x-amz-security-token` included.
  */
 
 interface ErrorRule {
@@ -45,19 +51,24 @@ const RULES: Readonly<Record<string, ErrorRule>> = {
   ServiceUnavailableException: { kind: 'overloaded', retryable: true, status: 503 },
 };
 
+/** The rule of an exception name; own keys only, so a name like `ToString` is simply unknown. */
+function ruleFor(type: string): ErrorRule | undefined {
+  return Object.hasOwn(RULES, type) ? RULES[type] : undefined;
+}
+
 /** Maps a non-2xx Converse / ConverseStream response (body already read as text). */
 export function bedrockHttpError(response: Pick<UpstreamResponse, 'status' | 'headers'>, bodyText: string, provider: string): GatewayError {
   const body = parseJsonObject(bodyText);
   const type = errorType(header(response.headers, 'x-amzn-errortype'), body);
-  const message = stringField(body, 'message') ?? stringField(body, 'Message') ?? snippet(bodyText) ?? `HTTP ${response.status}`;
-  const rule = type === undefined ? undefined : RULES[type];
+  const message = stringField(body, 'message') ?? stringField(body, 'Message') ?? snippet(redactSecrets(bodyText)) ?? `HTTP ${response.status}`;
+  const rule = type === undefined ? undefined : ruleFor(type);
   const kind = rule?.kind ?? kindForUpstreamStatus(response.status);
   return new GatewayError({
-    code: codeFor(kind),
+    code: upstreamErrorCode(kind),
     kind,
     origin: 'upstream',
     status: clientStatusForUpstream(kind, response.status),
-    message: `Bedrock (${provider}) returned ${type ?? `HTTP ${response.status}`}: ${message}`,
+    message: redactSecrets(`Bedrock (${provider}) returned ${type ?? `HTTP ${response.status}`}: ${message}`),
     retryable: rule?.retryable,
     retryAfterMs: parseRetryAfter(response.headers),
     provider,
@@ -75,14 +86,14 @@ export function bedrockStreamException(
   upstreamRequestId: string | undefined,
 ): GatewayError {
   const type = exceptionType.charAt(0).toUpperCase() + exceptionType.slice(1);
-  const rule = RULES[type] ?? { kind: 'upstream_error', retryable: true, status: 500 };
+  const rule = ruleFor(type) ?? { kind: 'upstream_error', retryable: true, status: 500 };
   const message = stringField(payload, 'message') ?? stringField(payload, 'Message') ?? 'no message';
   return new GatewayError({
-    code: codeFor(rule.kind),
+    code: upstreamErrorCode(rule.kind),
     kind: rule.kind,
     origin: 'upstream',
     status: clientStatusForUpstream(rule.kind, rule.status),
-    message: `Bedrock (${provider}) stream failed with ${exceptionType}: ${message}`,
+    message: redactSecrets(`Bedrock (${provider}) stream failed with ${exceptionType}: ${message}`),
     retryable: rule.retryable,
     provider,
     upstreamStatus: rule.status,
@@ -93,14 +104,14 @@ export function bedrockStreamException(
 
 /** Maps an unmodeled `:message-type: error` frame. */
 export function bedrockStreamErrorFrame(errorCode: string, errorMessage: string, provider: string, upstreamRequestId: string | undefined): GatewayError {
-  const rule = RULES[errorCode.charAt(0).toUpperCase() + errorCode.slice(1)];
+  const rule = ruleFor(errorCode.charAt(0).toUpperCase() + errorCode.slice(1));
   const kind = rule?.kind ?? 'upstream_error';
   return new GatewayError({
-    code: codeFor(kind),
+    code: upstreamErrorCode(kind),
     kind,
     origin: 'upstream',
     status: clientStatusForUpstream(kind, rule?.status ?? 502),
-    message: `Bedrock (${provider}) stream failed with ${errorCode}: ${errorMessage || 'no message'}`,
+    message: redactSecrets(`Bedrock (${provider}) stream failed with ${errorCode}: ${errorMessage || 'no message'}`),
     retryable: rule?.retryable ?? true,
     provider,
     upstreamStatus: rule?.status,
@@ -112,7 +123,7 @@ export function bedrockStreamErrorFrame(errorCode: string, errorMessage: string,
 /** The stream ended (EOF) before `messageStop`: the answer is incomplete. */
 export function bedrockStreamTruncated(provider: string, upstreamRequestId: string | undefined): GatewayError {
   return new GatewayError({
-    code: 'SWY_ERR_UPSTREAM_STREAM_TRUNCATED',
+    code: UPSTREAM_ERROR_CODES.STREAM_TRUNCATED,
     kind: 'upstream_error',
     origin: 'upstream',
     status: 502,
@@ -127,11 +138,11 @@ export function bedrockStreamTruncated(provider: string, upstreamRequestId: stri
 export function bedrockStreamInvalid(cause: unknown, provider: string, upstreamRequestId: string | undefined): GatewayError {
   const detail = cause instanceof Error ? cause.message : String(cause);
   return new GatewayError({
-    code: 'SWY_ERR_UPSTREAM_STREAM_INVALID',
+    code: UPSTREAM_ERROR_CODES.STREAM_INVALID,
     kind: 'upstream_error',
     origin: 'upstream',
     status: 502,
-    message: `Bedrock (${provider}) sent an invalid event stream: ${detail}`,
+    message: redactSecrets(`Bedrock (${provider}) sent an invalid event stream: ${detail}`),
     retryable: true,
     provider,
     upstreamRequestId,
@@ -142,19 +153,15 @@ export function bedrockStreamInvalid(cause: unknown, provider: string, upstreamR
 /** A 2xx Converse body that is not the expected JSON. */
 export function bedrockInvalidResponse(detail: string, provider: string, upstreamRequestId: string | undefined): GatewayError {
   return new GatewayError({
-    code: 'SWY_ERR_UPSTREAM_BAD_RESPONSE',
+    code: UPSTREAM_ERROR_CODES.BAD_RESPONSE,
     kind: 'upstream_error',
     origin: 'upstream',
     status: 502,
-    message: `Bedrock (${provider}) sent an invalid response: ${detail}`,
+    message: redactSecrets(`Bedrock (${provider}) sent an invalid response: ${detail}`),
     retryable: true,
     provider,
     upstreamRequestId,
   });
-}
-
-function codeFor(kind: ErrorKind): string {
-  return `SWY_ERR_UPSTREAM_${kind.toUpperCase()}`;
 }
 
 /** `x-amzn-ErrorType: ValidationException:http://internal…` or body `__type: com.amazon…#ValidationException`. */
@@ -166,9 +173,9 @@ function errorType(headerValue: string | undefined, body: Record<string, unknown
   return name.trim() || undefined;
 }
 
-/** A short single-line excerpt of a non-JSON body (a proxy's HTML page), tags removed. */
+/** A short single-line excerpt of a non-JSON body (a proxy's HTML page), tags removed (linear: a tag cannot contain `<`). */
 function snippet(text: string): string | undefined {
-  const plain = text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
+  const plain = text.replace(/<[^<>]*>/g, ' ').replace(/\s+/g, ' ').trim();
   if (plain === '') return undefined;
   return plain.length > 300 ? `${plain.slice(0, 300)}…` : plain;
 }

@@ -4,8 +4,11 @@ import {
   headerValue,
   kindForUpstreamStatus,
   parseRetryAfter,
+  UPSTREAM_ERROR_CODES,
+  upstreamErrorCode,
   type ErrorKind,
 } from '../../spec/index.js';
+import { redactSecrets } from '../../spec/redact-secrets.js';
 import type { UpstreamResponse } from '../shared/upstream-http.js';
 import type { OpenAIErrorObject } from './openai-wire-types.js';
 
@@ -20,11 +23,12 @@ export function openAIRequestId(headers: Headers): string | undefined {
  * A non-2xx Chat Completions response → GatewayError. The kind comes from the HTTP status and is
  * refined by the error's `code`/`type` (a 429 is either a retryable rate limit or a final
  * insufficient_quota). Bodies that are not OpenAI error JSON (proxies, HTML pages) still map by status.
+ * Credentials an upstream echoes are scrubbed from the message (redactSecrets).
  */
 export function mapOpenAIHttpError(status: number, headers: Headers, bodyText: string, provider: string): GatewayError {
   const parsed = parseJson(bodyText);
   const error = isObject(parsed) ? (parsed.error ?? parsed) : undefined;
-  const excerpt = snippet(bodyText);
+  const excerpt = snippet(redactSecrets(bodyText));
   return mapOpenAIErrorObject(error ?? { message: excerpt === undefined ? undefined : `HTTP ${status}: ${excerpt}` }, {
     provider,
     status,
@@ -52,12 +56,12 @@ export function mapOpenAIErrorObject(error: unknown, context: OpenAIErrorContext
   const headers = context.headers ?? {};
   const shouldRetry = headerValue(headers['x-should-retry']);
   return new GatewayError({
-    code: codeForKind(kind),
+    code: upstreamErrorCode(kind),
     kind,
     origin: 'upstream',
     status: clientStatusForUpstream(kind, context.status ?? 0),
-    message: `${context.provider}: ${message}`,
-    param: text(object.param),
+    message: redactSecrets(`${context.provider}: ${message}`),
+    param: redactParam(text(object.param)),
     retryable: kind === 'quota_exceeded' ? false : shouldRetry === 'true' ? true : shouldRetry === 'false' ? false : undefined,
     retryAfterMs: parseRetryAfter(headers),
     provider: context.provider,
@@ -70,10 +74,10 @@ export function mapOpenAIErrorObject(error: unknown, context: OpenAIErrorContext
 /** A 2xx response the adapter cannot read (not JSON, no choices, broken stream chunk). */
 export function badUpstreamResponse(provider: string, what: string, upstreamRequestId?: string): GatewayError {
   return new GatewayError({
-    code: 'SWY_ERR_UPSTREAM_BAD_RESPONSE',
+    code: UPSTREAM_ERROR_CODES.BAD_RESPONSE,
     kind: 'upstream_error',
     origin: 'upstream',
-    message: `${provider}: unreadable response: ${what}.`,
+    message: redactSecrets(`${provider}: unreadable response: ${what}.`),
     retryable: true,
     provider,
     upstreamRequestId,
@@ -83,7 +87,7 @@ export function badUpstreamResponse(provider: string, what: string, upstreamRequ
 /** The stream ended (EOF or [DONE]) before any finish_reason: the answer is incomplete. */
 export function streamTruncated(provider: string, upstreamRequestId?: string): GatewayError {
   return new GatewayError({
-    code: 'SWY_ERR_UPSTREAM_STREAM_TRUNCATED',
+    code: UPSTREAM_ERROR_CODES.STREAM_TRUNCATED,
     kind: 'upstream_error',
     origin: 'upstream',
     message: `${provider}: the stream ended before the response was complete (no finish_reason).`,
@@ -118,8 +122,8 @@ function refineKind(kind: ErrorKind, type: string | undefined, code: string | un
   return kind;
 }
 
-function codeForKind(kind: ErrorKind): string {
-  return kind === 'upstream_error' ? 'SWY_ERR_UPSTREAM_ERROR' : `SWY_ERR_UPSTREAM_${kind.toUpperCase()}`;
+function redactParam(param: string | undefined): string | undefined {
+  return param === undefined ? undefined : redactSecrets(param, 256);
 }
 
 function text(value: unknown): string | undefined {
@@ -134,9 +138,9 @@ function parseJson(body: string): unknown {
   }
 }
 
-/** A short, single-line excerpt of a non-JSON error body (HTML tags removed). */
+/** A short, single-line excerpt of a non-JSON error body (HTML tags removed; linear: a tag cannot contain `<`). */
 function snippet(body: string): string | undefined {
-  const plain = body.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim();
+  const plain = body.replace(/<[^<>]*>/g, ' ').replace(/\s+/g, ' ').trim();
   if (plain === '') return undefined;
   return plain.length > 300 ? `${plain.slice(0, 300)}…` : plain;
 }

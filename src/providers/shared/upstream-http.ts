@@ -1,5 +1,6 @@
 import { Agent, errors as undiciErrors, type Dispatcher } from 'undici';
-import { clientClosedError, GatewayError } from '../../spec/errors.js';
+import { clientClosedError, GatewayError, UPSTREAM_ERROR_CODES } from '../../spec/errors.js';
+import { redactSecrets } from '../../spec/redact-secrets.js';
 import type { CallTimeouts } from '../provider.js';
 
 /**
@@ -134,7 +135,7 @@ export function mapNetworkError(error: unknown, provider: string, totalTimedOut 
   if (clientAborted) return clientClosedError(provider, error);
   if (totalTimedOut) {
     return new GatewayError({
-      code: 'SWY_ERR_UPSTREAM_TOTAL_TIMEOUT',
+      code: UPSTREAM_ERROR_CODES.TOTAL_TIMEOUT,
       kind: 'timeout',
       origin: 'upstream',
       message: `Upstream ${provider} did not finish within the total timeout.`,
@@ -143,26 +144,83 @@ export function mapNetworkError(error: unknown, provider: string, totalTimedOut 
     });
   }
   if (error instanceof undiciErrors.ConnectTimeoutError) {
-    return timeoutError('SWY_ERR_UPSTREAM_CONNECT_TIMEOUT', `Connecting to upstream ${provider} timed out.`, provider, error);
+    return timeoutError(UPSTREAM_ERROR_CODES.CONNECT_TIMEOUT, `Connecting to upstream ${provider} timed out.`, provider, error);
   }
   if (error instanceof undiciErrors.HeadersTimeoutError) {
-    return timeoutError('SWY_ERR_UPSTREAM_FIRST_BYTE_TIMEOUT', `Upstream ${provider} sent no response headers within the first-byte timeout.`, provider, error);
+    return timeoutError(UPSTREAM_ERROR_CODES.FIRST_BYTE_TIMEOUT, `Upstream ${provider} sent no response headers within the first-byte timeout.`, provider, error);
   }
   if (error instanceof undiciErrors.BodyTimeoutError) {
-    return timeoutError('SWY_ERR_UPSTREAM_IDLE_TIMEOUT', `Upstream ${provider} went silent longer than the stream idle timeout.`, provider, error);
+    return timeoutError(UPSTREAM_ERROR_CODES.IDLE_TIMEOUT, `Upstream ${provider} went silent longer than the stream idle timeout.`, provider, error);
   }
-  const message = error instanceof Error ? error.message : String(error);
-  const code = (error as { code?: string } | undefined)?.code;
+  const code = networkErrorCode(error);
   return new GatewayError({
-    code: 'SWY_ERR_UPSTREAM_UNREACHABLE',
+    code: UPSTREAM_ERROR_CODES.UNREACHABLE,
     kind: 'upstream_error',
     origin: 'upstream',
     status: 502,
-    message: `Upstream ${provider} could not be reached${code ? ` (${code})` : ''}: ${message}`,
+    message: `Upstream ${provider} could not be reached${code ? ` (${code})` : ''}: ${describeNetworkError(error, code)}.`,
     retryable: true,
     provider,
     cause: error,
   });
+}
+
+/**
+ * What went wrong on the way to the upstream, in words a client may see: never the upstream's
+ * host, port or address (the raw error, with them, stays on `cause` for the server's logs).
+ */
+const NETWORK_FAILURES: Readonly<Record<string, string>> = Object.freeze({
+  ECONNREFUSED: 'the connection was refused',
+  ECONNRESET: 'the connection was reset',
+  ECONNABORTED: 'the connection was aborted',
+  EPIPE: 'the connection closed while the request was sent',
+  ETIMEDOUT: 'the connection timed out',
+  ENOTFOUND: 'the host name could not be resolved',
+  EAI_AGAIN: 'the host name could not be resolved (temporary DNS failure)',
+  EHOSTUNREACH: 'the host is unreachable',
+  EHOSTDOWN: 'the host is down',
+  ENETUNREACH: 'the network is unreachable',
+  ENETDOWN: 'the network is down',
+  UND_ERR_SOCKET: 'the connection closed unexpectedly',
+  UND_ERR_CLOSED: 'the connection was closed',
+  UND_ERR_DESTROYED: 'the connection was destroyed',
+  UND_ERR_INFO: 'the connection failed',
+  UND_ERR_RES_CONTENT_LENGTH_MISMATCH: 'the response body did not match its content-length',
+  UND_ERR_REQ_CONTENT_LENGTH_MISMATCH: 'the request body did not match its content-length',
+  HPE_INVALID_CONSTANT: 'the response was not valid HTTP',
+  CERT_HAS_EXPIRED: 'the TLS certificate has expired',
+  ERR_TLS_CERT_ALTNAME_INVALID: 'the TLS certificate does not match the host name',
+  DEPTH_ZERO_SELF_SIGNED_CERT: 'the TLS certificate is self-signed',
+  SELF_SIGNED_CERT_IN_CHAIN: 'the TLS certificate chain is self-signed',
+  UNABLE_TO_VERIFY_LEAF_SIGNATURE: 'the TLS certificate could not be verified',
+  UNABLE_TO_GET_ISSUER_CERT_LOCALLY: 'the TLS certificate could not be verified',
+  EPROTO: 'the TLS handshake failed',
+});
+
+function networkErrorCode(error: unknown): string | undefined {
+  for (let current = error, depth = 0; typeof current === 'object' && current !== null && depth < 3; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === 'string' && /^[A-Z][A-Z0-9_]{1,60}$/.test(code)) return code;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+function describeNetworkError(error: unknown, code: string | undefined): string {
+  if (code !== undefined && Object.hasOwn(NETWORK_FAILURES, code)) return NETWORK_FAILURES[code];
+  const message = error instanceof Error ? error.message : String(error);
+  const plain = withoutAddresses(redactSecrets(message, 300)).replace(/[.\s]+$/, '');
+  return plain === '' ? 'the connection failed' : plain;
+}
+
+/** URLs, IPv4/IPv6 addresses and host:port pairs → `[address]`. Bounded quantifiers only (linear). */
+function withoutAddresses(text: string): string {
+  return text
+    .replace(/\b[a-z][a-z0-9+.-]{0,15}:\/\/[^\s'"<>]*/gi, '[address]')
+    .replace(/\[[0-9A-Fa-f:.%\w]{2,64}\](?::\d{1,5})?/g, '[address]')
+    .replace(/\b\d{1,3}(?:\.\d{1,3}){3}(?::\d{1,5})?\b/g, '[address]')
+    .replace(/(?<![\w:])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?::\d{1,5})?(?![\w:])/g, '[address]')
+    .replace(/\b[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,10}:\d{1,5}\b/g, '[address]');
 }
 
 function timeoutError(code: string, message: string, provider: string, cause: unknown): GatewayError {
@@ -178,22 +236,120 @@ export function mapBodyReadError(error: unknown, provider: string, clientSignal:
   return mapNetworkError(error, provider, !clientAborted && isAbortError(error), clientAborted);
 }
 
-/** Reads a whole response body as text (error bodies, non-stream responses), read failures mapped. */
+/**
+ * At most this much of an error (non-2xx) body is read: enough for any provider's error JSON or a
+ * proxy's error page. The rest is discarded unread and the connection closed, so an upstream that
+ * answers 500 with 50 MB costs 64 KiB of memory, not 50 MB.
+ */
+export const MAX_ERROR_BODY_BYTES = 64 * 1024;
+
+/**
+ * The largest whole 2xx body read (non-stream answers; streams are not read whole). Far above any
+ * real completion; a larger one fails with SWY_ERR_UPSTREAM_RESPONSE_TOO_LARGE instead of filling memory.
+ */
+export const MAX_RESPONSE_BODY_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Reads a whole response body as text (error bodies, non-stream responses), read failures mapped.
+ * An error body is cut at MAX_ERROR_BODY_BYTES; a 2xx body over MAX_RESPONSE_BODY_BYTES is refused.
+ */
 export async function readBodyText(response: UpstreamResponse, provider: string, clientSignal: AbortSignal | undefined): Promise<string> {
-  try {
-    return await response.body.text();
-  } catch (error) {
-    throw mapBodyReadError(error, provider, clientSignal);
+  if (isSuccess(response.status) && declaredLengthWithin(response, MAX_RESPONSE_BODY_BYTES)) {
+    try {
+      return await response.body.text();
+    } catch (error) {
+      throw mapBodyReadError(error, provider, clientSignal);
+    }
   }
+  return utf8.decode(await readBodyBounded(response, provider, clientSignal));
 }
 
-/** Reads a whole response body as bytes, unchanged, read failures mapped. */
+/**
+ * Reads a whole response body as bytes, unchanged, read failures mapped. An error body is cut at
+ * MAX_ERROR_BODY_BYTES; a 2xx body over MAX_RESPONSE_BODY_BYTES is refused.
+ */
 export async function readBodyBytes(response: UpstreamResponse, provider: string, clientSignal: AbortSignal | undefined): Promise<Buffer> {
+  if (isSuccess(response.status) && declaredLengthWithin(response, MAX_RESPONSE_BODY_BYTES)) {
+    try {
+      return Buffer.from(await response.body.arrayBuffer());
+    } catch (error) {
+      throw mapBodyReadError(error, provider, clientSignal);
+    }
+  }
+  return readBodyBounded(response, provider, clientSignal);
+}
+
+const utf8 = new TextDecoder('utf-8');
+
+function isSuccess(status: number): boolean {
+  return status >= 200 && status < 300;
+}
+
+/** A body with a content-length no larger than `limit` cannot grow past it (undici enforces the length). */
+function declaredLengthWithin(response: UpstreamResponse, limit: number): boolean {
+  const declared = declaredLength(response);
+  return declared !== undefined && declared <= limit;
+}
+
+function declaredLength(response: UpstreamResponse): number | undefined {
+  const declared = header(response.headers, 'content-length');
+  return declared !== undefined && /^\d{1,15}$/.test(declared) ? Number(declared) : undefined;
+}
+
+/**
+ * Reads chunk by chunk up to the limit of the status: an error body is cut (the start is what
+ * explains the error), a 2xx body that would exceed MAX_RESPONSE_BODY_BYTES is a typed error. Either
+ * way the rest is not read: the body is destroyed, which closes the upstream connection.
+ */
+async function readBodyBounded(response: UpstreamResponse, provider: string, clientSignal: AbortSignal | undefined): Promise<Buffer> {
+  const success = isSuccess(response.status);
+  const limit = success ? MAX_RESPONSE_BODY_BYTES : MAX_ERROR_BODY_BYTES;
+  const body = response.body;
+  const declared = declaredLength(response);
+  if (success && declared !== undefined && declared > limit) {
+    // Announced too large: refuse before reading a byte.
+    discard(body);
+    throw responseTooLarge(provider, limit);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
   try {
-    return Buffer.from(await response.body.arrayBuffer());
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      if (size + chunk.length <= limit) {
+        chunks.push(chunk);
+        size += chunk.length;
+        continue;
+      }
+      discard(body);
+      if (success) throw responseTooLarge(provider, limit);
+      chunks.push(chunk.subarray(0, limit - size));
+      size = limit;
+      break;
+    }
   } catch (error) {
     throw mapBodyReadError(error, provider, clientSignal);
   }
+  return Buffer.concat(chunks, size);
+}
+
+/** Stops reading a body: undici reports the destroy as an error, which nobody needs to see. */
+function discard(body: UpstreamResponse['body']): void {
+  body.on('error', ignore);
+  body.destroy();
+}
+
+function ignore(): void {}
+
+function responseTooLarge(provider: string, limit: number): GatewayError {
+  return new GatewayError({
+    code: UPSTREAM_ERROR_CODES.RESPONSE_TOO_LARGE,
+    kind: 'upstream_error',
+    origin: 'upstream',
+    status: 502,
+    message: `Upstream ${provider} sent a response larger than ${Math.round(limit / (1024 * 1024))} MiB; it was not read.`,
+    retryable: false,
+    provider,
+  });
 }
 
 function isAbortError(error: unknown): boolean {

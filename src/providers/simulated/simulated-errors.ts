@@ -1,22 +1,11 @@
-import { clientStatusForUpstream, GatewayError, kindForUpstreamStatus, type ErrorKind } from '../../spec/errors.js';
+import { clientStatusForUpstream, GatewayError, kindForUpstreamStatus, UPSTREAM_ERROR_CODES, upstreamErrorCode } from '../../spec/errors.js';
 
 /**
  * Errors of the simulated upstream. Rejections the simulated model itself makes (images to a
  * text-only model, an unknown forced tool) are shaped like a real upstream's HTTP 400: kind
- * invalid_request, origin upstream, with `param` naming the request field to fix.
+ * invalid_request, origin upstream, with `param` naming the request field to fix. Codes are the
+ * shared upstream vocabulary (UPSTREAM_ERROR_CODES), the same a real provider's failure gets.
  */
-
-const UPSTREAM_CODES: Readonly<Partial<Record<ErrorKind, string>>> = {
-  invalid_request: 'SWY_ERR_UPSTREAM_INVALID_REQUEST',
-  authentication: 'SWY_ERR_UPSTREAM_AUTHENTICATION',
-  permission: 'SWY_ERR_UPSTREAM_PERMISSION',
-  not_found: 'SWY_ERR_UPSTREAM_NOT_FOUND',
-  request_too_large: 'SWY_ERR_UPSTREAM_REQUEST_TOO_LARGE',
-  rate_limit: 'SWY_ERR_UPSTREAM_RATE_LIMITED',
-  quota_exceeded: 'SWY_ERR_UPSTREAM_QUOTA_EXCEEDED',
-  timeout: 'SWY_ERR_UPSTREAM_TIMEOUT',
-  overloaded: 'SWY_ERR_UPSTREAM_OVERLOADED',
-};
 
 /** Retry-After the simulated upstream sends with a 429. */
 export const SIMULATED_RETRY_AFTER_MS = 1000;
@@ -25,7 +14,7 @@ export const SIMULATED_RETRY_AFTER_MS = 1000;
 export function simulatedStatusError(status: number, provider: string, upstreamRequestId: string): GatewayError {
   const kind = kindForUpstreamStatus(status);
   return new GatewayError({
-    code: UPSTREAM_CODES[kind] ?? 'SWY_ERR_UPSTREAM_ERROR',
+    code: upstreamErrorCode(kind),
     kind,
     origin: 'upstream',
     status: clientStatusForUpstream(kind, status),
@@ -41,7 +30,7 @@ export function simulatedStatusError(status: number, provider: string, upstreamR
 /** The failure `[simulate:midstream-error]` injects after part of the answer was streamed. */
 export function simulatedMidstreamError(provider: string, upstreamRequestId: string): GatewayError {
   return new GatewayError({
-    code: 'SWY_ERR_UPSTREAM_OVERLOADED',
+    code: UPSTREAM_ERROR_CODES.OVERLOADED,
     kind: 'overloaded',
     origin: 'upstream',
     message: `Simulated upstream ${provider} failed in the middle of the stream, as requested by [simulate:midstream-error].`,
@@ -57,7 +46,7 @@ export { clientClosedError } from '../../spec/errors.js';
 /** A request the simulated model rejects, as a real upstream would with HTTP 400. */
 export function simulatedInvalidRequest(message: string, param: string, provider: string, upstreamRequestId: string): GatewayError {
   return new GatewayError({
-    code: 'SWY_ERR_UPSTREAM_INVALID_REQUEST',
+    code: UPSTREAM_ERROR_CODES.INVALID_REQUEST,
     kind: 'invalid_request',
     origin: 'upstream',
     status: 400,
