@@ -1,4 +1,4 @@
-import type { ChatRequest, ChatResult, ChatStreamPart, Dialect, GatewayError } from '../spec/index.js';
+import type { ChatRequest, ChatResult, ChatStreamPart, Dialect, GatewayError, Warning } from '../spec/index.js';
 
 /** What an encoder needs to know about the request it answers. */
 export interface EncodeContext {
@@ -31,7 +31,10 @@ export interface DialectCodec {
   readonly name: Dialect;
   /** Validates and converts the wire body. Throws GatewayError (kind invalid_request, with `param`). */
   decodeRequest(body: unknown): ChatRequest;
+  /** The wire body for a result. Never changes `result`. */
   encodeResponse(result: ChatResult, context: EncodeContext): unknown;
+  /** Warnings for what encodeResponse leaves out of this result (content the dialect cannot carry), if any. */
+  responseWarnings?(result: ChatResult): Warning[];
   createStreamEncoder(context: EncodeContext): StreamEncoder;
   encodeError(error: GatewayError): RenderedError;
   /** An error after the stream started (HTTP 200 already sent), as SSE text. */

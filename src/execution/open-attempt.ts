@@ -24,7 +24,7 @@ export async function openTranslated(
   if (!request.stream) {
     const result = await provider.chat(request, context);
     const body = JSON.stringify(codec.encodeResponse(result, encodeContext));
-    const head = { headers: {}, upstreamRequestId: result.upstreamRequestId, warnings: [...result.warnings] };
+    const head = { headers: {}, upstreamRequestId: result.upstreamRequestId, warnings: [...result.warnings, ...(codec.responseWarnings?.(result) ?? [])] };
     return { mode: 'translated', head, body, usage: () => result.usage, finished: () => true, deliveredChars: () => 0 };
   }
   const opened = await provider.chatStream(request, context);

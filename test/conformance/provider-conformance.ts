@@ -564,8 +564,9 @@ function expectMaxTokensHonouredOrWarned(
   realCounts = true,
 ): void {
   const warned = warnings.some((warning) => {
-    const w = warning as { type?: string; setting?: string };
-    return (w.type === 'unsupported-setting' || w.type === 'changed-setting') && w.setting === 'maxTokens';
+    // A field rename (max_tokens → max_completion_tokens) still honours the limit; a dropped or changed value does not.
+    const w = warning as { type?: string; setting?: string; from?: string };
+    return w.setting === 'max_tokens' && (w.type === 'unsupported-setting' || (w.type === 'changed-setting' && w.from === String(maxTokens)));
   });
   if (warned) return;
   expect(finishReason).toBe('length');

@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, parseConfig, substituteEnv } from '../../src/config/load-config.js';
 import { resolveConfig } from '../../src/config/resolve-config.js';
+import type { BedrockProviderConfig } from '../../src/config/schema.js';
+import { resolveBedrockAuth } from '../../src/providers/bedrock/resolve-bedrock-auth.js';
 
 const minimal = {
   providers: { sim: { type: 'simulated' } },
@@ -85,6 +87,31 @@ describe('config loading', () => {
     expect(resolved.providers.br).toMatchObject({ accessKeyId: 'AKID', secretAccessKey: 'secret', sessionToken: 'tok' });
     const problems = problemsOf(() => resolveConfig(parseConfig(doc, {}), {}));
     expect(problems[0]).toMatch(/^providers\.br: bedrock needs apiKey/);
+  });
+
+  it('lets configured Bedrock credentials win over ambient ones, without mixing the two', () => {
+    const keys = { type: 'bedrock', region: 'us-east-1', accessKeyId: 'CONF_AK', secretAccessKey: 'conf-secret' };
+    const doc = (provider: Record<string, unknown>) => ({ providers: { br: provider }, models: [{ id: 'c', provider: 'br' }] });
+    const ambient = { AWS_BEARER_TOKEN_BEDROCK: 'env-bearer', AWS_ACCESS_KEY_ID: 'ENV_AK', AWS_SECRET_ACCESS_KEY: 'env-secret', AWS_SESSION_TOKEN: 'env-token' };
+
+    const configuredKeys = resolveConfig(parseConfig(doc(keys), {}), ambient).providers.br;
+    expect(configuredKeys).toEqual({ type: 'bedrock', region: 'us-east-1', accessKeyId: 'CONF_AK', secretAccessKey: 'conf-secret' });
+    expect(resolveBedrockAuth('br', configuredKeys as BedrockProviderConfig, ambient)).toEqual({
+      type: 'sigv4',
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'CONF_AK', secretAccessKey: 'conf-secret' },
+    });
+
+    const configuredApiKey = resolveConfig(parseConfig(doc({ type: 'bedrock', region: 'us-east-1', apiKey: 'conf-key' }), {}), ambient).providers.br;
+    expect(configuredApiKey).toEqual({ type: 'bedrock', region: 'us-east-1', apiKey: 'conf-key' });
+
+    // Nothing configured: the environment bearer token comes before the environment keys.
+    const fromEnv = resolveConfig(parseConfig(doc({ type: 'bedrock', region: 'us-east-1' }), {}), ambient).providers.br;
+    expect(fromEnv).toEqual({ type: 'bedrock', region: 'us-east-1', apiKey: 'env-bearer' });
+
+    // Half a configured key pair is a problem, not completed from the environment.
+    const half = problemsOf(() => resolveConfig(parseConfig(doc({ type: 'bedrock', region: 'us-east-1', accessKeyId: 'CONF_AK' }), {}), ambient));
+    expect(half).toEqual(['providers.br: bedrock needs both accessKeyId and secretAccessKey (or apiKey)']);
   });
 
   it('loads YAML files and reports YAML syntax errors with the file name', () => {

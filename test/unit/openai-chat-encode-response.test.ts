@@ -127,7 +127,7 @@ describe('openai-chat encodeResponse', () => {
     expect(encode(result()).usage.prompt_tokens_details).not.toHaveProperty('cache_write_tokens');
   });
 
-  it('drops reasoning and redacted reasoning with one dropped-content warning', () => {
+  it('drops reasoning and redacted reasoning with one dropped-content warning, leaving the result unchanged', () => {
     const r = result({
       content: [
         { type: 'reasoning', text: 'Let me think', signature: 'sig' },
@@ -136,17 +136,20 @@ describe('openai-chat encodeResponse', () => {
       ],
       warnings: [{ type: 'unsupported-setting', setting: 'seed' }],
     });
+    const before = structuredClone(r);
     const body = encode(r);
     expect(body.choices[0].message.content).toBe('Answer');
     expect(JSON.stringify(body)).not.toContain('Let me think');
     expect(JSON.stringify(body)).not.toContain('opaque');
-    expect(r.warnings).toHaveLength(2);
-    expect(r.warnings[1]).toMatchObject({ type: 'dropped-content', content: 'reasoning' });
+    expect(r).toEqual(before);
+    expect(openaiChatDialect.responseWarnings?.(r)).toEqual([expect.objectContaining({ type: 'dropped-content', content: 'reasoning' })]);
+    expect(r).toEqual(before);
   });
 
   it('adds no warning when there is no reasoning', () => {
     const r = result();
     encode(r);
     expect(r.warnings).toEqual([]);
+    expect(openaiChatDialect.responseWarnings?.(r)).toEqual([]);
   });
 });

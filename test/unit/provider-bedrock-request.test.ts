@@ -49,7 +49,7 @@ describe('convertToBedrockRequest: messages', () => {
       { text: 'Be kind.' },
       { cachePoint: { type: 'default' } },
     ]);
-    expect(warnings).toEqual([expect.objectContaining({ type: 'changed-setting', setting: 'system[2].cacheControl.ttl', from: '10m', to: 'default' })]);
+    expect(warnings).toEqual([expect.objectContaining({ type: 'changed-setting', setting: 'system[2].cache_control.ttl', from: '10m', to: 'default' })]);
   });
 
   it('merges consecutive messages of the same role and keeps cache points in messages', () => {
@@ -183,7 +183,7 @@ describe('convertToBedrockRequest: parameters', () => {
   it('warns instead of sending top_k to other models', () => {
     const { body, warnings } = convert({ topK: 5 }, NOVA);
     expect(body.additionalModelRequestFields).toBeUndefined();
-    expect(warnings).toEqual([expect.objectContaining({ type: 'unsupported-setting', setting: 'topK' })]);
+    expect(warnings).toEqual([expect.objectContaining({ type: 'unsupported-setting', setting: 'top_k' })]);
   });
 
   it('warns about settings Converse does not have', () => {
@@ -195,9 +195,9 @@ describe('convertToBedrockRequest: parameters', () => {
       responseFormat: { type: 'json_schema', name: 'x', schema: { type: 'object' } },
     });
     expect(warnings.map((w) => (w.type === 'unsupported-setting' ? w.setting : w.type)).sort()).toEqual([
-      'frequencyPenalty',
-      'presencePenalty',
-      'responseFormat',
+      'frequency_penalty',
+      'presence_penalty',
+      'response_format',
       'seed',
       'user',
     ]);
@@ -206,6 +206,16 @@ describe('convertToBedrockRequest: parameters', () => {
 
   it('does not warn about a text response format', () => {
     expect(convert({ responseFormat: { type: 'text' } }).warnings).toEqual([]);
+  });
+
+  it('warns about each unmodelled client field instead of dropping it silently', () => {
+    const plain = convert({}).body;
+    const { body, warnings } = convert({ extra: { logit_bias: { '1': 2 }, service_tier: 'auto' } });
+    expect(body).toEqual(plain);
+    expect(warnings).toEqual([
+      { type: 'unsupported-setting', setting: 'logit_bias', details: 'The field is not part of the canonical request and was not forwarded to Bedrock.' },
+      { type: 'unsupported-setting', setting: 'service_tier', details: 'The field is not part of the canonical request and was not forwarded to Bedrock.' },
+    ]);
   });
 
   it('sends a thinking budget to Anthropic models', () => {
@@ -217,7 +227,7 @@ describe('convertToBedrockRequest: parameters', () => {
   it('warns instead of sending a thinking budget to other models', () => {
     const { body, warnings } = convert({ reasoning: { budgetTokens: 2048 } }, NOVA);
     expect(body.additionalModelRequestFields).toBeUndefined();
-    expect(warnings).toEqual([expect.objectContaining({ type: 'unsupported-setting', setting: 'reasoning.budgetTokens' })]);
+    expect(warnings).toEqual([expect.objectContaining({ type: 'unsupported-setting', setting: 'thinking.budget_tokens' })]);
   });
 
   it('trusts the catalog for model ids that name no vendor', () => {
@@ -236,7 +246,7 @@ describe('convertToBedrockRequest: parameters', () => {
     it(`maps effort ${effort} to a ${budget}-token budget with a warning`, () => {
       const { body, warnings } = convert({ maxTokens: 32000, reasoning: { effort } });
       expect(body.additionalModelRequestFields).toEqual({ thinking: { type: 'enabled', budget_tokens: budget } });
-      expect(warnings).toEqual([expect.objectContaining({ type: 'changed-setting', setting: 'reasoning.effort', from: effort, to: `reasoning.budgetTokens=${budget}` })]);
+      expect(warnings).toEqual([expect.objectContaining({ type: 'changed-setting', setting: 'reasoning_effort', from: effort, to: `thinking.budget_tokens=${budget}` })]);
     });
   }
 
@@ -246,28 +256,28 @@ describe('convertToBedrockRequest: parameters', () => {
     });
     const small = convert({ maxTokens: 800, reasoning: { effort: 'high' } });
     expect(small.body.additionalModelRequestFields).toBeUndefined();
-    expect(small.warnings).toEqual([expect.objectContaining({ type: 'unsupported-setting', setting: 'reasoning.effort' })]);
+    expect(small.warnings).toEqual([expect.objectContaining({ type: 'unsupported-setting', setting: 'reasoning_effort' })]);
   });
 
   it('sends maxTokens above the budget when the client set none, capped by the catalog', () => {
     const given = convert({ reasoning: { budgetTokens: 2048 } });
     expect(given.body.inferenceConfig).toEqual({ maxTokens: 2048 + 4096 });
     expect(given.body.additionalModelRequestFields).toEqual({ thinking: { type: 'enabled', budget_tokens: 2048 } });
-    expect(given.warnings).toEqual([expect.objectContaining({ type: 'changed-setting', setting: 'maxTokens', from: 'unset', to: '6144' })]);
+    expect(given.warnings).toEqual([expect.objectContaining({ type: 'changed-setting', setting: 'max_tokens', from: 'unset', to: '6144' })]);
 
     const capped = convert({ reasoning: { effort: 'high' } }, CLAUDE, true, 8192);
     expect(capped.body.inferenceConfig).toEqual({ maxTokens: 8192 });
     expect(capped.body.additionalModelRequestFields).toEqual({ thinking: { type: 'enabled', budget_tokens: 8191 } });
     expect(capped.warnings.map((w) => (w.type === 'changed-setting' ? `${w.setting}=${w.to}` : w.type))).toEqual([
-      'reasoning.effort=reasoning.budgetTokens=8191',
-      'maxTokens=8192',
+      'reasoning_effort=thinking.budget_tokens=8191',
+      'max_tokens=8192',
     ]);
   });
 
   it('warns about an effort for a model that does not reason', () => {
     const { body, warnings } = convert({ reasoning: { effort: 'medium' } }, CLAUDE, false);
     expect(body.additionalModelRequestFields).toBeUndefined();
-    expect(warnings).toEqual([expect.objectContaining({ type: 'unsupported-setting', setting: 'reasoning.effort' })]);
+    expect(warnings).toEqual([expect.objectContaining({ type: 'unsupported-setting', setting: 'reasoning_effort' })]);
   });
 });
 
@@ -309,11 +319,11 @@ describe('convertToBedrockRequest: tools', () => {
     ];
     const { body, warnings } = convert({ messages, tools, toolChoice: { type: 'none' } });
     expect(body.toolConfig?.toolChoice).toEqual({ auto: {} });
-    expect(warnings).toEqual([expect.objectContaining({ type: 'changed-setting', setting: 'toolChoice', from: 'none', to: 'auto' })]);
+    expect(warnings).toEqual([expect.objectContaining({ type: 'changed-setting', setting: 'tool_choice', from: 'none', to: 'auto' })]);
   });
 
   it('warns that parallel tool calls cannot be forbidden', () => {
-    expect(convert({ tools, parallelToolCalls: false }).warnings).toEqual([expect.objectContaining({ type: 'unsupported-setting', setting: 'parallelToolCalls' })]);
+    expect(convert({ tools, parallelToolCalls: false }).warnings).toEqual([expect.objectContaining({ type: 'unsupported-setting', setting: 'parallel_tool_calls' })]);
     expect(convert({ tools, parallelToolCalls: true }).warnings).toEqual([]);
   });
 });

@@ -77,6 +77,56 @@ describe('Converse recordings → ChatResult', () => {
     expect(result.stopSequence).toBeUndefined();
   });
 
+  it('leaves out the blocks of a tool the model ran itself (server_tool_use and its toolResult), with warnings', () => {
+    const result = convertBedrockResponse(
+      {
+        output: {
+          message: {
+            role: 'assistant',
+            content: [
+              { toolUse: { toolUseId: 't1', name: 'nova_code_interpreter', input: { snippet: '1+1' }, type: 'server_tool_use' } },
+              { toolResult: { toolUseId: 't1', content: [{ json: { stdOut: '2' } }], status: 'success' } },
+              { text: 'The answer is 2.' },
+            ],
+          },
+        },
+        stopReason: 'end_turn',
+        usage: { inputTokens: 5, outputTokens: 9, totalTokens: 14 },
+      },
+      CONTEXT,
+    );
+    expect(result.content).toEqual([{ type: 'text', text: 'The answer is 2.' }]);
+    expect(result.finishReason).toBe('stop');
+    expect(result.warnings).toEqual([
+      expect.objectContaining({ type: 'dropped-content', content: 'toolUse block (server_tool_use nova_code_interpreter)' }),
+      expect.objectContaining({ type: 'dropped-content', content: 'toolResult block' }),
+    ]);
+  });
+
+  it('keeps client tool calls, whose toolUse type is tool_use or absent', () => {
+    const result = convertBedrockResponse(
+      {
+        output: {
+          message: {
+            role: 'assistant',
+            content: [
+              { toolUse: { toolUseId: 'a', name: 'weather', input: { city: 'Paris' }, type: 'tool_use' } },
+              { toolUse: { toolUseId: 'b', name: 'clock', input: {} } },
+            ],
+          },
+        },
+        stopReason: 'tool_use',
+        usage: { inputTokens: 1, outputTokens: 2, totalTokens: 3 },
+      },
+      CONTEXT,
+    );
+    expect(result.content).toEqual([
+      { type: 'tool-call', id: 'a', name: 'weather', argumentsJson: '{"city":"Paris"}' },
+      { type: 'tool-call', id: 'b', name: 'clock', argumentsJson: '{}' },
+    ]);
+    expect(result.warnings).toEqual([]);
+  });
+
   it('reports the matched stop sequence', () => {
     const result = convertBedrockResponse(
       { output: { message: { content: [{ text: 'a' }] } }, stopReason: 'stop_sequence', usage: {}, additionalModelResponseFields: { stop_sequence: '###' } },

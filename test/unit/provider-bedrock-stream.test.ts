@@ -213,6 +213,45 @@ describe('ConverseStream recordings → canonical stream parts', () => {
 describe('stream events beyond the recordings', () => {
   const frame = encodeBedrockEventFrame;
 
+  it('skips the blocks of a tool the model runs itself (server_tool_use and its toolResult)', async () => {
+    const bytes = concatBytes([
+      frame('messageStart', { role: 'assistant' }),
+      frame('contentBlockStart', { contentBlockIndex: 0, start: { toolUse: { toolUseId: 't1', name: 'nova_code_interpreter', type: 'server_tool_use' } } }),
+      frame('contentBlockDelta', { contentBlockIndex: 0, delta: { toolUse: { input: '{"snippet":' } } }),
+      frame('contentBlockDelta', { contentBlockIndex: 0, delta: { toolUse: { input: '"1+1"}' } } }),
+      frame('contentBlockStop', { contentBlockIndex: 0 }),
+      frame('contentBlockStart', { contentBlockIndex: 1, start: { toolResult: { toolUseId: 't1', status: 'success' } } }),
+      frame('contentBlockDelta', { contentBlockIndex: 1, delta: { toolResult: [{ json: { stdOut: '2' } }] } }),
+      frame('contentBlockStop', { contentBlockIndex: 1 }),
+      frame('contentBlockDelta', { contentBlockIndex: 2, delta: { text: 'The answer is 2.' } }),
+      frame('contentBlockStop', { contentBlockIndex: 2 }),
+      frame('messageStop', { stopReason: 'end_turn' }),
+      frame('metadata', { usage: { inputTokens: 5, outputTokens: 9, totalTokens: 14 }, metrics: { latencyMs: 1 } }),
+    ]);
+    const parts = await convert(bytes);
+    expect(parts.some((p) => p.type.startsWith('tool-call'))).toBe(false);
+    const { blocks, end } = assemble(parts);
+    expect(blocks).toEqual([{ type: 'text', text: 'The answer is 2.' }]);
+    expect(end).toMatchObject({ type: 'finish', finishReason: 'stop' });
+  });
+
+  it('still streams a client tool call that follows a server tool call', async () => {
+    const bytes = concatBytes([
+      frame('messageStart', { role: 'assistant' }),
+      frame('contentBlockStart', { contentBlockIndex: 0, start: { toolUse: { toolUseId: 's1', name: 'nova_grounding', type: 'server_tool_use' } } }),
+      frame('contentBlockDelta', { contentBlockIndex: 0, delta: { toolUse: { input: '{}' } } }),
+      frame('contentBlockStop', { contentBlockIndex: 0 }),
+      frame('contentBlockStart', { contentBlockIndex: 1, start: { toolUse: { toolUseId: 'c1', name: 'weather', type: 'tool_use' } } }),
+      frame('contentBlockDelta', { contentBlockIndex: 1, delta: { toolUse: { input: '{"city":"Paris"}' } } }),
+      frame('contentBlockStop', { contentBlockIndex: 1 }),
+      frame('messageStop', { stopReason: 'tool_use' }),
+      frame('metadata', { usage: { inputTokens: 5, outputTokens: 9, totalTokens: 14 }, metrics: { latencyMs: 1 } }),
+    ]);
+    const { blocks, end } = assemble(await convert(bytes));
+    expect(blocks).toEqual([{ type: 'tool-call', id: 'c1', name: 'weather', arguments: { city: 'Paris' } }]);
+    expect(end).toMatchObject({ type: 'finish', finishReason: 'tool-calls' });
+  });
+
   it('counts cache reads and writes into the input tokens', async () => {
     const bytes = concatBytes([
       frame('messageStart', { role: 'assistant' }),

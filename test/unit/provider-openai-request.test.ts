@@ -155,7 +155,6 @@ describe('convertToOpenAIRequest: parameters', () => {
         frequencyPenalty: 0.5,
         presencePenalty: -0.5,
         user: 'user-42',
-        extra: { logit_bias: { '50256': -100 } },
       }),
       base,
     );
@@ -181,6 +180,17 @@ describe('convertToOpenAIRequest: parameters', () => {
     expect(warnings).toEqual([]);
   });
 
+  it('warns about each unmodelled client field and does not forward it', () => {
+    // Only another dialect's clients get here (OpenAI Chat clients take the passthrough path).
+    const plain = convertToOpenAIRequest(request(), base).body;
+    const { body, warnings } = convertToOpenAIRequest(request({ extra: { service_tier: 'standard_only', container: 'ctr_1' } }), base);
+    expect(body).toEqual(plain);
+    expect(warnings).toEqual([
+      expect.objectContaining({ type: 'unsupported-setting', setting: 'service_tier' }),
+      expect.objectContaining({ type: 'unsupported-setting', setting: 'container' }),
+    ]);
+  });
+
   it.each([
     [{ type: 'auto' } as const, 'auto'],
     [{ type: 'none' } as const, 'none'],
@@ -198,7 +208,7 @@ describe('convertToOpenAIRequest: parameters', () => {
     const { body, warnings } = convertToOpenAIRequest(request({ topK: 40, reasoning: { effort: 'high', budgetTokens: 2048 } }), base);
     expect(body).not.toHaveProperty('top_k');
     expect(body).not.toHaveProperty('reasoning_effort');
-    expect(warnings.map((w) => (w.type === 'unsupported-setting' ? w.setting : w.type))).toEqual(['top_k', 'reasoning_effort', 'reasoning.budget_tokens']);
+    expect(warnings.map((w) => (w.type === 'unsupported-setting' ? w.setting : w.type))).toEqual(['top_k', 'reasoning_effort', 'thinking.budget_tokens']);
   });
 
   it('uses max_completion_tokens for reasoning models and says so', () => {

@@ -61,7 +61,7 @@ describe('simulated reasoning', () => {
   it('warns and skips reasoning on a model that does not reason', async () => {
     const result = await provider.chat(ask({ budgetTokens: 1024 }), testCallContext('sim-small', { model: { reasoning: false } }));
     expect(result.content.map((part) => part.type)).toEqual(['text']);
-    expect(result.warnings).toEqual([expect.objectContaining({ type: 'unsupported-setting', setting: 'reasoning' })]);
+    expect(result.warnings).toEqual([expect.objectContaining({ type: 'unsupported-setting', setting: 'thinking.budget_tokens' })]);
   });
 
   it('needs a budget or an effort to reason', async () => {

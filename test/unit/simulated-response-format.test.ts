@@ -47,7 +47,7 @@ describe('simulated response formats', () => {
   it('a model without JSON mode answers in text and warns', async () => {
     const result = await provider.chat(ask({ responseFormat: { type: 'json_object' } }), testCallContext('sim-medium', { model: { json: false } }));
     expect(textOf(result).startsWith('[simulated sim-medium]')).toBe(true);
-    expect(result.warnings).toEqual([expect.objectContaining({ type: 'unsupported-setting', setting: 'responseFormat' })]);
+    expect(result.warnings).toEqual([expect.objectContaining({ type: 'unsupported-setting', setting: 'response_format' })]);
   });
 
   it('text format is plain prose', async () => {

@@ -37,9 +37,10 @@ const PASSTHROUGH_EFFORTS = new Set<string>(['none', 'xhigh', 'max']);
 /**
  * Decodes an OpenAI Chat Completions request body into a canonical ChatRequest.
  *
- * Lenient where OpenAI is: unknown top-level fields are kept in `extra` (so a same-dialect upstream
- * still receives them; `stream_options` stays there too, and the server reads it), and `null` counts
- * as absent. Strict where the gateway cannot honour the request: every problem is a GatewayError of
+ * Lenient where OpenAI is: unknown top-level fields are kept in `extra` under their wire names (a
+ * translating adapter warns about each one it cannot forward), and `null` counts as absent.
+ * `stream_options` is consumed, not kept in `extra`: the server reads `include_usage` from the raw
+ * body, and the adapters ask their upstreams for usage themselves. Strict where the gateway cannot honour the request: every problem is a GatewayError of
  * kind invalid_request with `param` in OpenAI notation (`messages[2].content[0].image_url`).
  *
  * Notes: `max_completion_tokens` wins over `max_tokens` when both are set; only `n: 1` is supported;

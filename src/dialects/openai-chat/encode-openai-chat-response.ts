@@ -1,4 +1,5 @@
 import type { ChatResult } from '../../spec/chat-result.js';
+import type { Warning } from '../../spec/warning.js';
 import type { EncodeContext } from '../dialect.js';
 import { encodeOpenAIChatUsage, type OpenAIChatUsage } from './encode-openai-chat-usage.js';
 import { mapFinishReasonToOpenAI, type OpenAIFinishReason } from './map-finish-reason-to-openai.js';
@@ -36,13 +37,12 @@ export interface OpenAIChatCompletion {
 /**
  * Canonical result → OpenAI `chat.completion`. Text parts are joined into `message.content`, which is
  * `null` when the model only called tools. Reasoning parts have no place in Chat Completions: they are
- * dropped and a `dropped-content` warning is appended to `result.warnings` (rendered later as the
- * x-switchyard-warnings header). `system_fingerprint` is omitted (no upstream-neutral value exists).
+ * dropped, and `openAIChatResponseWarnings` names them for the x-switchyard-warnings header. The
+ * result is not changed. `system_fingerprint` is omitted (no upstream-neutral value exists).
  */
 export function encodeOpenAIChatResponse(result: ChatResult, _context: EncodeContext): OpenAIChatCompletion {
   let text: string | undefined;
   let toolCalls: OpenAIChatToolCall[] | undefined;
-  let droppedReasoning = false;
   for (const part of result.content) {
     switch (part.type) {
       case 'text':
@@ -53,11 +53,9 @@ export function encodeOpenAIChatResponse(result: ChatResult, _context: EncodeCon
         break;
       case 'reasoning':
       case 'redacted-reasoning':
-        droppedReasoning = true;
-        break;
+        break; // no field for it; openAIChatResponseWarnings says so
     }
   }
-  if (droppedReasoning) result.warnings.push({ ...REASONING_DROPPED });
 
   const message: OpenAIChatCompletion['choices'][0]['message'] = {
     role: 'assistant',
@@ -74,6 +72,12 @@ export function encodeOpenAIChatResponse(result: ChatResult, _context: EncodeCon
     choices: [{ index: 0, message, logprobs: null, finish_reason: mapFinishReasonToOpenAI(result.finishReason) }],
     usage: encodeOpenAIChatUsage(result.usage),
   };
+}
+
+/** What encodeOpenAIChatResponse leaves out of this result: the reasoning warning when it has reasoning. */
+export function openAIChatResponseWarnings(result: ChatResult): Warning[] {
+  const hasReasoning = result.content.some((part) => part.type === 'reasoning' || part.type === 'redacted-reasoning');
+  return hasReasoning ? [{ ...REASONING_DROPPED }] : [];
 }
 
 /** The warning for reasoning that OpenAI Chat Completions cannot carry (also used by the stream encoder). */

@@ -1,5 +1,6 @@
-import type { ChatRequest, ToolChoice, ToolDefinition, Warning } from '../../spec/index.js';
+import { settingPath, type ChatRequest, type ToolChoice, type ToolDefinition, type Warning } from '../../spec/index.js';
 import type { ModelTraits } from '../provider.js';
+import { warnUnforwardedFields } from '../shared/warn-unforwarded-fields.js';
 import type { AnthropicMessagesRequest, AnthropicTool, AnthropicToolChoice } from './anthropic-api-types.js';
 import { convertToAnthropicMessages, convertToAnthropicSystem } from './convert-to-anthropic-messages.js';
 
@@ -164,7 +165,7 @@ function convertTool(tool: ToolDefinition, index: number, warnings: Warning[]): 
   if (tool.strict) {
     warnings.push({
       type: 'unsupported-setting',
-      setting: `tools[${index}].strict`,
+      setting: settingPath('tools[].strict', index),
       details: 'Anthropic does not enforce strict tool schemas; the tool was sent without it.',
     });
   }
@@ -205,13 +206,7 @@ function warnUnsupported(request: ChatRequest, warnings: Warning[]): void {
   if (request.presencePenalty !== undefined) {
     warnings.push({ type: 'unsupported-setting', setting: 'presence_penalty', details: 'Anthropic has no presence penalty.' });
   }
-  for (const key of Object.keys(request.extra ?? {})) {
-    warnings.push({
-      type: 'unsupported-setting',
-      setting: key,
-      details: 'The field is not part of the canonical request and was not forwarded to Anthropic.',
-    });
-  }
+  warnUnforwardedFields(request.extra, 'Anthropic', warnings);
 }
 
 /** The catalog's output limit, when the routing layer passes one along with the traits. */

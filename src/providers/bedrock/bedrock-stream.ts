@@ -44,12 +44,17 @@ interface OpenBlock {
  * at the end of the stream when metadata never came). `start` is emitted with the first upstream
  * event, so a stream whose first frame is an exception yields only the error. An exception frame
  * yields one error part and ends the conversion; so does the end of the bytes before messageStop.
+ * Blocks of tools the model runs itself (a toolUse start of type `server_tool_use`, a toolResult
+ * start) are skipped with all their deltas and take no canonical index, as Anthropic server-tool
+ * blocks are: they are not calls for the client (a stream has no channel for a warning by then).
  */
 export class BedrockStreamConverter {
   private started = false;
   private state: 'open' | 'finished' | 'failed' = 'open';
   private block: OpenBlock | undefined;
   private nextIndex = 0;
+  /** Upstream indices of blocks of tools the model runs itself (server_tool_use and its toolResult). */
+  private readonly serverToolBlocks = new Set<number>();
   private stop: { stopReason?: string; stopSequence?: string } | undefined;
   private usage: Usage | undefined;
 
@@ -124,10 +129,17 @@ export class BedrockStreamConverter {
   }
 
   private onBlockStart(payload: Record<string, unknown>, parts: ChatStreamPart[]): void {
-    const toolUse = record(record(payload.start)?.toolUse);
-    if (!toolUse) return; // text, reasoning (and image/toolResult starts) open on their first delta
-    this.closeBlock(parts);
+    const start = record(payload.start);
+    const toolUse = record(start?.toolUse);
     const upstreamIndex = integer(payload.contentBlockIndex) ?? -1;
+    if (toolUse?.type === 'server_tool_use' || record(start?.toolResult)) {
+      // A tool the model runs itself: not a call for the client. The block and its deltas are skipped.
+      this.closeBlock(parts);
+      this.serverToolBlocks.add(upstreamIndex);
+      return;
+    }
+    if (!toolUse) return; // text, reasoning (and image starts) open on their first delta
+    this.closeBlock(parts);
     const index = this.openBlock('tool', upstreamIndex);
     parts.push({
       type: 'tool-call-start',
@@ -139,6 +151,7 @@ export class BedrockStreamConverter {
 
   private onBlockDelta(payload: Record<string, unknown>, parts: ChatStreamPart[]): void {
     const upstreamIndex = integer(payload.contentBlockIndex) ?? -1;
+    if (this.serverToolBlocks.has(upstreamIndex)) return;
     const delta = record(payload.delta);
     if (!delta) return;
     if (typeof delta.text === 'string') {

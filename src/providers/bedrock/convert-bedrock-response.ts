@@ -19,7 +19,9 @@ export interface BedrockResponseContext {
  * Converse response `{output:{message:{content}}, stopReason, usage, metrics}` → ChatResult
  * (fixtures README, Bedrock 6). `toolUse.input` (an object) becomes JSON text; reasoning keeps its
  * signature; `redactedContent` stays the opaque base64 blob. Block types the canonical form cannot
- * carry are reported as dropped content.
+ * carry are reported as dropped content. So are the blocks of tools the model ran itself (a
+ * `toolUse` of type `server_tool_use`, e.g. Nova's code interpreter, and the `toolResult` that
+ * follows it): they are not calls the client must answer, as with Anthropic server tools.
  */
 export function convertBedrockResponse(body: unknown, context: BedrockResponseContext): ChatResult {
   const message = record(record(record(body)?.output)?.message);
@@ -32,6 +34,10 @@ export function convertBedrockResponse(body: unknown, context: BedrockResponseCo
   for (const raw of blocks) {
     const block = record(raw);
     if (!block) continue;
+    if (isServerToolBlock(block)) {
+      warnings.push({ type: 'dropped-content', content: describe(block), details: SERVER_TOOL_DROPPED });
+      continue;
+    }
     const part = convertBlock(block);
     if (part) content.push(part);
     else warnings.push({ type: 'dropped-content', content: describe(block), details: 'The canonical response has no place for this Bedrock content block.' });
@@ -86,7 +92,19 @@ export function bedrockStopSequence(fields: unknown): string | undefined {
   return typeof nested === 'string' ? nested : undefined;
 }
 
+const SERVER_TOOL_DROPPED = 'Blocks of tools the model runs itself (server_tool_use and its toolResult) have no canonical form and were left out.';
+
+/**
+ * A block of a tool Bedrock ran itself: a `toolUse` of type `server_tool_use`, or any `toolResult`
+ * in the model's output (client tool results only ever come from the client).
+ */
+function isServerToolBlock(block: Record<string, unknown>): boolean {
+  return record(block.toolUse)?.type === 'server_tool_use' || record(block.toolResult) !== undefined;
+}
+
 function describe(block: Record<string, unknown>): string {
+  const toolUse = record(block.toolUse);
+  if (toolUse?.type === 'server_tool_use') return `toolUse block (server_tool_use${typeof toolUse.name === 'string' ? ` ${toolUse.name}` : ''})`;
   return `${Object.keys(block).join(',') || 'empty'} block`;
 }
 

@@ -9,7 +9,7 @@ import type {
   UserContentPart,
 } from '../../spec/chat-request.js';
 import { GatewayError, invalidRequest } from '../../spec/errors.js';
-import type { Warning } from '../../spec/warning.js';
+import { settingPath, type Warning } from '../../spec/warning.js';
 import type {
   BedrockCachePointBlock,
   BedrockContentBlock,
@@ -36,7 +36,7 @@ export function convertToBedrockSystem(system: TextPart[] | undefined, warnings:
   const blocks: BedrockSystemBlock[] = [];
   system.forEach((part, i) => {
     if (part.text !== '') blocks.push({ text: part.text });
-    if (part.cacheControl) blocks.push({ cachePoint: cachePoint(part.cacheControl, `system[${i}].cacheControl`, warnings) });
+    if (part.cacheControl) blocks.push({ cachePoint: cachePoint(part.cacheControl, settingPath('system[].cache_control.ttl', i), warnings) });
   });
   return blocks.length > 0 ? blocks : undefined;
 }
@@ -74,7 +74,7 @@ function appendUserPart(content: BedrockContentBlock[], part: UserContentPart, p
       content.push({ toolResult: toolResultBlock(part, path) });
       break;
   }
-  if (part.cacheControl) content.push({ cachePoint: cachePoint(part.cacheControl, `${path}.cacheControl`, warnings) });
+  if (part.cacheControl) content.push({ cachePoint: cachePoint(part.cacheControl, `${path}.cache_control.ttl`, warnings) });
 }
 
 function appendAssistantPart(content: BedrockContentBlock[], part: AssistantContentPart, path: string, warnings: Warning[]): void {
@@ -94,7 +94,7 @@ function appendAssistantPart(content: BedrockContentBlock[], part: AssistantCont
       content.push({ reasoningContent: { redactedContent: part.data } });
       return;
   }
-  if (part.cacheControl) content.push({ cachePoint: cachePoint(part.cacheControl, `${path}.cacheControl`, warnings) });
+  if (part.cacheControl) content.push({ cachePoint: cachePoint(part.cacheControl, `${path}.cache_control.ttl`, warnings) });
 }
 
 function toolResultBlock(part: ToolResultPart, path: string): { toolUseId: string; content: BedrockToolResultContent[]; status: 'success' | 'error' } {
@@ -149,12 +149,13 @@ function parseToolInput(part: ToolCallPart, path: string): unknown {
   return input;
 }
 
-function cachePoint(cacheControl: CacheControl, path: string, warnings: Warning[]): BedrockCachePointBlock {
+/** `setting` names the TTL in the warning vocabulary (`messages[0].content[1].cache_control.ttl`). */
+function cachePoint(cacheControl: CacheControl, setting: string, warnings: Warning[]): BedrockCachePointBlock {
   if (cacheControl.ttl === undefined) return { type: 'default' };
   if (cacheControl.ttl === '5m' || cacheControl.ttl === '1h') return { type: 'default', ttl: cacheControl.ttl };
   warnings.push({
     type: 'changed-setting',
-    setting: `${path}.ttl`,
+    setting,
     from: cacheControl.ttl,
     to: 'default',
     details: "Bedrock cache points take a TTL of '5m' or '1h' only.",

@@ -1,6 +1,7 @@
 import type { ChatRequest } from '../../spec/chat-request.js';
-import type { Warning } from '../../spec/warning.js';
+import type { Warning, WarningSetting } from '../../spec/warning.js';
 import type { ModelTraits } from '../provider.js';
+import { warnUnforwardedFields } from '../shared/warn-unforwarded-fields.js';
 import type { BedrockConverseRequest, BedrockInferenceConfig } from './bedrock-api-types.js';
 import { bedrockModelFamily, type BedrockModelFamily } from './bedrock-model-family.js';
 import { convertToBedrockMessages, convertToBedrockSystem, hasToolHistory } from './convert-to-bedrock-messages.js';
@@ -33,8 +34,9 @@ const ANSWER_ROOM = 4096;
  * Canonical ChatRequest → Converse / ConverseStream body (fixtures README, Bedrock 3-5).
  * `inferenceConfig` takes maxTokens, temperature, topP and stopSequences; model-specific fields go in
  * `additionalModelRequestFields` (Anthropic `top_k` and `thinking`). Whatever Bedrock cannot honour
- * becomes a Warning, never a silent change. Throws GatewayError (invalid_request, with `param`) for
- * input no upstream call could fix (URL images, unsupported image types, invalid tool-call JSON).
+ * becomes a Warning, never a silent change; so does every field of `request.extra` (never forwarded).
+ * Throws GatewayError (invalid_request, with `param`) for input no upstream call could fix (URL
+ * images, unsupported image types, invalid tool-call JSON).
  */
 export function convertToBedrockRequest(request: ChatRequest, context: BedrockRequestContext): ConvertedBedrockRequest {
   const warnings: Warning[] = [];
@@ -53,7 +55,7 @@ export function convertToBedrockRequest(request: ChatRequest, context: BedrockRe
   const additional: Record<string, unknown> = {};
   if (request.topK !== undefined) {
     if (family === 'anthropic') additional.top_k = request.topK;
-    else unsupported(warnings, 'topK', 'Converse has no top-k setting for this model; top_k is sent only to Anthropic Claude models.');
+    else unsupported(warnings, 'top_k', 'Converse has no top-k setting for this model; top_k is sent only to Anthropic Claude models.');
   }
   const thinking = convertReasoning(request, family, context.traits, warnings);
   if (thinking) {
@@ -63,12 +65,13 @@ export function convertToBedrockRequest(request: ChatRequest, context: BedrockRe
   if (Object.keys(additional).length > 0) body.additionalModelRequestFields = additional;
 
   if (request.responseFormat && request.responseFormat.type !== 'text') {
-    unsupported(warnings, 'responseFormat', `Bedrock Converse does not enforce ${request.responseFormat.type} output here; the model answers in free text.`);
+    unsupported(warnings, 'response_format', `Bedrock Converse does not enforce ${request.responseFormat.type} output here; the model answers in free text.`);
   }
   if (request.seed !== undefined) unsupported(warnings, 'seed', 'Bedrock Converse has no seed.');
-  if (request.frequencyPenalty !== undefined) unsupported(warnings, 'frequencyPenalty', 'Bedrock Converse has no frequency penalty.');
-  if (request.presencePenalty !== undefined) unsupported(warnings, 'presencePenalty', 'Bedrock Converse has no presence penalty.');
+  if (request.frequencyPenalty !== undefined) unsupported(warnings, 'frequency_penalty', 'Bedrock Converse has no frequency penalty.');
+  if (request.presencePenalty !== undefined) unsupported(warnings, 'presence_penalty', 'Bedrock Converse has no presence penalty.');
   if (request.user !== undefined) unsupported(warnings, 'user', 'Bedrock Converse has no end-user id.');
+  warnUnforwardedFields(request.extra, 'Bedrock', warnings);
   return { body, warnings };
 }
 
@@ -108,17 +111,17 @@ function convertReasoning(
   const fromEffort = reasoning.budgetTokens === undefined;
   if (reasoning.budgetTokens !== undefined) {
     if (reasoning.effort !== undefined) {
-      unsupported(warnings, 'reasoning.effort', 'reasoning.budgetTokens is set and takes precedence over the effort.');
+      unsupported(warnings, 'reasoning_effort', 'A thinking budget is set and takes precedence over the effort.');
     }
     if (!takesThinking) {
-      unsupported(warnings, 'reasoning.budgetTokens', 'Bedrock takes a thinking budget only for Anthropic Claude models.');
+      unsupported(warnings, 'thinking.budget_tokens', 'Bedrock takes a thinking budget only for Anthropic Claude models.');
       return undefined;
     }
     budget = reasoning.budgetTokens;
   } else {
     if (reasoning.effort === undefined) return undefined;
     if (!takesThinking || !traits.reasoning) {
-      unsupported(warnings, 'reasoning.effort', 'This Bedrock model takes no reasoning effort (only Anthropic Claude models with extended thinking do).');
+      unsupported(warnings, 'reasoning_effort', 'This Bedrock model takes no reasoning effort (only Anthropic Claude models with extended thinking do).');
       return undefined;
     }
     budget = EFFORT_BUDGET[reasoning.effort];
@@ -133,22 +136,22 @@ function convertReasoning(
   }
   if (fromEffort && budget >= maxTokens) budget = maxTokens - 1;
   if (fromEffort && budget < MIN_THINKING_BUDGET) {
-    unsupported(warnings, 'reasoning.effort', `maxTokens ${maxTokens} leaves no room for the smallest thinking budget (${MIN_THINKING_BUDGET}); thinking stays off.`);
+    unsupported(warnings, 'reasoning_effort', `max_tokens ${maxTokens} leaves no room for the smallest thinking budget (${MIN_THINKING_BUDGET}); thinking stays off.`);
     return undefined;
   }
   if (fromEffort) {
     warnings.push({
       type: 'changed-setting',
-      setting: 'reasoning.effort',
+      setting: 'reasoning_effort',
       from: String(reasoning.effort),
-      to: `reasoning.budgetTokens=${budget}`,
+      to: `thinking.budget_tokens=${budget}`,
       details: 'Bedrock Anthropic models take a thinking budget in tokens instead of an effort.',
     });
   }
   if (chosenMaxTokens !== undefined) {
     warnings.push({
       type: 'changed-setting',
-      setting: 'maxTokens',
+      setting: 'max_tokens',
       from: 'unset',
       to: String(chosenMaxTokens),
       details: 'Extended thinking needs max tokens above the thinking budget; the gateway sent the budget plus room for the answer.',
@@ -159,6 +162,6 @@ function convertReasoning(
   return plan;
 }
 
-function unsupported(warnings: Warning[], setting: string, details: string): void {
+function unsupported(warnings: Warning[], setting: WarningSetting, details: string): void {
   warnings.push({ type: 'unsupported-setting', setting, details });
 }

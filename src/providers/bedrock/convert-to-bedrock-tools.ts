@@ -20,7 +20,7 @@ export function convertToBedrockToolConfig(
   if (request.parallelToolCalls === false) {
     warnings.push({
       type: 'unsupported-setting',
-      setting: 'parallelToolCalls',
+      setting: 'parallel_tool_calls',
       details: 'Bedrock Converse cannot forbid parallel tool calls; the model may call several tools at once.',
     });
   }
@@ -37,7 +37,7 @@ export function convertToBedrockToolConfig(
     if (toolHistory) {
       warnings.push({
         type: 'changed-setting',
-        setting: 'toolChoice',
+        setting: 'tool_choice',
         from: 'none',
         to: 'auto',
         details: 'Bedrock has no "none" tool choice and requires the tool definitions while the conversation holds tool calls; the model may still call a tool.',

@@ -1,4 +1,5 @@
 import type { ChatRequest, ResponseFormat, ToolChoice, Warning } from '../../spec/index.js';
+import { warnUnforwardedFields } from '../shared/warn-unforwarded-fields.js';
 import { convertToOpenAIMessages } from './convert-to-openai-messages.js';
 import type { OpenAIChatRequestBody, OpenAIResponseFormat, OpenAIToolChoice } from './openai-wire-types.js';
 
@@ -36,8 +37,10 @@ export interface OpenAIRequestConversion {
 /**
  * Canonical ChatRequest → Chat Completions request body. Every parameter the upstream cannot take
  * as given becomes a Warning. Streams always ask for `include_usage` so the gateway can meter them.
- * `request.extra` is not forwarded: it holds another dialect's fields (same-dialect traffic takes
- * the passthrough path instead).
+ * `request.extra` is not forwarded, and each of its fields gets a warning: an OpenAI Chat client
+ * reaching an OpenAI-family upstream always takes the passthrough path, so extra fields that reach
+ * translation are another dialect's (Anthropic `service_tier`, `container`, …), whose meaning
+ * differs or does not exist in Chat Completions.
  */
 export function convertToOpenAIRequest(request: ChatRequest, options: OpenAIRequestOptions): OpenAIRequestConversion {
   const warnings: Warning[] = [];
@@ -76,13 +79,14 @@ export function convertToOpenAIRequest(request: ChatRequest, options: OpenAIRequ
     else warnings.push({ type: 'unsupported-setting', setting: 'reasoning_effort', details: 'This model is not a reasoning model.' });
   }
   if (request.reasoning?.budgetTokens !== undefined) {
-    warnings.push({ type: 'unsupported-setting', setting: 'reasoning.budget_tokens', details: 'OpenAI takes a reasoning effort, not a token budget.' });
+    warnings.push({ type: 'unsupported-setting', setting: 'thinking.budget_tokens', details: 'OpenAI takes a reasoning effort, not a token budget.' });
   }
 
   if (request.seed !== undefined) body.seed = request.seed;
   if (request.frequencyPenalty !== undefined) body.frequency_penalty = request.frequencyPenalty;
   if (request.presencePenalty !== undefined) body.presence_penalty = request.presencePenalty;
   if (request.user !== undefined) body.user = request.user;
+  warnUnforwardedFields(request.extra, 'the Chat Completions upstream', warnings);
   if (options.stream) {
     body.stream = true;
     body.stream_options = { include_usage: true };

@@ -65,7 +65,8 @@ export function buildSimulatedAnswer(request: ChatRequest, context: CallContext,
 
   const wantsReasoning = reasoningTarget(request.reasoning, tier);
   if (wantsReasoning !== undefined && !context.model.reasoning) {
-    warnings.push({ type: 'unsupported-setting', setting: 'reasoning', details: `Model ${model} does not reason; the setting was ignored.` });
+    const setting = request.reasoning?.budgetTokens !== undefined ? 'thinking.budget_tokens' : 'reasoning_effort';
+    warnings.push({ type: 'unsupported-setting', setting, details: `Model ${model} does not reason; the setting was ignored.` });
   } else if (wantsReasoning !== undefined) {
     content.push(composeReasoning(createSeededRandom(hashText(`${hash}:reasoning`)), topicSnippet(facts.lastUserText), wantsReasoning));
   }
@@ -116,7 +117,7 @@ function answerFormat(request: ChatRequest, context: CallContext, warnings: Warn
   const requested = request.responseFormat;
   if (!requested || requested.type === 'text') return { type: 'text' };
   if (!context.model.json) {
-    warnings.push({ type: 'unsupported-setting', setting: 'responseFormat', details: `Model ${context.upstreamModel} has no JSON mode; it answered in plain text.` });
+    warnings.push({ type: 'unsupported-setting', setting: 'response_format', details: `Model ${context.upstreamModel} has no JSON mode; it answered in plain text.` });
     return { type: 'text' };
   }
   return requested.type === 'json_schema' ? { type: 'json_schema', schema: requested.schema } : { type: 'json_object' };
