@@ -26,6 +26,8 @@ export interface AttemptLoopInput {
 export interface AttemptLoopResult {
   winner: Attempt;
   attempts: Attempt[];
+  /** Deployments of the plan skipped as unavailable (breaker open, cooling down) before the winner. */
+  skipped: string[];
 }
 
 /** The loop failed: every attempt made (for metering), and the error to show the client. */
@@ -50,7 +52,7 @@ export async function runAttemptLoop(deps: AttemptLoopDeps, input: AttemptLoopIn
   const failures: GatewayError[] = [];
   const random = deps.random ?? Math.random;
   const steps = input.plan.steps;
-  let skipped = 0;
+  const skipped: string[] = [];
 
   const fail = (error: GatewayError): never => {
     throw new AttemptsFailed(error, attempts);
@@ -70,11 +72,13 @@ export async function runAttemptLoop(deps: AttemptLoopDeps, input: AttemptLoopIn
   for (let index = 0; index < steps.length; index++) {
     const step = steps[index];
     if (!deps.health.tryAcquire(step.deployment.key)) {
-      skipped++;
+      skipped.push(step.deployment.key);
       continue;
     }
     for (let retry = 0; retry <= step.retries.attempts; retry++) {
       if (input.signal.aborted) fail(cancellationError(cancelReason(input.signal) ?? 'client-closed'));
+      // A retry goes back to the deployment only if its breaker still lets it (a failed half-open probe reopens it).
+      if (retry > 0 && !deps.health.tryAcquire(step.deployment.key)) break;
       if (retry > 0) {
         const waitMs = backoffMs(step, retry, failures[failures.length - 1], random);
         if (performance.now() + waitMs >= input.deadlineAt) fail(aggregate(failures, attempts, 'the request deadline leaves no time for another attempt'));
@@ -88,10 +92,10 @@ export async function runAttemptLoop(deps: AttemptLoopDeps, input: AttemptLoopIn
         if (step.hedge && hedgeStep) {
           const outcome = await primeWithHedge(attempt, step, hedgeStep.step, deps, launch, admit, failed);
           if (outcome.usedHedgeStep) index = hedgeStep.index;
-          return { winner: outcome.winner, attempts };
+          return { winner: outcome.winner, attempts, skipped };
         }
         await attempt.prime();
-        return { winner: attempt, attempts };
+        return { winner: attempt, attempts, skipped };
       } catch (error) {
         const typed = GatewayError.is(error) ? error : attempt.error!;
         if (!failures.includes(typed)) failed(attempt, typed);
@@ -114,7 +118,7 @@ export async function runAttemptLoop(deps: AttemptLoopDeps, input: AttemptLoopIn
       }),
     );
   }
-  return fail(aggregate(failures, attempts, skipped > 0 ? `${skipped} candidate(s) skipped as unhealthy` : undefined));
+  return fail(aggregate(failures, attempts, skipped.length > 0 ? `skipped as unhealthy: ${skipped.join(', ')}` : undefined));
 }
 
 /**
@@ -146,7 +150,7 @@ async function primeWithHedge(
     if (early.ok) return { winner: first, usedHedgeStep: false };
     throw early.error;
   }
-  if (!deps.health.tryAcquire(nextStep.deployment.key) || !admit()) {
+  if (!admit() || !deps.health.tryAcquire(nextStep.deployment.key)) {
     const settled = await firstDone;
     if (settled.ok) return { winner: first, usedHedgeStep: false };
     throw settled.error;
@@ -165,7 +169,8 @@ async function primeWithHedge(
       const loser = settled.attempt === first ? second : first;
       if (loser.state === 'opening') {
         loser.cancel('hedge-lost');
-        deps.health.ended(loser.deployment.key, { ok: false, error: loser.error });
+        // A lost hedge says nothing about the loser's health: the tracker counts this cancellation as neither.
+        deps.health.ended(loser.deployment.key, { ok: false, error: cancellationError('hedge-lost', loser.deployment.model.provider) });
       }
       return { winner: settled.attempt, usedHedgeStep: true };
     }

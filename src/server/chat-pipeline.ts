@@ -90,6 +90,7 @@ export class ChatPipeline {
 
     // execute
     let attempts: Attempt[] = [];
+    let skipped: string[] = [];
     let winner: Attempt | undefined;
     let outcome: WriteOutcome = {};
     let failure: GatewayError | undefined;
@@ -105,6 +106,7 @@ export class ChatPipeline {
           },
         );
         attempts = result.attempts;
+        skipped = result.skipped;
         winner = result.winner;
       } catch (error) {
         if (error instanceof AttemptsFailed) {
@@ -115,7 +117,7 @@ export class ChatPipeline {
         throw error;
       }
       // write
-      outcome = await writeCommitted(call.res, call.dialect, call.signal, winner, this.gatewayHeaders(call.requestId, plan, winner, attempts));
+      outcome = await writeCommitted(call.res, call.dialect, call.signal, winner, this.gatewayHeaders(call.requestId, plan, winner, attempts, skipped));
     } finally {
       // settle
       this.settle(base, prepared, plan, attempts, winner, outcome, failure);
@@ -149,13 +151,13 @@ export class ChatPipeline {
   }
 
   /** x-switchyard-* headers that explain the answer: who served it, by which route and decision, after which failures. */
-  private gatewayHeaders(requestId: string, plan: Plan, winner: Attempt, attempts: readonly Attempt[]): string[] {
+  private gatewayHeaders(requestId: string, plan: Plan, winner: Attempt, attempts: readonly Attempt[], skipped: readonly string[]): string[] {
     const model = winner.deployment.model;
     const headers = ['x-switchyard-request-id', requestId, 'x-switchyard-model', model.id, 'x-switchyard-provider', model.provider];
     if (model.simulated) headers.push('x-switchyard-simulated', 'true');
     if (plan.route) headers.push('x-switchyard-route', plan.route);
     if (plan.route || plan.steps.length > 1) headers.push('x-switchyard-decision', headerSafe(plan.reason));
-    headers.push('x-switchyard-attempts', attemptsHeader(attempts));
+    headers.push('x-switchyard-attempts', attemptsHeader(attempts, skipped));
     return headers;
   }
 
@@ -213,14 +215,20 @@ export class ChatPipeline {
   }
 }
 
-/** `1` when the first attempt answered; else the count and what failed: `3; 1=openai/gpt-4.1:503:SWY_ERR_UPSTREAM_ERROR, 2=…`. */
-function attemptsHeader(attempts: readonly Attempt[]): string {
-  if (attempts.length === 1) return '1';
+/**
+ * `1` when the first attempt answered; else the count, what failed and what was skipped as unhealthy:
+ * `3; 1=openai/gpt-4.1:503:SWY_ERR_UPSTREAM_ERROR, 2=…; skipped=bedrock/claude`.
+ */
+function attemptsHeader(attempts: readonly Attempt[], skipped: readonly string[]): string {
+  if (attempts.length === 1 && skipped.length === 0) return '1';
   const failed = attempts
     .filter((a) => a.error)
     .map((a) => `${a.number}=${a.deployment.key}:${a.error!.upstreamStatus ?? a.error!.status}:${a.error!.code}`)
     .join(', ');
-  return headerSafe(failed ? `${attempts.length}; ${failed}` : String(attempts.length));
+  let value = String(attempts.length);
+  if (failed) value += `; ${failed}`;
+  if (skipped.length) value += `; skipped=${skipped.join(',')}`;
+  return headerSafe(value);
 }
 
 /** Header values must be latin-1 without control characters; keep them short. */

@@ -9,10 +9,13 @@ import { openSqliteStore, type Store } from '../storage/database.js';
 import { setupKeyRing } from '../tenancy/api-keys.js';
 import { buildApp } from './app.js';
 import { RequestMeter } from './request-meter.js';
+import { registerConfigSecrets } from '../config/config-secrets.js';
+import { registerSecret } from '../spec/redact-secrets.js';
 import { Lifecycle } from './lifecycle.js';
 import { InMemoryHealthTracker } from '../routing/health/in-memory-health-tracker.js';
 import type { HealthTracker } from '../routing/health/health-tracker.js';
 import { RetryBudget } from '../routing/health/retry-budget.js';
+import { deploymentKey } from '../routing/deployment.js';
 
 export interface StartOptions {
   config: ResolvedConfig;
@@ -47,7 +50,10 @@ export interface RunningGateway {
 export async function startGateway(options: StartOptions): Promise<RunningGateway> {
   const { config } = options;
   const store = await openSqliteStore(options.sqlitePath ?? config.storage.sqlitePath);
+  // Every credential the gateway holds is scrubbed from anything that leaves it (errors, logs).
+  registerConfigSecrets(config);
   const { keyRing, generatedMasterKey } = await setupKeyRing(config, store);
+  if (generatedMasterKey) registerSecret(generatedMasterKey);
   const ledger = new UsageLedger(store);
   const meter = new RequestMeter(ledger);
   const metrics = new GatewayMetrics();
@@ -56,9 +62,11 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
   const clock = options.clock ?? Date.now;
   const health = new InMemoryHealthTracker(config.routing.breaker, clock);
   const retryBudget = new RetryBudget(config.routing.retryBudget, clock);
+  const deploymentKeys = config.models.map(deploymentKey);
+  metrics.attachHealth(health, () => deploymentKeys);
   const lifecycle = new Lifecycle();
   let ready = false;
-  const app = buildApp({ config, providers, keyRing, meter, health, retryBudget, metrics, lifecycle, logger: options.logger, isReady: () => ready });
+  const app = buildApp({ config, providers, keyRing, meter, health, retryBudget, metrics, lifecycle, clock, logger: options.logger, isReady: () => ready });
   const address = await app.listen({ host: options.host ?? config.server.host, port: options.port ?? config.server.port });
   ready = true;
   let closing: Promise<void> | undefined;

@@ -14,6 +14,8 @@ import { fixturePath } from '../helpers/fixtures.js';
  * - `error:<status>[:<header>=<value>…]` answers with a realistic error body, `request-id` and
  *   (on 429) `retry-after`; extra segments add response headers (e.g. `x-should-retry=false`).
  * - `midstream-error` streams a few events, then `event: error` (overloaded_error).
+ * - `error-after-start` streams message_start only, then `event: error` (overloaded_error): no content.
+ * - `reset` destroys the connection before any response headers.
  * - `slow-headers` / `slow-body` wait `slowMs` before the headers / after the first events.
  * - `thinking` answers with a thinking block (with signature) and then text.
  * - anything else: a deterministic generative echo (tool calls when tools are offered, otherwise
@@ -139,6 +141,20 @@ export async function startAnthropicMock(options: AnthropicMockOptions = {}): Pr
 
     if (model.startsWith('fixture:')) return replayFixture(res, model.slice('fixture:'.length), headers, requestId);
     if (model.startsWith('error:')) return sendConfiguredError(res, model, requestId);
+    if (model === 'reset') {
+      req.socket.destroy();
+      return;
+    }
+    if (model === 'error-after-start' && stream) {
+      res.writeHead(200, { ...SSE_HEADERS, ...headers });
+      const message = echoMessage(body, `msg_mock_${n}`, cacheSeen);
+      const events = renderEvents(message).slice(0, 1);
+      events.push(sseEvent('error', { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }));
+      await writeSplit(res, events.join(''));
+      res.end();
+      return;
+    }
+    if (model === 'error-after-start') return sendError(res, 529, 'overloaded_error', 'Overloaded', requestId);
     if (model === 'midstream-error') {
       res.writeHead(200, { ...SSE_HEADERS, ...headers });
       const message = echoMessage(body, `msg_mock_${n}`, cacheSeen);

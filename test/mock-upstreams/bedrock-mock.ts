@@ -29,6 +29,8 @@ import { fixturePath } from '../helpers/fixtures.js';
  * - `stream-exception:<camelCaseType>`: a stream that starts, then fails with that exception frame;
  * - `stream-error-frame`: a stream that starts, then sends a `:message-type: error` frame;
  * - `truncated`: a stream that stops after some text, without messageStop;
+ * - `exception-after-start:<camelCaseType>`: messageStart, then that exception frame (no content); non-stream: 503;
+ * - `bad-crc`: messageStart, then a frame whose message CRC is corrupted; non-stream: a 200 body that is not JSON;
  * - `slow-headers` / `slow-body`: wait `slowMs` before the headers / after the first frame;
  * - anything else: a deterministic generative echo. Offered tools are called (the forced one, else
  *   the first, two in parallel when there are several and no specific tool is forced) unless the last
@@ -169,6 +171,12 @@ export async function startBedrockMock(options: BedrockMockOptions = {}): Promis
       if (!(await sleep(slowMs, res))) return;
     }
     const answer = generate(request);
+    if (!stream && modelId.startsWith('exception-after-start:')) return sendError(res, 'ServiceUnavailableException', 'Mock service unavailable.');
+    if (!stream && modelId === 'bad-crc') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"output": {"message": ');
+      return;
+    }
     if (!stream) return sendJson(res, 200, answer.response);
 
     let frames = answer.frames;
@@ -176,6 +184,12 @@ export async function startBedrockMock(options: BedrockMockOptions = {}): Promis
       frames = [...frames.slice(0, 2), encodeBedrockExceptionFrame(modelId.slice('stream-exception:'.length), { message: 'Mock in-stream exception.' })];
     } else if (modelId === 'stream-error-frame') {
       frames = [...frames.slice(0, 2), encodeBedrockErrorFrame('InternalFailure', 'Mock error frame.')];
+    } else if (modelId.startsWith('exception-after-start:')) {
+      frames = [frames[0], encodeBedrockExceptionFrame(modelId.slice('exception-after-start:'.length), { message: 'Mock in-stream exception.' })];
+    } else if (modelId === 'bad-crc') {
+      const corrupt = Buffer.from(frames[1]);
+      corrupt[corrupt.length - 1] ^= 0xff;
+      frames = [frames[0], corrupt];
     } else if (modelId === 'truncated') {
       frames = frames.slice(0, 3);
     }

@@ -20,6 +20,8 @@ import { fixturePath } from '../helpers/fixtures.js';
  * - `midstream-error`  content deltas, then `data: {"error":…}` and the connection ends.
  * - `truncated`        content deltas, then the connection ends (no finish_reason, no [DONE]).
  * - `slow-headers` / `slow-body`  delay the headers / stall between chunks by `delayMs`.
+ * - `reset`            the connection is destroyed before any response headers.
+ * - `malformed`        a 200 whose body is not JSON (non-stream) or whose first event is not JSON (stream).
  * - `stall-after-content`  streams the role chunk and the first content chunk, then stalls like slow-body.
  * - reasoning model names (o1…, o3…, gpt-5…) reject `max_tokens` like OpenAI does.
  * - anything else: a deterministic echo (tool calls when tools apply, else `Echo: <last user text>`).
@@ -128,6 +130,20 @@ export async function startOpenAIMock(options: OpenAIMockOptions = {}): Promise<
     if (behaviour.startsWith('error:')) return sendError(res, behaviour.slice('error:'.length), behaviour);
     if (REASONING_MODEL.test(behaviour) && body.max_tokens !== undefined) {
       return sendJson(res, 400, JSON.parse(readFileSync(resolve(openaiFixtures(), 'recorded-vercel-ai/reasoning-model-legacy-parameter-error.json'), 'utf8')));
+    }
+    if (behaviour === 'reset') {
+      req.socket.destroy();
+      return;
+    }
+    if (behaviour === 'malformed') {
+      if (body.stream === true) {
+        res.writeHead(200, { 'content-type': SSE_CONTENT_TYPE });
+        res.end('data: {"id":"x","choices":[{"delta":{"content":"oops"\n\n');
+      } else {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('<html>upstream proxy error</html>');
+      }
+      return;
     }
     if (behaviour === 'slow-headers') await sleep(delayMs, signal);
     if (signal.aborted) return;
