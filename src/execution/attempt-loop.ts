@@ -11,6 +11,8 @@ export interface AttemptLoopDeps {
   retryBudget: RetryBudget;
   /** [0, 1) — injectable for tests of the jitter. */
   random?: () => number;
+  /** The health tracker's clock (ms), to tell how long a cooldown has left. */
+  now?: () => number;
 }
 
 export interface AttemptLoopInput {
@@ -105,19 +107,7 @@ export async function runAttemptLoop(deps: AttemptLoopDeps, input: AttemptLoopIn
       }
     }
   }
-  if (attempts.length === 0) {
-    fail(
-      new GatewayError({
-        code: 'SWY_ERR_NO_HEALTHY_CANDIDATE',
-        kind: 'overloaded',
-        status: 503,
-        origin: 'gateway',
-        message: `Every candidate of '${input.plan.requested}' is unavailable (circuit open or cooling down after rate limits): ${steps.map((s) => s.deployment.key).join(', ')}.`,
-        retryable: true,
-        retryAfterMs: 1000,
-      }),
-    );
-  }
+  if (attempts.length === 0) fail(noHealthyCandidate(input.plan, deps));
   return fail(aggregate(failures, attempts, skipped.length > 0 ? `skipped as unhealthy: ${skipped.join(', ')}` : undefined));
 }
 
@@ -179,6 +169,46 @@ async function primeWithHedge(
     if (pending.size > 0 && GatewayError.is(settled.error)) failed(settled.attempt, settled.error);
   }
   throw lastError;
+}
+
+/**
+ * Nothing could be attempted. When every candidate is cooling down after the upstream's own rate
+ * limits, the client gets a 429 with the shortest remaining cooldown as retry-after (the upstream
+ * asked for that pause); when an upstream is overloaded or breakers are open, a 503 (529 for Anthropic
+ * clients) with the same retry-after.
+ */
+function noHealthyCandidate(plan: Plan, deps: AttemptLoopDeps): GatewayError {
+  const now = (deps.now ?? Date.now)();
+  let soonest = Infinity;
+  let allCooling = true;
+  let overloaded = false;
+  for (const step of plan.steps) {
+    const health = deps.health.get(step.deployment.key);
+    if (health.breaker === 'closed' && health.cooldownUntil !== undefined && health.cooldownUntil > now) {
+      soonest = Math.min(soonest, health.cooldownUntil - now);
+      if (health.cooldownKind === 'overloaded') overloaded = true;
+    } else allCooling = false;
+  }
+  const keys = plan.steps.map((s) => s.deployment.key).join(', ');
+  if (allCooling && Number.isFinite(soonest) && !overloaded) {
+    return new GatewayError({
+      code: 'SWY_ERR_ALL_CANDIDATES_RATE_LIMITED',
+      kind: 'rate_limit',
+      origin: 'gateway',
+      message: `Every candidate of '${plan.requested}' is cooling down after its upstream's rate limit: ${keys}. Retry after ${Math.ceil(soonest / 1000)} s.`,
+      retryable: true,
+      retryAfterMs: Math.ceil(soonest),
+    });
+  }
+  return new GatewayError({
+    code: 'SWY_ERR_NO_HEALTHY_CANDIDATE',
+    kind: 'overloaded',
+    status: 503,
+    origin: 'gateway',
+    message: `Every candidate of '${plan.requested}' is unavailable (circuit open or cooling down): ${keys}.`,
+    retryable: true,
+    retryAfterMs: Number.isFinite(soonest) ? Math.ceil(soonest) : 1000,
+  });
 }
 
 function nextAvailable(steps: readonly PlanStep[], from: number, health: HealthTracker): { step: PlanStep; index: number } | undefined {

@@ -97,7 +97,7 @@ export class ChatPipeline {
     try {
       try {
         const result = await runAttemptLoop(
-          { health: this.deps.health, retryBudget: this.deps.retryBudget },
+          { health: this.deps.health, retryBudget: this.deps.retryBudget, now: this.now },
           {
             plan,
             signal: call.signal,

@@ -8,6 +8,8 @@ export interface DeploymentHealth {
   readonly breaker: BreakerState;
   /** ms timestamp until which the deployment is cooling down after a 429 / overload (undefined: not cooling down). */
   readonly cooldownUntil?: number;
+  /** Why it is cooling down: the upstream's rate limit, or its overload (529/503). */
+  readonly cooldownKind?: 'rate_limit' | 'overloaded';
   /** Exponentially weighted moving averages of whole-call latency and time to first token, in ms. */
   readonly latencyMs?: number;
   readonly ttftMs?: number;

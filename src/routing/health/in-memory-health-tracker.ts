@@ -78,6 +78,8 @@ class State {
   readonly window: WindowedCounters;
   /** 0 when not cooling down (an expired cooldown is reset to 0 on the next check). */
   cooldownUntil = 0;
+  /** What started the current cooldown: the upstream's rate limit or its overload. */
+  cooldownKind: 'rate_limit' | 'overloaded' = 'rate_limit';
   inFlight = 0;
   latencyMs: number | undefined = undefined;
   ttftMs: number | undefined = undefined;
@@ -231,7 +233,7 @@ export class InMemoryHealthTracker implements HealthTracker {
       resetAt = maxDefined(resetAt, tokensReset);
     }
     if (resetAt !== undefined && resetAt > now) {
-      this.coolDown(state, now, resetAt - now);
+      this.coolDown(state, now, resetAt - now, 'rate_limit');
     }
   }
 
@@ -271,7 +273,7 @@ export class InMemoryHealthTracker implements HealthTracker {
 
   private recordFailure(state: State, error: GatewayError | undefined, now: number): void {
     if (error && (error.kind === 'rate_limit' || error.kind === 'overloaded')) {
-      this.coolDown(state, now, error.retryAfterMs ?? this.options.defaultCooldownMs);
+      this.coolDown(state, now, error.retryAfterMs ?? this.options.defaultCooldownMs, error.kind === 'overloaded' ? 'overloaded' : 'rate_limit');
     }
     state.consecutiveFailures++;
     state.window.addFirst(now);
@@ -299,10 +301,13 @@ export class InMemoryHealthTracker implements HealthTracker {
     state.probeInFlight = false;
   }
 
-  private coolDown(state: State, now: number, forMs: number): void {
+  private coolDown(state: State, now: number, forMs: number, kind: 'rate_limit' | 'overloaded'): void {
     const ms = Math.min(Math.max(Number.isFinite(forMs) ? forMs : this.options.defaultCooldownMs, 0), this.options.maxCooldownMs);
     const until = now + ms;
-    if (until > state.cooldownUntil) state.cooldownUntil = until;
+    if (until > state.cooldownUntil) {
+      state.cooldownUntil = until;
+      state.cooldownKind = kind;
+    }
   }
 
   /** True while a cooldown runs; an expired one is cleared (back to 0) so the fast path applies again. */
@@ -333,6 +338,7 @@ export class InMemoryHealthTracker implements HealthTracker {
     return {
       breaker,
       cooldownUntil: state.cooldownUntil > now ? state.cooldownUntil : undefined,
+      ...(state.cooldownUntil > now ? { cooldownKind: state.cooldownKind } : {}),
       latencyMs: state.latencyMs,
       ttftMs: state.ttftMs,
       ttftP95Ms: this.p95(state),
