@@ -1,8 +1,24 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
 import { loadConfig, ConfigError } from '../config/load-config.js';
-import { resolveConfig } from '../config/resolve-config.js';
+import { resolveConfig, type ResolvedConfig } from '../config/resolve-config.js';
+import { explainRoute, isDialect, type RouteExplanation } from '../routing/explain-plan.js';
+import { InMemoryHealthTracker } from '../routing/health/in-memory-health-tracker.js';
 import { startGateway } from '../server/start-gateway.js';
+import { GatewayError } from '../spec/errors.js';
+
+/** The configuration `serve` and `route` run on: --config, else $SWITCHYARD_CONFIG, else the embedded defaults. Exits 2 on a config problem. */
+function loadResolvedConfig(path: string | undefined, env: NodeJS.ProcessEnv): ResolvedConfig {
+  try {
+    return resolveConfig(loadConfig(path ?? env.SWITCHYARD_CONFIG, env), env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`switchyard: ${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+}
 
 const program = new Command();
 program
@@ -19,16 +35,7 @@ program
   .option('--log', 'log requests (pino JSON on stdout)')
   .action(async (options: { config?: string; host?: string; port?: string; log?: boolean }) => {
     const env = process.env;
-    let config;
-    try {
-      config = resolveConfig(loadConfig(options.config ?? env.SWITCHYARD_CONFIG, env), env);
-    } catch (error) {
-      if (error instanceof ConfigError) {
-        process.stderr.write(`switchyard: ${error.message}\n`);
-        process.exit(2);
-      }
-      throw error;
-    }
+    const config = loadResolvedConfig(options.config, env);
     const host = options.host ?? env.HOST ?? config.server.host;
     const port = Number(options.port ?? env.PORT ?? config.server.port);
     const gateway = await startGateway({ config, host, port, logger: options.log === true });
@@ -54,5 +61,74 @@ program
     process.once('SIGINT', () => shutdown('SIGINT'));
     process.once('SIGTERM', () => shutdown('SIGTERM'));
   });
+
+program
+  .command('route')
+  .description('Explain how a request would be routed: every candidate of the route and its fallbacks, planned (ranked) or filtered (why), with the strategy\'s scores. Health is fresh (no live gateway state).')
+  .argument('[prompt]', 'the prompt (one user message)', '')
+  .requiredOption('-m, --model <name>', 'route, model id or alias to explain')
+  .option('--explain', 'explain the routing decision (the only mode today)')
+  .option('-c, --config <path>', 'path to switchyard.yaml (default: $SWITCHYARD_CONFIG, else embedded defaults)')
+  .option('--dialect <dialect>', 'request dialect: openai-chat or anthropic-messages', 'openai-chat')
+  .option('--max-tokens <n>', 'output tokens the request allows (used by cheapest and the context-length filter)')
+  .option('--json', 'print the raw explanation as JSON')
+  .action((prompt: string, options: { model: string; explain?: boolean; config?: string; dialect: string; maxTokens?: string; json?: boolean }) => {
+    if (!options.explain) {
+      process.stderr.write('switchyard route: only --explain is supported: switchyard route --explain --model <route> "<prompt>"\n');
+      process.exit(2);
+    }
+    if (!isDialect(options.dialect)) {
+      process.stderr.write(`switchyard route: --dialect must be openai-chat or anthropic-messages, got "${options.dialect}"\n`);
+      process.exit(2);
+    }
+    const maxTokens = options.maxTokens === undefined ? undefined : Number(options.maxTokens);
+    if (maxTokens !== undefined && !(Number.isInteger(maxTokens) && maxTokens > 0)) {
+      process.stderr.write(`switchyard route: --max-tokens must be a positive integer, got "${options.maxTokens}"\n`);
+      process.exit(2);
+    }
+    const config = loadResolvedConfig(options.config, process.env);
+    const messages = [{ role: 'user', content: prompt }];
+    const body: Record<string, unknown> =
+      options.dialect === 'anthropic-messages' ? { model: options.model, max_tokens: maxTokens ?? 1024, messages } : { model: options.model, messages, ...(maxTokens ? { max_tokens: maxTokens } : {}) };
+    let explanation: RouteExplanation;
+    try {
+      explanation = explainRoute(config, new InMemoryHealthTracker(config.routing.breaker), { model: options.model, dialect: options.dialect, body, now: Date.now() });
+    } catch (error) {
+      if (GatewayError.is(error)) {
+        process.stderr.write(`switchyard route: ${error.message}\n`);
+        process.exit(1);
+      }
+      throw error;
+    }
+    process.stdout.write(options.json ? `${JSON.stringify(explanation, null, 2)}\n` : formatExplanation(explanation));
+  });
+
+/** The explanation as a few header lines and a table: rank, deployment, status or reason, score note. */
+function formatExplanation(e: RouteExplanation): string {
+  const lines: string[] = [];
+  if (e.route) {
+    const r = e.route;
+    const retries = `${r.retries.attempts} retr${r.retries.attempts === 1 ? 'y' : 'ies'} per candidate`;
+    const hedge = r.hedge ? `, hedge after ${r.hedge.delay_ms} ms${r.hedge.adaptive ? ' (adaptive)' : ''}` : '';
+    lines.push(`Route:     ${r.name} (strategy ${r.strategy}, ${retries}${hedge}; fallbacks: ${r.fallbacks.length ? r.fallbacks.join(', ') : 'none'})`);
+  } else if (e.model) {
+    lines.push(`Model:     ${e.model.id}${e.requested !== e.model.id ? ` (alias ${e.requested})` : ''}; fallbacks: ${e.model.fallbacks.length ? e.model.fallbacks.join(', ') : 'none'}`);
+  }
+  const f = e.features;
+  const needs = [f.images ? `${f.images} image${f.images === 1 ? '' : 's'}` : '', f.tools ? 'tools' : '', f.json ? 'JSON mode' : '', f.reasoning ? 'reasoning' : ''].filter(Boolean);
+  lines.push(`Request:   ~${e.input_tokens.estimated} input tokens (ranked on a rough ${e.input_tokens.rough}), ${e.output_tokens} output tokens assumed${needs.length ? `; needs ${needs.join(', ')}` : ''}`);
+  lines.push(e.error ? `Error:     ${e.error.code}: ${e.error.message}` : `Decision:  ${e.reason}`);
+  lines.push('');
+  const header = ['RANK', 'DEPLOYMENT', 'STATUS', 'SCORE'];
+  const rows = e.candidates.map((c) => [
+    c.rank === null ? '-' : String(c.rank),
+    c.deployment,
+    c.status === 'planned' ? `planned${c.available ? '' : ' (unavailable)'}${c.via && c.via.includes('fallback') ? ` via ${c.via}` : ''}` : `filtered: ${c.verdict!.code}`,
+    c.status === 'planned' ? (c.score ?? '') : c.verdict!.message,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (i < header.length - 1 ? row[i].length : 0))));
+  for (const row of [header, ...rows]) lines.push(row.map((cell, i) => (i < row.length - 1 ? cell.padEnd(widths[i]) : cell)).join('  ').trimEnd());
+  return `${lines.join('\n')}\n`;
+}
 
 await program.parseAsync(process.argv);

@@ -1,4 +1,5 @@
 import { Registry, collectDefaultMetrics } from 'prom-client';
+import type { BreakerState, HealthTracker } from '../routing/health/health-tracker.js';
 import type { MeterObserver } from '../server/request-meter.js';
 
 /**
@@ -67,6 +68,9 @@ interface ModelSeries {
   spend: CounterSeries;
 }
 
+/** The breaker gauge's values: 0 closed, 1 half-open, 2 open. */
+const BREAKER_VALUE: Readonly<Record<BreakerState, number>> = { closed: 0, 'half-open': 1, open: 2 };
+
 function label(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }
@@ -77,6 +81,8 @@ export class GatewayMetrics {
   private readonly errorDurations = new Map<string, HistogramSeries>();
   /** Spend per model/provider, shared by the series of every dialect and stream flag. */
   private readonly spend = new Map<string, CounterSeries>();
+  private health?: HealthTracker;
+  private healthKeys?: () => readonly string[];
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
@@ -89,6 +95,16 @@ export class GatewayMetrics {
   /** The whole exposition: process metrics from prom-client, then the gateway's series. */
   async render(): Promise<string> {
     return (await this.registry.metrics()) + this.renderOwn();
+  }
+
+  /**
+   * Per-deployment gauges (breaker state, in-flight attempts, TTFT moving average) are read from the
+   * health tracker at scrape time. `keys` lists deployments to show even before their first attempt
+   * (the configured ones); the tracker's own entries are always shown.
+   */
+  attachHealth(health: HealthTracker, keys?: () => readonly string[]): void {
+    this.health = health;
+    this.healthKeys = keys;
   }
 
   private seriesFor(model: string, provider: string, dialect: string, stream: boolean): ModelSeries {
@@ -160,6 +176,19 @@ export class GatewayMetrics {
     for (const histogram of [...unique(all.map((s) => s.duration)), ...this.errorDurations.values()]) histogram.render('gen_ai_client_operation_duration_seconds', out);
     out.push('# HELP switchyard_spend_usd_total Metered spend in US dollars', '# TYPE switchyard_spend_usd_total counter');
     for (const spend of this.spend.values()) out.push(`switchyard_spend_usd_total{${spend.labels}} ${spend.value}`);
+    if (this.health) this.renderHealth(this.health, out);
     return out.join('\n') + '\n';
+  }
+
+  private renderHealth(health: HealthTracker, out: string[]): void {
+    const views = new Map(health.entries());
+    for (const key of this.healthKeys?.() ?? []) if (!views.has(key)) views.set(key, health.get(key));
+    const rows = [...views].map(([key, view]) => ({ labels: `deployment="${label(key)}"`, view }));
+    out.push('# HELP switchyard_deployment_breaker_state Circuit breaker state per deployment (0 closed, 1 half-open, 2 open)', '# TYPE switchyard_deployment_breaker_state gauge');
+    for (const { labels, view } of rows) out.push(`switchyard_deployment_breaker_state{${labels}} ${BREAKER_VALUE[view.breaker]}`);
+    out.push('# HELP switchyard_deployment_in_flight Attempts in flight per deployment', '# TYPE switchyard_deployment_in_flight gauge');
+    for (const { labels, view } of rows) out.push(`switchyard_deployment_in_flight{${labels}} ${view.inFlight}`);
+    out.push('# HELP switchyard_deployment_ttft_ewma_seconds Moving average of time to first token per deployment (absent until measured)', '# TYPE switchyard_deployment_ttft_ewma_seconds gauge');
+    for (const { labels, view } of rows) if (view.ttftMs !== undefined) out.push(`switchyard_deployment_ttft_ewma_seconds{${labels}} ${view.ttftMs / 1000}`);
   }
 }

@@ -14,6 +14,7 @@ import type { HealthTracker } from '../routing/health/health-tracker.js';
 import type { RetryBudget } from '../routing/health/retry-budget.js';
 import { registerModelRoutes } from './routes/models.js';
 import { registerCountTokensRoute } from './routes/count-tokens.js';
+import { isAdminUrl, registerAdminRoutes, requireAdmin } from './routes/admin.js';
 import { jsonBodyParser } from './parse-json-body.js';
 import { Lifecycle } from './lifecycle.js';
 import { Cancellation, shuttingDownError } from '../execution/cancellation.js';
@@ -31,6 +32,8 @@ export interface AppDeps {
   isReady?: () => boolean;
   /** Open requests and the draining flag; one is made when not given. */
   lifecycle?: Lifecycle;
+  /** ms clock shared with the health tracker (routing decisions, explain); Date.now by default. */
+  clock?: () => number;
   logger?: boolean;
 }
 
@@ -87,7 +90,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(Math.min(server.headersTimeoutMs, server.requestTimeoutMs) / 4))),
     },
   });
-  const pipeline = new ChatPipeline({ config: deps.config, providers: deps.providers, meter: deps.meter, health: deps.health, retryBudget: deps.retryBudget });
+  const pipeline = new ChatPipeline({ config: deps.config, providers: deps.providers, meter: deps.meter, health: deps.health, retryBudget: deps.retryBudget, now: deps.clock });
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, jsonBodyParser(server.maxJsonDepth));
@@ -108,7 +111,9 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       void reply.header('connection', 'close');
       throw shuttingDownError();
     }
-    if (!request.url.startsWith('/v1/')) return;
+    // /v1/* needs any valid key; /admin/* the master key.
+    const admin = isAdminUrl(request.url);
+    if (!admin && !request.url.startsWith('/v1/')) return;
     const key = extractKey(request.headers);
     if (key === undefined) {
       throw new GatewayError({
@@ -119,6 +124,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     }
     const caller = deps.keyRing.verify(key);
     if (!caller) throw new GatewayError({ code: 'SWY_ERR_INVALID_API_KEY', kind: 'authentication', message: 'Invalid API key.' });
+    if (admin) requireAdmin(caller);
     request.caller = caller;
   });
 
@@ -163,6 +169,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.post('/v1/messages', { config: { dialect: 'anthropic-messages' } }, chatRoute(anthropicMessagesDialect));
   registerCountTokensRoute(app, deps.config);
   registerModelRoutes(app, deps.config);
+  registerAdminRoutes(app, { config: deps.config, health: deps.health, retryBudget: deps.retryBudget, clock: deps.clock });
   return app;
 }
 

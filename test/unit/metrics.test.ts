@@ -29,3 +29,31 @@ describe('gateway metrics exposition', () => {
     expect(text.match(/# TYPE gen_ai_client_token_usage histogram/g)).toHaveLength(1);
   });
 });
+
+describe('deployment health gauges', () => {
+  it('renders breaker state, in-flight and TTFT EWMA per deployment from the attached health tracker', async () => {
+    const { InMemoryHealthTracker } = await import('../../src/routing/health/in-memory-health-tracker.js');
+    const { GatewayError } = await import('../../src/spec/errors.js');
+    let now = 1_000;
+    const health = new InMemoryHealthTracker({ consecutiveFailures: 1, openMs: 10_000 }, () => now);
+    const metrics = new GatewayMetrics({ defaultMetrics: false });
+    metrics.attachHealth(health, () => ['p/fresh', 'p/ok']);
+    health.started('p/ok');
+    health.ended('p/ok', { ok: true, latencyMs: 900, ttftMs: 250 });
+    health.started('p/ok');
+    health.started('p/down');
+    health.ended('p/down', { ok: false, error: new GatewayError({ code: 'SWY_ERR_UPSTREAM_ERROR', kind: 'upstream_error', origin: 'upstream', message: 'boom' }) });
+    let text = await metrics.render();
+    expect(text).toContain('# TYPE switchyard_deployment_breaker_state gauge');
+    expect(text).toContain('switchyard_deployment_breaker_state{deployment="p/ok"} 0');
+    expect(text).toContain('switchyard_deployment_breaker_state{deployment="p/down"} 2');
+    expect(text).toContain('switchyard_deployment_breaker_state{deployment="p/fresh"} 0');
+    expect(text).toContain('switchyard_deployment_in_flight{deployment="p/ok"} 1');
+    expect(text).toContain('switchyard_deployment_in_flight{deployment="p/fresh"} 0');
+    expect(text).toContain('switchyard_deployment_ttft_ewma_seconds{deployment="p/ok"} 0.25');
+    expect(text).not.toContain('switchyard_deployment_ttft_ewma_seconds{deployment="p/fresh"}');
+    now += 10_000;
+    text = await metrics.render();
+    expect(text).toContain('switchyard_deployment_breaker_state{deployment="p/down"} 1');
+  });
+});

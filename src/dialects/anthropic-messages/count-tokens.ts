@@ -1,4 +1,21 @@
-import { countTextTokens as countTokens } from '../../metering/tokenizer.js';
+import { countTextTokens } from '../../metering/tokenizer.js';
+
+/** Text up to this many characters per part is counted with the tokenizer; beyond it, by sampling. */
+const EXACT_CHARS = 64 * 1024;
+
+/**
+ * Tokens of one text part, bounded in cost whatever its length: the tokenizer is linear but costs up
+ * to ~1 ms per KB on random text, so a 20 MB body would still hold the event loop for seconds. Past
+ * EXACT_CHARS the count of the first EXACT_CHARS characters is scaled to the whole length (an estimate;
+ * provider usage remains the truth for metering).
+ */
+function countTokens(text: string): number {
+  if (text.length <= EXACT_CHARS) return countTextTokens(text);
+  const last = text.charCodeAt(EXACT_CHARS - 1);
+  const cut = last >= 0xd800 && last <= 0xdbff ? EXACT_CHARS - 1 : EXACT_CHARS; // never split a surrogate pair
+  const head = countTextTokens(text.slice(0, cut));
+  return Math.ceil((head * text.length) / cut);
+}
 import type { ChatRequest, ImagePart, TextPart } from '../../spec/chat-request.js';
 import { decodeAnthropicCountTokensRequest } from './decode-anthropic-messages-request.js';
 
