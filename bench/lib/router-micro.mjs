@@ -1,8 +1,10 @@
 /**
  * Router decision micro-benchmark (run as its own process, pinned): times the routing decision the
- * gateway makes today — resolveModel (id or alias lookup) + checkCapabilities over the decoded
- * request — from dist/, per call with process.hrtime.bigint(). The catalog has 100 models and 20
- * aliases so the lookup is not a toy. Prints one JSON line with µs percentiles.
+ * gateway makes per request — reading the request's features from the raw body, then planRequest
+ * (route or model lookup, capability and context filters, strategy ranking, fallbacks) — from dist/,
+ * per call with process.hrtime.bigint(). The catalog has 100 models, 20 aliases and 10 routes of three
+ * candidates (strategies cheapest, fastest, weighted …) so the lookup is not a toy. Prints one JSON line
+ * with µs percentiles.
  */
 import { hrtime } from 'node:process';
 import { parseArgs } from 'node:util';
@@ -13,9 +15,10 @@ const { values } = parseArgs({ options: { dist: { type: 'string' }, iterations: 
 const dist = (path) => pathToFileURL(join(values.dist, path)).href;
 const { parseConfig } = await import(dist('config/load-config.js'));
 const { resolveConfig } = await import(dist('config/resolve-config.js'));
-const { resolveModel } = await import(dist('routing/resolve-model.js'));
-const { checkCapabilities } = await import(dist('routing/check-capabilities.js'));
-const { openaiChatDialect } = await import(dist('dialects/openai-chat/index.js'));
+const { planRequest } = await import(dist('routing/plan-request.js'));
+const { capabilityFilter } = await import(dist('routing/candidate-filters.js'));
+const { readRequestFeatures } = await import(dist('routing/request-features.js'));
+const { InMemoryHealthTracker } = await import(dist('routing/health/in-memory-health-tracker.js'));
 
 const models = Array.from({ length: 100 }, (_, i) => ({
   id: `model-${i}`,
@@ -30,11 +33,18 @@ const config = resolveConfig(
     providers: { o: { type: 'openai', apiKey: 'sk-x', baseUrl: 'http://127.0.0.1:9/v1' }, a: { type: 'anthropic', apiKey: 'sk-x', baseUrl: 'http://127.0.0.1:9' } },
     models,
     aliases,
+    routes: Object.fromEntries(
+      Array.from({ length: 10 }, (_, i) => [
+        `route-${i}`,
+        { candidates: [`model-${i * 3}`, `model-${i * 3 + 1}`, `model-${i * 3 + 2}`], strategy: ['priority', 'cheapest', 'fastest', 'weighted', 'least-busy'][i % 5], fallbacks: [`model-${50 + i}`] },
+      ]),
+    ),
   }),
 );
+const health = new InMemoryHealthTracker();
 
 // A realistic chat request: system + a few turns, one image part, tools.
-const request = openaiChatDialect.decodeRequest({
+const body = {
   model: 'alias-3',
   messages: [
     { role: 'system', content: 'You are a helpful assistant.' },
@@ -44,13 +54,19 @@ const request = openaiChatDialect.decodeRequest({
   ],
   tools: [{ type: 'function', function: { name: 'weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }],
   max_tokens: 128,
-});
-const names = [...Array.from({ length: 10 }, (_, i) => `model-${i * 10 + 1}`), ...Array.from({ length: 10 }, (_, i) => `alias-${i}`)];
+};
+const names = [
+  ...Array.from({ length: 10 }, (_, i) => `model-${i * 10 + 1}`),
+  ...Array.from({ length: 10 }, (_, i) => `alias-${i}`),
+  ...Array.from({ length: 10 }, (_, i) => `route-${i}`),
+];
 
+let requestNumber = 0;
 const decide = (name) => {
-  const model = resolveModel(config, name);
-  checkCapabilities(request, model);
-  return model;
+  const features = readRequestFeatures('openai-chat', body);
+  const inputTokens = () => Math.ceil(features.textChars / 4) + features.images * 1600;
+  const plan = planRequest(config, name, { requestId: `req_${++requestNumber}`, features, health, now: Date.now(), inputTokens, filters: [capabilityFilter(inputTokens)] });
+  return plan.steps[0].deployment.model;
 };
 
 const iterations = Number(values.iterations);
