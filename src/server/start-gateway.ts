@@ -82,6 +82,12 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
         ready = false;
         lifecycle.draining = true;
         const closed = app.close();
+        // app.close() closes only the keep-alive connections idle at that moment: one busy then stays open
+        // after its response and would hold close() until the deadline. Close each as soon as it goes idle.
+        const sweep = setInterval(() => app.server.closeIdleConnections(), 100);
+        sweep.unref();
+        const stopSweep = () => clearInterval(sweep);
+        closed.then(stopSweep, stopSweep);
         // The drain deadline: open requests are ended (streams get the dialect's error event and are
         // metered), then any socket still open is closed so the ledger can flush before a SIGKILL.
         let timer: NodeJS.Timeout | undefined;
