@@ -25,7 +25,6 @@ export interface AttemptHead {
  * either a complete body or a sequence of tagged events, plus what is known for metering.
  */
 export interface AttemptSource {
-  readonly mode: 'passthrough' | 'translated';
   readonly head: AttemptHead;
   /** Non-stream: the complete response in the client's dialect (JSON). */
   readonly body?: string | Buffer;
@@ -60,7 +59,6 @@ export class Attempt {
   constructor(
     readonly number: number,
     readonly deployment: Deployment,
-    readonly mode: 'passthrough' | 'translated',
     requestSignal: AbortSignal,
     private readonly open: (signal: AbortSignal) => Promise<AttemptSource>,
   ) {

@@ -3,9 +3,9 @@ import { clientClosedError, GatewayError } from '../spec/errors.js';
 /**
  * Who or what cancelled work, carried as an AbortSignal's `reason` so that everything downstream
  * (adapters, the attempt loop, the meter) can tell a client disconnect from a shutdown, a request
- * deadline, or an attempt the gateway itself abandoned (a hedge that lost, an attempt timeout).
+ * deadline, or an attempt the gateway itself abandoned (a hedge that lost).
  */
-export type CancelReason = 'client-closed' | 'shutdown' | 'deadline' | 'hedge-lost' | 'attempt-abandoned';
+export type CancelReason = 'client-closed' | 'shutdown' | 'deadline' | 'hedge-lost';
 
 const BRAND = Symbol.for('switchyard.Cancellation');
 
@@ -26,7 +26,6 @@ const CANCEL_MESSAGES: Record<CancelReason, string> = {
   shutdown: 'The gateway is shutting down.',
   deadline: 'The request exceeded its total deadline.',
   'hedge-lost': 'Another attempt answered first.',
-  'attempt-abandoned': 'The gateway abandoned this attempt.',
 };
 
 /** The reason a signal was aborted with, when it is one of ours. */

@@ -8,7 +8,7 @@ import type { AttemptEvent, AttemptSource } from './attempt.js';
 export async function openPassthrough(provider: ProviderAdapter, body: Record<string, unknown>, stream: boolean, context: CallContext, dialect: DialectCodec['name']): Promise<AttemptSource> {
   const response = await provider.passthrough!({ dialect, body, stream }, context);
   const head = { headers: response.headers, upstreamRequestId: response.upstreamRequestId, warnings: response.warnings ?? [] };
-  const base = { mode: 'passthrough' as const, head, usage: response.usage, finished: response.finished, deliveredChars: response.deliveredChars };
+  const base = { head, usage: response.usage, finished: response.finished, deliveredChars: response.deliveredChars };
   if (Buffer.isBuffer(response.body)) return { ...base, body: response.body };
   return { ...base, events: (response.body as AsyncIterable<PassthroughEvent>)[Symbol.asyncIterator]() };
 }
@@ -25,7 +25,7 @@ export async function openTranslated(
     const result = await provider.chat(request, context);
     const body = JSON.stringify(codec.encodeResponse(result, encodeContext));
     const head = { headers: {}, upstreamRequestId: result.upstreamRequestId, warnings: [...result.warnings, ...(codec.responseWarnings?.(result) ?? [])] };
-    return { mode: 'translated', head, body, usage: () => result.usage, finished: () => true, deliveredChars: () => 0 };
+    return { head, body, usage: () => result.usage, finished: () => true, deliveredChars: () => 0 };
   }
   const opened = await provider.chatStream(request, context);
   const warnings: Warning[] = [...opened.warnings];
@@ -79,7 +79,7 @@ export async function openTranslated(
     if (tail) yield { kind: 'other', bytes: tail };
   }
 
-  return { mode: 'translated', head, events: events(), usage: () => usage, finished: () => finished, deliveredChars: () => delivered };
+  return { head, events: events(), usage: () => usage, finished: () => finished, deliveredChars: () => delivered };
 }
 
 function kindOf(part: ChatStreamPart): AttemptEvent['kind'] {

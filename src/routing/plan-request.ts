@@ -3,6 +3,7 @@ import { GatewayError } from '../spec/errors.js';
 import type { CandidateFilter, FilterVerdict } from './candidate-filters.js';
 import { prefersReasoning } from './candidate-filters.js';
 import { toDeployment, type Deployment } from './deployment.js';
+import { unknownModelError } from './unknown-model.js';
 import type { HealthTracker } from './health/health-tracker.js';
 import type { RequestFeatures } from './request-features.js';
 import { strategyFor } from './strategies/index.js';
@@ -123,7 +124,7 @@ export function planRequest(config: ResolvedConfig, requested: string, context: 
     if (route) return addRoute(route, via === 'request' ? `route ${name}` : `${via} ${name}`);
     const model = config.findModel(name);
     if (model) return addModel(model, via === 'request' ? 'model' : `${via} ${model.id}`);
-    if (via === 'request') throw unknownModel(config, name);
+    if (via === 'request') throw unknownModelError(config, name);
   };
 
   addTarget(requested, 'request');
@@ -154,17 +155,5 @@ function noCandidate(requested: string, filtered: readonly FilteredCandidate[]):
     origin: 'client',
     param: 'model',
     message: `No candidate of '${requested}' can serve this request: ${filtered.map((f) => `${f.model}: ${f.verdict.message}`).join(' ')}`,
-  });
-}
-
-function unknownModel(config: ResolvedConfig, name: string): GatewayError {
-  const known = [...Object.keys(config.routes), ...config.models.map((m) => m.id), ...Object.keys(config.aliases)];
-  const shown = known.slice(0, 20).join(', ') + (known.length > 20 ? ', …' : '');
-  return new GatewayError({
-    code: 'SWY_ERR_MODEL_NOT_FOUND',
-    kind: 'not_found',
-    origin: 'client',
-    param: 'model',
-    message: `The model '${name}' does not exist in this gateway. Available models: ${shown}.`,
   });
 }

@@ -130,7 +130,7 @@ export class ChatPipeline {
     if (!provider) throw new GatewayError({ code: 'SWY_ERR_PROVIDER_MISSING', kind: 'internal', origin: 'gateway', message: `Provider ${model.provider} is not running.` });
     const passthrough = provider.passthrough !== undefined && provider.passthroughDialect === call.dialect.name;
     const timeouts = this.deps.config.timeouts;
-    return new Attempt(number, step.deployment, passthrough ? 'passthrough' : 'translated', call.signal, (signal) => {
+    return new Attempt(number, step.deployment, call.signal, (signal) => {
       // The request's total deadline bounds every attempt: a retry gets only what is left of it.
       const remaining = Math.max(1, Math.floor(startedAt + timeouts.totalMs - performance.now()));
       const context: CallContext = {

@@ -17,10 +17,6 @@ export class Lifecycle {
     this.open.delete(controller);
   }
 
-  get openRequests(): number {
-    return this.open.size;
-  }
-
   /** Cancels every open request with the shutdown reason. */
   cancelAll(): void {
     for (const controller of this.open) controller.abort(new Cancellation('shutdown'));

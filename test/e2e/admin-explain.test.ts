@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningGateway } from '../../src/server/start-gateway.js';
-import { postJson, startTestGateway, TEST_KEY } from '../helpers/start-test-gateway.js';
+import { getJson, postJson, startTestGateway, TEST_KEY } from '../helpers/start-test-gateway.js';
 
 const USER_KEY = 'sk-swy-test-user-key-abcdef012345';
 
@@ -27,17 +27,7 @@ afterAll(async () => {
   await gateway?.close();
 });
 
-async function get(path: string, key?: string): Promise<{ status: number; json: any; text: string }> {
-  const response = await fetch(`${gateway.url}${path}`, { headers: key ? { authorization: `Bearer ${key}` } : {} });
-  const text = await response.text();
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: response.status, json, text };
-}
+const get = (path: string, key?: string) => getJson(`${gateway.url}${path}`, key);
 
 describe('admin endpoints', () => {
   it('POST /admin/route/explain with the master key ranks every candidate of a route', async () => {

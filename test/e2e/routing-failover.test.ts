@@ -53,9 +53,10 @@ function slug(family: string, behaviour: string): string {
 }
 
 beforeAll(async () => {
-  openai = await startOpenAIMock({ delayMs: 4000 });
-  anthropic = await startAnthropicMock({ slowMs: 4000 });
-  bedrock = await startBedrockMock({ apiKey: BEDROCK_KEY, slowMs: 4000 });
+  // Stalls last far longer than the gateway's timeouts, which are generous for a loaded machine.
+  openai = await startOpenAIMock({ delayMs: 15_000 });
+  anthropic = await startAnthropicMock({ slowMs: 15_000 });
+  bedrock = await startBedrockMock({ apiKey: BEDROCK_KEY, slowMs: 15_000 });
   const models: Array<Record<string, unknown>> = [
     { id: 'gpt-ok', provider: 'openai', upstreamModel: 'gpt-4o', pricing: { inputPerMTok: 2.5, outputPerMTok: 10 } },
     { id: 'claude-ok', provider: 'anthropic', upstreamModel: 'claude-sonnet-4-5', pricing: { inputPerMTok: 3, outputPerMTok: 15 } },
@@ -87,7 +88,7 @@ beforeAll(async () => {
     },
     models,
     routes,
-    timeouts: { connectMs: 2000, firstByteMs: 800, idleMs: 600, totalMs: 20000 },
+    timeouts: { connectMs: 5000, firstByteMs: 1500, idleMs: 1500, totalMs: 30000 },
     // Every request here falls over once on purpose: the budget must not be what is tested.
     routing: { retryBudget: { ratio: 2, floor: 1000 } },
   });
@@ -134,7 +135,7 @@ describe('a fault before the first content part is absorbed by the fallback', ()
             expect(final).toMatchObject({ status: 200, route, error_code: null });
             expect(final.attempt).toBe(final.attempts);
             expect(final.output_tokens).toBeGreaterThan(0);
-          }, 20_000);
+          }, 30_000);
         }
       }
     }
@@ -167,7 +168,7 @@ describe('a fault after the first content part', () => {
         expect(rows[0].output_tokens).toBeGreaterThan(0);
         expect(rows[0].input_tokens).toBeGreaterThan(0);
         expect(rows[0].cost_nanos).toBeGreaterThan(0);
-      }, 20_000);
+      }, 30_000);
     }
   }
 });

@@ -4,14 +4,14 @@ import { resolveConfig } from '../../src/config/resolve-config.js';
 import type { RunningGateway } from '../../src/server/start-gateway.js';
 import { startAnthropicMock, type AnthropicMock } from '../mock-upstreams/anthropic-mock.js';
 import { startOpenAIMock, type OpenAIMock } from '../mock-upstreams/openai-mock.js';
-import { postJson, startTestGateway, TEST_KEY } from '../helpers/start-test-gateway.js';
+import { getJson, postJson, startTestGateway, TEST_KEY } from '../helpers/start-test-gateway.js';
 
 let openai: OpenAIMock;
 let anthropic: AnthropicMock;
 
 beforeAll(async () => {
-  openai = await startOpenAIMock({ delayMs: 5000 });
-  anthropic = await startAnthropicMock({ slowMs: 5000 });
+  openai = await startOpenAIMock({ delayMs: 30_000 });
+  anthropic = await startAnthropicMock({ slowMs: 30_000 });
 });
 
 afterAll(async () => {
@@ -43,7 +43,8 @@ describe('hedging', () => {
         { id: 'claude-ok', provider: 'anthropic', upstreamModel: 'claude-sonnet-4-5', pricing: { inputPerMTok: 3, outputPerMTok: 15 } },
       ],
       routes: { hedged: { candidates: ['gpt-stalls', 'claude-ok'], hedge: { delayMs: 150 }, retries: { attempts: 0 } } },
-      timeouts: { connectMs: 2000, firstByteMs: 4000, idleMs: 4000, totalMs: 20000 },
+      // The loser stalls (30 s) far beyond any wait here: it ends only by losing the hedge.
+      timeouts: { connectMs: 5000, firstByteMs: 20_000, idleMs: 20_000, totalMs: 60_000 },
     });
   });
   afterAll(() => gateway?.close());
@@ -56,7 +57,7 @@ describe('hedging', () => {
     expect(res.text).toContain('data: [DONE]');
     const loser = openai.requests[before];
     expect(loser).toBeDefined();
-    await expect.poll(() => loser.aborted, { timeout: 5000 }).toBe(true);
+    await expect.poll(() => loser.aborted, { timeout: 10_000 }).toBe(true);
     const ledger = await rows(gateway, res.headers.get('x-switchyard-request-id')!);
     expect(ledger.map((r) => [r.attempt, r.model])).toEqual([
       [1, 'gpt-stalls'],
@@ -159,8 +160,7 @@ describe('routes in the catalog', () => {
   afterAll(() => gateway?.close());
 
   it('GET /v1/models lists routes, marked as routes', async () => {
-    const res = await fetch(`${gateway.url}/v1/models`, { headers: { authorization: `Bearer ${TEST_KEY}` } });
-    const body = (await res.json()) as { data: Array<{ id: string; owned_by: string; switchyard_route?: boolean; candidates?: string[] }> };
+    const body = (await getJson(`${gateway.url}/v1/models`, TEST_KEY)).json as { data: Array<{ id: string; owned_by: string; switchyard_route?: boolean; candidates?: string[] }> };
     expect(body.data[0]).toMatchObject({ id: 'auto', owned_by: 'switchyard-route', switchyard_route: true, candidates: ['gpt-ok', 'claude-ok'] });
   });
 

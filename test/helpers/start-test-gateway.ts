@@ -20,12 +20,29 @@ export const SIMULATED_ONLY = {
   aliases: { small: 'sim-small' },
 };
 
-export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<{ status: number; headers: Headers; json: any; text: string }> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_KEY}`, ...headers },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-  });
+export interface JsonResponse {
+  status: number;
+  headers: Headers;
+  json: any;
+  text: string;
+}
+
+export async function postJson(url: string, body: unknown, headers: Record<string, string> = {}): Promise<JsonResponse> {
+  return readJson(
+    await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_KEY}`, ...headers },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    }),
+  );
+}
+
+/** GET with a key (or none): the status, headers, text and the JSON when it is JSON. */
+export async function getJson(url: string, key?: string): Promise<JsonResponse> {
+  return readJson(await fetch(url, { headers: key ? { authorization: `Bearer ${key}` } : {} }));
+}
+
+async function readJson(response: Response): Promise<JsonResponse> {
   const text = await response.text();
   let json: unknown;
   try {

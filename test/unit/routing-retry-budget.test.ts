@@ -1,18 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { fakeClock } from '../helpers/fake-clock.js';
 import { DEFAULT_RETRY_BUDGET, RetryBudget } from '../../src/routing/health/retry-budget.js';
 
-function fakeClock(start = 1_000_000) {
-  let now = start;
-  return {
-    clock: () => now,
-    advance(ms: number) {
-      now += ms;
-    },
-    set(at: number) {
-      now = at;
-    },
-  };
-}
 
 describe('RetryBudget', () => {
   it('defaults: ratio 0.2, floor 10, window 10 s', () => {

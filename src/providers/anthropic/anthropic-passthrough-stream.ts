@@ -1,6 +1,6 @@
 import type { Usage } from '../../spec/index.js';
 import type { PassthroughEvent } from '../provider.js';
-import { jsonKeyPrefix, SseFramer, sseEventData, sseEventName, stringValuesLength } from '../shared/sse-framer.js';
+import { jsonKeyPrefix, sseEventData, sseEventName, stringValuesLength, tapFramedEvents } from '../shared/sse-framer.js';
 import { mapBodyReadError } from '../shared/upstream-http.js';
 import type { AnthropicUsageFields } from './anthropic-api-types.js';
 import { mapAnthropicStreamError } from './anthropic-errors.js';
@@ -71,30 +71,12 @@ export function tapAnthropicStream(source: AsyncIterable<Uint8Array>, provider: 
     }
   }
 
-  async function* run(): AsyncGenerator<PassthroughEvent> {
-    const framer = new SseFramer();
-    try {
-      for await (const chunk of source) {
-        for (const event of framer.push(chunk)) {
-          const classified = classify(event);
-          yield classified;
-          if (classified.kind === 'error') return;
-        }
-      }
-      const last = framer.flush();
-      if (last) {
-        const classified = classify(last);
-        yield classified;
-        if (classified.kind === 'error') return;
-      }
-    } catch (error) {
-      yield { kind: 'error', error: mapBodyReadError(error, provider, signal) };
-      return;
-    }
-    if (!stopped) yield { kind: 'error', error: truncated(provider, upstreamRequestId) };
-  }
-
-  return { events: run(), usage: () => (usageSeen ? convertAnthropicUsage(fields) : undefined), finished: () => stopped, deliveredChars: () => delivered };
+  const events = tapFramedEvents(source, {
+    classify,
+    readError: (error) => mapBodyReadError(error, provider, signal),
+    endError: () => (stopped ? undefined : truncated(provider, upstreamRequestId)),
+  });
+  return { events, usage: () => (usageSeen ? convertAnthropicUsage(fields) : undefined), finished: () => stopped, deliveredChars: () => delivered };
 }
 
 /** The `type` of an event without an `event:` line (allowed by SSE; Anthropic always sends one). */

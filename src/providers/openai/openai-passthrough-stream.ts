@@ -1,7 +1,7 @@
 import type { Usage } from '../../spec/index.js';
 import type { PassthroughEvent, StreamEventKind } from '../provider.js';
 import { encodeSseEvent } from '../shared/sse-decoder.js';
-import { jsonKeyPrefix, SseFramer, sseEventData, sseEventName, stringValuesLength } from '../shared/sse-framer.js';
+import { jsonKeyPrefix, sseEventData, sseEventName, stringValuesLength, tapFramedEvents } from '../shared/sse-framer.js';
 import { mapBodyReadError } from '../shared/upstream-http.js';
 import { convertOpenAIUsage } from './convert-openai-usage.js';
 import { badUpstreamResponse, mapOpenAIErrorObject, streamTruncated } from './openai-errors.js';
@@ -107,30 +107,12 @@ export function tapOpenAIStream(source: AsyncIterable<Uint8Array>, options: Open
     return { kind, bytes };
   }
 
-  async function* run(): AsyncGenerator<PassthroughEvent> {
-    const framer = new SseFramer();
-    try {
-      for await (const chunk of source) {
-        for (const event of framer.push(chunk)) {
-          const classified = classify(event);
-          if (classified) yield classified;
-          if (classified?.kind === 'error') return;
-        }
-      }
-      const last = framer.flush();
-      if (last) {
-        const classified = classify(last);
-        if (classified) yield classified;
-        if (classified?.kind === 'error') return;
-      }
-    } catch (error) {
-      yield { kind: 'error', error: mapBodyReadError(error, options.provider, options.signal) };
-      return;
-    }
-    if (!done && !finished) yield { kind: 'error', error: streamTruncated(options.provider, options.upstreamRequestId) };
-  }
-
-  return { events: run(), usage: () => usage, finished: () => finished || done, deliveredChars: () => delivered };
+  const events = tapFramedEvents(source, {
+    classify,
+    readError: (error) => mapBodyReadError(error, options.provider, options.signal),
+    endError: () => (done || finished ? undefined : streamTruncated(options.provider, options.upstreamRequestId)),
+  });
+  return { events, usage: () => usage, finished: () => finished || done, deliveredChars: () => delivered };
 }
 
 /** Characters of content in one parsed delta. */

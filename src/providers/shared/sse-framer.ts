@@ -1,3 +1,6 @@
+import type { GatewayError } from '../../spec/index.js';
+import type { PassthroughEvent } from '../provider.js';
+
 const LF = 0x0a;
 const CR = 0x0d;
 const EVENT_END = Buffer.from('\n\n');
@@ -110,4 +113,42 @@ export function stringValuesLength(event: Buffer, keys: readonly Buffer[]): numb
 /** `"name":"` as bytes, for stringValuesLength. */
 export function jsonKeyPrefix(name: string): Buffer {
   return Buffer.from(`"${name}":"`);
+}
+
+/** What a passthrough tap knows about its protocol: how to classify an event and how a stream ends. */
+export interface EventTapProtocol {
+  /** Classifies one framed event; undefined drops it. */
+  classify(event: Buffer): PassthroughEvent | undefined;
+  /** The typed error for a failed body read (reset, idle timeout, abort). */
+  readError(error: unknown): GatewayError;
+  /** After the body ended: the truncation error when the protocol's terminal event never came. */
+  endError(): GatewayError | undefined;
+}
+
+/**
+ * The shared loop of the passthrough taps: frame the body into events, classify each, stop after the
+ * first `error` event, and end with a read or truncation error when the stream did not complete.
+ */
+export async function* tapFramedEvents(source: AsyncIterable<Uint8Array>, protocol: EventTapProtocol): AsyncGenerator<PassthroughEvent> {
+  const framer = new SseFramer();
+  try {
+    for await (const chunk of source) {
+      for (const event of framer.push(chunk)) {
+        const classified = protocol.classify(event);
+        if (classified) yield classified;
+        if (classified?.kind === 'error') return;
+      }
+    }
+    const last = framer.flush();
+    const classified = last && protocol.classify(last);
+    if (classified) {
+      yield classified;
+      if (classified.kind === 'error') return;
+    }
+  } catch (error) {
+    yield { kind: 'error', error: protocol.readError(error) };
+    return;
+  }
+  const ended = protocol.endError();
+  if (ended) yield { kind: 'error', error: ended };
 }

@@ -137,42 +137,32 @@ export class InMemoryHealthTracker implements HealthTracker {
   }
 
   isAvailable(key: string): boolean {
+    return this.admit(key, false);
+  }
+
+  tryAcquire(key: string): boolean {
+    return this.admit(key, true);
+  }
+
+  /**
+   * Whether an attempt may go to the deployment now; with `reserve`, a half-open breaker's single
+   * probe slot is taken (an open breaker whose period has passed becomes half-open).
+   */
+  private admit(key: string, reserve: boolean): boolean {
     const state = this.states.get(key);
     if (!state) return true;
     if (state.breaker === 'closed' && state.cooldownUntil === 0) return true; // the common case: no clock read
     const now = this.clock();
     if (this.coolingDown(state, now)) return false;
-    switch (state.breaker) {
-      case 'closed':
-        return true;
-      case 'open':
-        return now >= state.openUntil;
-      case 'half-open':
-        return !this.probeBusy(state, now);
+    if (state.breaker === 'closed') return true;
+    if (state.breaker === 'open' && now < state.openUntil) return false;
+    if (state.breaker === 'half-open' && this.probeBusy(state, now)) return false;
+    if (reserve) {
+      state.breaker = 'half-open';
+      state.probeInFlight = true;
+      state.probeAcquiredAt = now;
     }
-  }
-
-  tryAcquire(key: string): boolean {
-    const state = this.states.get(key);
-    if (!state) return true;
-    if (state.breaker === 'closed' && state.cooldownUntil === 0) return true;
-    const now = this.clock();
-    if (this.coolingDown(state, now)) return false;
-    switch (state.breaker) {
-      case 'closed':
-        return true;
-      case 'open':
-        if (now < state.openUntil) return false;
-        state.breaker = 'half-open';
-        state.probeInFlight = true;
-        state.probeAcquiredAt = now;
-        return true;
-      case 'half-open':
-        if (this.probeBusy(state, now)) return false;
-        state.probeInFlight = true;
-        state.probeAcquiredAt = now;
-        return true;
-    }
+    return true;
   }
 
   started(key: string): void {
