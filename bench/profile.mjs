@@ -4,7 +4,7 @@
  * (pinned like the bench), drives it at saturation for --seconds (default 10) on one path, stops it
  * gracefully so V8 writes the profile, and prints the top self-time functions and areas.
  *
- *   node bench/profile.mjs [--path passthrough|translated|passthrough-stream|translated-stream] [--seconds 10]
+ *   node bench/profile.mjs [--path passthrough|translated|routed|failover[-stream]] [--seconds 10]
  *
  * Run `npm run build` first. The .cpuprofile and its summary are kept in bench/results/profiles/.
  */
@@ -24,7 +24,7 @@ const root = dirname(dirname(new URL(import.meta.url).pathname));
 const { values } = parseArgs({ options: { path: { type: 'string', default: 'passthrough' }, seconds: { type: 'string', default: '10' } } });
 const [route, streamFlag] = values.path.split('-');
 const stream = streamFlag === 'stream';
-const targetName = route === 'translated' ? 'switchyard-translated' : 'switchyard-passthrough';
+const targetName = `switchyard-${route}`;
 
 const group = new ProcessGroup();
 const tempDir = mkdtempSync(join(os.tmpdir(), 'switchyard-profile-'));

@@ -110,7 +110,7 @@ async function main() {
     unavailable,
     streamUnavailable,
     notYetMeasurable: {
-      'Switchyard routed (auto, learned router)': 'the `auto` route and the learned router do not exist yet (routing today = model id/alias lookup + capability check, timed in router_decision_*)',
+      'Switchyard learned router (auto)': 'the learned router (task-tier / quality-cost strategies) does not exist yet; routing by declared strategies is the "Switchyard routed" row',
     },
     smoke: smoke.evidence,
     gatewayFeatures: features,
@@ -146,8 +146,10 @@ async function main() {
     ...figures,
     targets_met: targetsMet(figures),
     translated: { ...translated, targets_met: targetsMet(translated) },
-    routed: null,
-    routed_reason: raw.notYetMeasurable['Switchyard routed (auto, learned router)'],
+    routed: { ...headline(raw, 'switchyard-routed') },
+    failover: { ...headline(raw, 'switchyard-failover') },
+    routing_cpu_us_over_passthrough: cpuOver(raw, 'switchyard-routed', 'switchyard-passthrough'),
+    failover_added_p50_ms_at_500rps: addedOver(raw, 500, 'switchyard-failover', 'switchyard-passthrough'),
     metrics_in_path: features.metrics,
     metrics_in_path_reason: features.metricsReason,
     mode: settings.mode,
@@ -162,6 +164,20 @@ async function main() {
   process.stdout.write(`${JSON.stringify(Object.fromEntries(Object.entries(figures)), null, 2)}\n`);
   process.stdout.write(`targets met: ${JSON.stringify(result.targets_met)}\n`);
   log(`wrote ${files.join(', ')}`);
+}
+
+/** CPU µs per request of one target over another in the saturation phase (null when either is missing). */
+function cpuOver(raw, name, base) {
+  const a = raw.saturation?.[name]?.cpuUsPerReq;
+  const b = raw.saturation?.[base]?.cpuUsPerReq;
+  return Number.isFinite(a) && Number.isFinite(b) ? a - b : null;
+}
+
+/** Added p50 latency (ms) of one target over another at a fixed rate. */
+function addedOver(raw, rate, name, base) {
+  const a = raw.fixedRate?.[rate]?.[name]?.latencyUs?.p50;
+  const b = raw.fixedRate?.[rate]?.[base]?.latencyUs?.p50;
+  return Number.isFinite(a) && Number.isFinite(b) ? (a - b) / 1000 : null;
 }
 
 main()

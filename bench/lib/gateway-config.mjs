@@ -1,8 +1,12 @@
 /**
  * The Switchyard configuration the bench runs: both providers point at the mock on loopback, a
  * known master key (auth on), an SQLite file in the run's temp dir (ledger writes on), the default
- * timeouts, and one
- * model per path plus the slow-stream variants. Written as JSON, which is valid YAML.
+ * timeouts, one model per path plus the slow-stream variants, and two routes:
+ * - `bench-routed`: three candidates on the mock (least-busy strategy, health tracking on);
+ * - `bench-failover`: a primary the mock answers with 503, then a healthy candidate. So that every
+ *   request of that row really fails over, the breaker and the 503 cooldown are effectively off and the
+ *   retry budget allows a retry per request (in production they would stop sending to the primary).
+ * Written as JSON, which is valid YAML.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -26,8 +30,23 @@ export function gatewayConfig({ mockPort, dir, timeouts = {} }) {
       { id: 'bench-anthropic', provider: 'mock-anthropic', upstreamModel: 'mock-fast-claude', pricing, capabilities: { tools: true, images: true, json: false, reasoning: false } },
       { id: 'bench-openai-slow', provider: 'mock-openai', upstreamModel: 'mock-slow', pricing },
       { id: 'bench-anthropic-slow', provider: 'mock-anthropic', upstreamModel: 'mock-slow-claude', pricing },
+      { id: 'bench-openai-b', provider: 'mock-openai', upstreamModel: 'mock-fast', pricing },
+      { id: 'bench-openai-c', provider: 'mock-openai', upstreamModel: 'mock-fast', pricing },
+      { id: 'bench-openai-slow-b', provider: 'mock-openai', upstreamModel: 'mock-slow', pricing },
+      { id: 'bench-openai-slow-c', provider: 'mock-openai', upstreamModel: 'mock-slow', pricing },
+      { id: 'bench-failing', provider: 'mock-openai', upstreamModel: 'mock-fail503', pricing },
     ],
     aliases: { large: 'bench-anthropic', small: 'bench-openai' },
+    routes: {
+      'bench-routed': { candidates: ['bench-openai', 'bench-openai-b', 'bench-openai-c'], strategy: 'least-busy' },
+      'bench-routed-slow': { candidates: ['bench-openai-slow', 'bench-openai-slow-b', 'bench-openai-slow-c'], strategy: 'least-busy' },
+      'bench-failover': { candidates: ['bench-failing', 'bench-openai'], strategy: 'priority', retries: { attempts: 0 } },
+      'bench-failover-slow': { candidates: ['bench-failing', 'bench-openai-slow'], strategy: 'priority', retries: { attempts: 0 } },
+    },
+    routing: {
+      retryBudget: { ratio: 1.5, floor: 10, windowMs: 10_000 },
+      breaker: { consecutiveFailures: 1_000_000_000, minRequests: 1_000_000_000, defaultCooldownMs: 1 },
+    },
   };
 }
 

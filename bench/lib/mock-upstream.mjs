@@ -3,7 +3,8 @@
  * Anthropic Messages on POST /v1/messages, JSON or SSE by the body's `stream` flag. Responses are
  * precomputed (mock-responses.mjs); fast streams send one event per event-loop turn. A model name containing "slow" gets a slow stream: the opening
  * events at once, then one content event per `--slow-interval-ms` for `--slow-chunks` events, all
- * driven by a single shared timer so 1,000 open streams cost the mock almost nothing.
+ * driven by a single shared timer so 1,000 open streams cost the mock almost nothing. A model name
+ * containing "fail503" gets an OpenAI-shaped 503 at once (the failover row's primary).
  *
  * Prints one JSON line `{"ready":true,"port":N}` on stdout when listening on 127.0.0.1.
  */
@@ -35,6 +36,9 @@ const ANTHROPIC_JSON_HEADERS = { 'content-type': 'application/json', 'content-le
 const STREAM_FLAG = /"stream"\s*:\s*true/;
 const INCLUDE_USAGE = /"include_usage"\s*:\s*true/;
 const SLOW_MODEL = /"model"\s*:\s*"[^"]*slow/;
+const FAILING_MODEL = /"model"\s*:\s*"[^"]*fail503/;
+const OPENAI_503 = Buffer.from('{"error":{"message":"The engine is currently overloaded, please try again later.","type":"server_error","param":null,"code":null}}');
+const OPENAI_503_HEADERS = { 'content-type': 'application/json', 'content-length': String(OPENAI_503.length), 'x-request-id': 'req_mock_503' };
 
 /** Slow streams in flight; one timer advances all of them. */
 const slow = new Set();
@@ -71,6 +75,11 @@ function writePaced(res, buffers) {
 }
 
 function answerOpenAI(res, body) {
+  if (FAILING_MODEL.test(body)) {
+    res.writeHead(503, OPENAI_503_HEADERS);
+    res.end(OPENAI_503);
+    return;
+  }
   if (!STREAM_FLAG.test(body)) {
     res.writeHead(200, OPENAI_JSON_HEADERS);
     res.end(OPENAI_JSON);

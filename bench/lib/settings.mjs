@@ -9,7 +9,7 @@ export function settingsFor({ quick }) {
   if (quick) {
     return {
       mode: 'quick',
-      targets: ['direct', 'bare', 'switchyard-passthrough', 'portkey'],
+      targets: ['direct', 'bare', 'switchyard-passthrough', 'switchyard-routed', 'switchyard-failover', 'portkey'],
       warmupS: 1,
       rounds: 1,
       rates: [1000],
@@ -28,7 +28,7 @@ export function settingsFor({ quick }) {
   }
   return {
     mode: 'full',
-    targets: ['direct', 'bare', 'switchyard-passthrough', 'switchyard-translated', 'portkey'],
+    targets: ['direct', 'bare', 'switchyard-passthrough', 'switchyard-translated', 'switchyard-routed', 'switchyard-failover', 'portkey'],
     warmupS: 2,
     rounds: 3,
     rates: [500, 1000],

@@ -26,6 +26,8 @@ export function defineTargets({ mock, bare, gateway, portkey }) {
     const base = { origin: `http://127.0.0.1:${gateway.port}`, pathPrefix: '/v1', headers: { authorization: `Bearer ${BENCH_MASTER_KEY}` }, pid: gateway.pid, streams: true };
     targets['switchyard-passthrough'] = { ...base, label: 'Switchyard passthrough', model: 'bench-openai', slowModel: 'bench-openai-slow' };
     targets['switchyard-translated'] = { ...base, label: 'Switchyard translated', model: 'bench-anthropic', slowModel: 'bench-anthropic-slow' };
+    targets['switchyard-routed'] = { ...base, label: 'Switchyard routed (3 candidates, least-busy)', model: 'bench-routed', slowModel: 'bench-routed-slow' };
+    targets['switchyard-failover'] = { ...base, label: 'Switchyard failover (primary 503 → fallback)', model: 'bench-failover', slowModel: 'bench-failover-slow' };
   }
   if (portkey) {
     targets.portkey = {

@@ -21,8 +21,8 @@ export interface AttemptLoopInput {
   signal: AbortSignal;
   /** performance.now() by which everything must be done. */
   deadlineAt: number;
-  /** Creates (does not prime) an attempt at a step; attempts are numbered from 1. */
-  start(step: PlanStep, number: number): Attempt;
+  /** Creates (does not prime) an attempt at a step; attempts are numbered from 1. `cancellable` when it may race a hedge. */
+  start(step: PlanStep, number: number, cancellable: boolean): Attempt;
 }
 
 export interface AttemptLoopResult {
@@ -60,8 +60,8 @@ export async function runAttemptLoop(deps: AttemptLoopDeps, input: AttemptLoopIn
     throw new AttemptsFailed(error, attempts);
   };
   const admit = (): boolean => attempts.length === 0 || deps.retryBudget.tryRetry();
-  const launch = (step: PlanStep): Attempt => {
-    const attempt = input.start(step, attempts.length + 1);
+  const launch = (step: PlanStep, cancellable: boolean): Attempt => {
+    const attempt = input.start(step, attempts.length + 1, cancellable);
     attempts.push(attempt);
     deps.health.started(step.deployment.key);
     return attempt;
@@ -88,8 +88,8 @@ export async function runAttemptLoop(deps: AttemptLoopDeps, input: AttemptLoopIn
         if (input.signal.aborted) fail(cancellationError(cancelReason(input.signal) ?? 'client-closed'));
       }
       if (!admit()) fail(aggregate(failures, attempts, 'the retry budget is spent (an outage must not multiply load)'));
-      const attempt = launch(step);
       const hedgeStep = step.hedge ? nextAvailable(steps, index + 1, deps.health) : undefined;
+      const attempt = launch(step, hedgeStep !== undefined);
       try {
         if (step.hedge && hedgeStep) {
           const outcome = await primeWithHedge(attempt, step, hedgeStep.step, deps, launch, admit, failed);
@@ -121,7 +121,7 @@ async function primeWithHedge(
   step: PlanStep,
   nextStep: PlanStep,
   deps: AttemptLoopDeps,
-  launch: (step: PlanStep) => Attempt,
+  launch: (step: PlanStep, cancellable: boolean) => Attempt,
   admit: () => boolean,
   failed: (attempt: Attempt, error: GatewayError) => void,
 ): Promise<{ winner: Attempt; usedHedgeStep: boolean }> {
@@ -145,7 +145,7 @@ async function primeWithHedge(
     if (settled.ok) return { winner: first, usedHedgeStep: false };
     throw settled.error;
   }
-  const second = launch(nextStep);
+  const second = launch(nextStep, true);
   const secondDone = second.prime().then(
     () => ({ attempt: second, ok: true as const }),
     (error: unknown) => ({ attempt: second, ok: false as const, error }),

@@ -2,7 +2,7 @@ import type { StreamEventKind } from '../providers/provider.js';
 import type { Deployment } from '../routing/deployment.js';
 import type { GatewayError, Usage, Warning } from '../spec/index.js';
 import { toGatewayError } from '../spec/errors.js';
-import { Cancellation, cancellationError, type CancelReason } from './cancellation.js';
+import { Cancellation, cancellationError, cancelReason, type CancelReason } from './cancellation.js';
 
 /** One event of an attempt's stream, already in the client's wire format. */
 export interface AttemptEvent {
@@ -41,11 +41,14 @@ export type AttemptState = 'opening' | 'ready' | 'failed' | 'cancelled' | 'done'
  * One attempt at one deployment. `prime()` opens the upstream call and, for streams, reads until the
  * first content part (or the finish of an empty answer), buffering what came before: any failure up to
  * that point throws, and the attempt loop can retry or fall over without the client seeing anything.
- * The attempt has its own signal, linked to the request's, so it can be cancelled alone (a hedge that
- * lost) with a reason that is never mistaken for a client disconnect.
+ * A cancellable attempt (one that may race another: a hedge) has its own signal, linked to the
+ * request's, so it can be cancelled alone with a reason that is never mistaken for a client
+ * disconnect. Any other attempt uses the request's signal itself: no controller or listener per call
+ * on the hot path.
  */
 export class Attempt {
-  readonly controller = new AbortController();
+  private readonly controller?: AbortController;
+  readonly signal: AbortSignal;
   readonly startedAt = performance.now();
   state: AttemptState = 'opening';
   source?: AttemptSource;
@@ -61,21 +64,26 @@ export class Attempt {
     readonly deployment: Deployment,
     requestSignal: AbortSignal,
     private readonly open: (signal: AbortSignal) => Promise<AttemptSource>,
+    cancellable = false,
   ) {
-    const onAbort = () => this.controller.abort(requestSignal.reason);
+    if (!cancellable) {
+      this.signal = requestSignal;
+      this.unlink = () => undefined;
+      return;
+    }
+    const controller = new AbortController();
+    this.controller = controller;
+    this.signal = controller.signal;
+    const onAbort = () => controller.abort(requestSignal.reason);
     if (requestSignal.aborted) onAbort();
     else requestSignal.addEventListener('abort', onAbort, { once: true });
     this.unlink = () => requestSignal.removeEventListener('abort', onAbort);
   }
 
-  get signal(): AbortSignal {
-    return this.controller.signal;
-  }
-
   /** Opens the call and reads up to the commit point. Throws the attempt's typed error on failure. */
   async prime(): Promise<void> {
     try {
-      this.source = await this.open(this.controller.signal);
+      this.source = await this.open(this.signal);
     } catch (error) {
       throw this.fail(error);
     }
@@ -102,9 +110,10 @@ export class Attempt {
     }
   }
 
-  /** Cancels the attempt (its upstream call is aborted and its body released). */
+  /** Cancels a cancellable attempt (its upstream call is aborted and its body released). */
   cancel(reason: CancelReason): void {
     if (this.state === 'done' || this.state === 'failed' || this.state === 'cancelled') return;
+    if (!this.controller) throw new Error('only an attempt created cancellable can be cancelled alone');
     this.state = 'cancelled';
     this.controller.abort(new Cancellation(reason));
     this.release();
@@ -127,7 +136,7 @@ export class Attempt {
   }
 
   private fail(error: unknown): GatewayError {
-    const reason = this.controller.signal.aborted ? (Cancellation.is(this.controller.signal.reason) ? this.controller.signal.reason.reason : 'client-closed') : undefined;
+    const reason = cancelReason(this.signal);
     this.error = reason ? cancellationError(reason, this.deployment.model.provider) : toGatewayError(error);
     if (this.state === 'opening') this.state = reason ? 'cancelled' : 'failed';
     this.release();

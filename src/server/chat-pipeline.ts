@@ -102,7 +102,7 @@ export class ChatPipeline {
             plan,
             signal: call.signal,
             deadlineAt: startedAt + this.deps.config.timeouts.totalMs,
-            start: (step, number) => this.startAttempt(call, prepared, requestedModel, step, number, startedAt),
+            start: (step, number, cancellable) => this.startAttempt(call, prepared, requestedModel, step, number, startedAt, cancellable),
           },
         );
         attempts = result.attempts;
@@ -124,7 +124,7 @@ export class ChatPipeline {
     }
   }
 
-  private startAttempt(call: ChatCall, prepared: PreparedRequest, requestedModel: string, step: PlanStep, number: number, startedAt: number): Attempt {
+  private startAttempt(call: ChatCall, prepared: PreparedRequest, requestedModel: string, step: PlanStep, number: number, startedAt: number, cancellable: boolean): Attempt {
     const model = step.deployment.model;
     const provider = this.deps.providers.get(model.provider);
     if (!provider) throw new GatewayError({ code: 'SWY_ERR_PROVIDER_MISSING', kind: 'internal', origin: 'gateway', message: `Provider ${model.provider} is not running.` });
@@ -147,7 +147,7 @@ export class ChatPipeline {
         includeUsage: call.dialect.name === 'openai-chat' && openAIIncludeUsage(prepared.body),
       };
       return openTranslated(provider, prepared.canonical(), context, call.dialect, encodeContext);
-    });
+    }, cancellable);
   }
 
   /** x-switchyard-* headers that explain the answer: who served it, by which route and decision, after which failures. */
