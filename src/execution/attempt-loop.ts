@@ -94,9 +94,11 @@ export async function runAttemptLoop(deps: AttemptLoopDeps, input: AttemptLoopIn
         if (step.hedge && hedgeStep) {
           const outcome = await primeWithHedge(attempt, step, hedgeStep.step, deps, launch, admit, failed);
           if (outcome.usedHedgeStep) index = hedgeStep.index;
+          observeHeaders(deps.health, outcome.winner);
           return { winner: outcome.winner, attempts, skipped };
         }
         await attempt.prime();
+        observeHeaders(deps.health, attempt);
         return { winner: attempt, attempts, skipped };
       } catch (error) {
         const typed = GatewayError.is(error) ? error : attempt.error!;
@@ -209,6 +211,12 @@ function noHealthyCandidate(plan: Plan, deps: AttemptLoopDeps): GatewayError {
     retryable: true,
     retryAfterMs: Number.isFinite(soonest) ? Math.ceil(soonest) : 1000,
   });
+}
+
+/** Rate-limit headers of the accepted answer (remaining requests/tokens, resets) feed the `headroom` strategy. */
+function observeHeaders(health: HealthTracker, attempt: Attempt): void {
+  const headers = attempt.source?.head.headers;
+  if (headers) for (const _ in headers) return health.observeHeaders(attempt.deployment.key, headers);
 }
 
 function nextAvailable(steps: readonly PlanStep[], from: number, health: HealthTracker): { step: PlanStep; index: number } | undefined {

@@ -179,6 +179,84 @@ describe('routes in the catalog', () => {
   });
 });
 
+describe('rate-limit headers feed health', () => {
+  let gateway: RunningGateway;
+  beforeAll(async () => {
+    gateway = await startTestGateway({ providers: providers(), models: [{ id: 'claude-ok', provider: 'anthropic', upstreamModel: 'claude-sonnet-4-5' }] });
+  });
+  afterAll(() => gateway?.close());
+
+  it("an answer's anthropic-ratelimit-* headers become the deployment's remaining quota (for the headroom strategy)", async () => {
+    expect(gateway.health.get('anthropic/claude-ok').remainingRequests).toBeUndefined();
+    const res = await postJson(`${gateway.url}/v1/messages`, { model: 'claude-ok', max_tokens: 32, messages: [{ role: 'user', content: 'hi' }] });
+    expect(res.status).toBe(200);
+    expect(Number(res.headers.get('anthropic-ratelimit-requests-remaining'))).toBeGreaterThan(0);
+    expect(gateway.health.get('anthropic/claude-ok').remainingRequests).toBe(Number(res.headers.get('anthropic-ratelimit-requests-remaining')));
+  });
+});
+
+describe('context length and rate limits', () => {
+  let gateway: RunningGateway;
+  beforeAll(async () => {
+    gateway = await startTestGateway({
+      providers: providers(),
+      models: [
+        { id: 'gpt-tiny-window', provider: 'openai', upstreamModel: 'gpt-4o', contextWindow: 64 },
+        { id: 'gpt-overflows', provider: 'openai', upstreamModel: 'error:400:context_length_exceeded' },
+        { id: 'gpt-limited', provider: 'openai', upstreamModel: 'error:429' },
+        { id: 'claude-big', provider: 'anthropic', upstreamModel: 'claude-sonnet-4-5', contextWindow: 200_000 },
+      ],
+      routes: {
+        long: { candidates: ['gpt-tiny-window', 'claude-big'] },
+        overflow: { candidates: ['gpt-overflows', 'claude-big'], retries: { attempts: 0 } },
+        limited: { candidates: ['gpt-limited'], retries: { attempts: 0 } },
+      },
+    });
+  });
+  afterAll(() => gateway?.close());
+
+  const longPrompt = 'Summarise the following notes about routing gateways. '.repeat(40);
+
+  it('an over-long prompt is never sent to a model whose window cannot take it', async () => {
+    const before = openai.requests.length;
+    const res = await postJson(`${gateway.url}/v1/chat/completions`, { model: 'long', messages: [{ role: 'user', content: longPrompt }] });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-switchyard-model')).toBe('claude-big');
+    expect(openai.requests.length).toBe(before);
+    const alone = await postJson(`${gateway.url}/v1/chat/completions`, { model: 'gpt-tiny-window', messages: [{ role: 'user', content: longPrompt }] });
+    expect(alone.status).toBe(400);
+    expect(alone.json.error).toMatchObject({ code: 'SWY_ERR_CONTEXT_LENGTH', param: 'messages' });
+    expect(openai.requests.length).toBe(before);
+  });
+
+  it("an upstream's context-overflow error moves the request to the next candidate", async () => {
+    const res = await postJson(`${gateway.url}/v1/chat/completions`, { model: 'overflow', messages: [{ role: 'user', content: 'hi' }] });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('x-switchyard-model')).toBe('claude-big');
+    expect(res.headers.get('x-switchyard-attempts')).toMatch(/^2; 1=openai\/gpt-overflows:400:/);
+  });
+
+  it('while every candidate cools down after a 429, the client gets a 429 with the remaining cooldown, without an upstream call', async () => {
+    const first = await ask(gateway, 'limited');
+    expect(first.status).toBe(429);
+    const before = openai.requests.length;
+    const second = await ask(gateway, 'limited');
+    expect(second.status).toBe(429);
+    expect(second.json.error.message).toMatch(/cooling down after its upstream's rate limit: openai\/gpt-limited/);
+    expect(Number(second.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(openai.requests.length).toBe(before);
+  });
+
+  it('count_tokens accepts route names, and an unknown name lists routes among what exists', async () => {
+    const counted = await postJson(`${gateway.url}/v1/messages/count_tokens`, { model: 'long', messages: [{ role: 'user', content: 'hi' }] });
+    expect(counted.status).toBe(200);
+    expect(counted.json.input_tokens).toBeGreaterThan(0);
+    const unknown = await ask(gateway, 'nope');
+    expect(unknown.status).toBe(404);
+    expect(unknown.json.error.message).toMatch(/Available models: long, overflow, limited, gpt-tiny-window/);
+  });
+});
+
 describe('route configuration is validated with the path named', () => {
   const base = {
     providers: { simulated: { type: 'simulated' } },

@@ -401,6 +401,13 @@ function splitInsideMultiByte(bytes: Buffer): Buffer[] {
 
 const ERROR_BODIES: Record<string, () => { body: Json; headers?: Record<string, string> }> = {
   '400': () => ({ body: JSON.parse(readFileSync(resolve(openaiFixtures(), 'recorded-vercel-ai/reasoning-model-legacy-parameter-error.json'), 'utf8')) as Json }),
+  '400:context_length_exceeded': () => ({
+    body: openAIError(
+      "This model's maximum context length is 128000 tokens. However, your messages resulted in 131072 tokens. Please reduce the length of the messages.",
+      'invalid_request_error',
+      'context_length_exceeded',
+    ),
+  }),
   '401': () => ({
     body: openAIError('Incorrect API key provided: sk-test. You can find your API key at https://platform.openai.com/account/api-keys.', 'invalid_request_error', 'invalid_api_key'),
   }),
