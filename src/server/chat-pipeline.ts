@@ -217,13 +217,14 @@ export class ChatPipeline {
 
 /**
  * `1` when the first attempt answered; else the count, what failed and what was skipped as unhealthy:
- * `3; 1=openai/gpt-4.1:503:SWY_ERR_UPSTREAM_ERROR, 2=…; skipped=bedrock/claude`.
+ * `3; 1=openai/gpt-4.1:503:SWY_ERR_UPSTREAM_ERROR, 2=…; skipped=bedrock/claude`; a hedge that lost is
+ * `1=<deployment>:lost-hedge` (or its cancellation error, once recorded).
  */
 function attemptsHeader(attempts: readonly Attempt[], skipped: readonly string[]): string {
   if (attempts.length === 1 && skipped.length === 0) return '1';
   const failed = attempts
-    .filter((a) => a.error)
-    .map((a) => `${a.number}=${a.deployment.key}:${a.error!.upstreamStatus ?? a.error!.status}:${a.error!.code}`)
+    .filter((a) => a.error || a.state === 'cancelled')
+    .map((a) => (a.error ? `${a.number}=${a.deployment.key}:${a.error.upstreamStatus ?? a.error.status}:${a.error.code}` : `${a.number}=${a.deployment.key}:lost-hedge`))
     .join(', ');
   let value = String(attempts.length);
   if (failed) value += `; ${failed}`;

@@ -54,6 +54,7 @@ describe('hedging', () => {
     const res = await ask(gateway, 'hedged', true);
     expect(res.status).toBe(200);
     expect(res.headers.get('x-switchyard-model')).toBe('claude-ok');
+    expect(res.headers.get('x-switchyard-attempts')).toMatch(/^2; 1=openai\/gpt-stalls:(lost-hedge|499:SWY_ERR_ATTEMPT_CANCELLED|\d+:SWY_ERR_ATTEMPT_CANCELLED)$/);
     expect(res.text).toContain('data: [DONE]');
     const loser = openai.requests[before];
     expect(loser).toBeDefined();
