@@ -1,4 +1,6 @@
 import type { ChatRequest, ChatResult, ChatStream, Dialect, GatewayError, Usage, Warning } from '../spec/index.js';
+import type { CredentialOptions, ProviderCredentials } from './credentials.js';
+import type { UpstreamPool } from './shared/upstream-http.js';
 
 /** Timeouts applied to one upstream call, in milliseconds. */
 export interface CallTimeouts {
@@ -27,6 +29,22 @@ export interface CallContext {
   forwardHeaders?: Record<string, string>;
   /** Capabilities of the catalog model, used to warn instead of silently changing parameters. */
   model: ModelTraits;
+  /**
+   * When set, used for this call instead of the provider's configured ones (a team's own key); when
+   * absent the adapter asks its CredentialResolver (by default: the configuration). Its secrets are
+   * registered with the redactor when used, so upstream errors never echo them.
+   */
+  credentials?: ProviderCredentials;
+}
+
+/**
+ * What whoever builds an adapter hands it besides the provider's configuration: the running
+ * gateway's connection pool and credential resolver. Both default (unit tests, tools): the
+ * process-wide default pool, and the credentials of the configuration.
+ */
+export interface AdapterOptions extends CredentialOptions {
+  /** The pool every upstream call of this adapter goes through; owned (and closed) by the gateway. */
+  pool?: UpstreamPool;
 }
 
 export interface ModelTraits {

@@ -4,7 +4,7 @@ import { GatewayMetrics } from '../observability/metrics.js';
 import { UsageLedger } from '../metering/usage-ledger.js';
 import { createProviders } from '../providers/registry.js';
 import type { ProviderAdapter } from '../providers/provider.js';
-import { closeUpstreamAgents } from '../providers/shared/upstream-http.js';
+import { UpstreamPool } from '../providers/shared/upstream-http.js';
 import { openSqliteStore, type Store } from '../storage/database.js';
 import { setupKeyRing } from '../tenancy/api-keys.js';
 import { buildApp } from './app.js';
@@ -58,7 +58,9 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
   const meter = new RequestMeter(ledger);
   const metrics = new GatewayMetrics();
   meter.observe(metrics.observer);
-  const providers = options.providers ?? createProviders(config);
+  // This gateway's own upstream connections: closed with it, never shared with another gateway.
+  const pool = new UpstreamPool();
+  const providers = options.providers ?? createProviders(config, { pool });
   const clock = options.clock ?? Date.now;
   const health = new InMemoryHealthTracker(config.routing.breaker, clock);
   const retryBudget = new RetryBudget(config.routing.retryBudget, clock);
@@ -107,7 +109,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
         await Promise.all([...providers.values()].map((p) => p.close?.()));
         await ledger.close();
         await store.close();
-        await closeUpstreamAgents();
+        await pool.close();
       })();
       return closing;
     },

@@ -6,7 +6,9 @@
  * that dumps the request headers. `redactSecrets` scrubs a message twice:
  *
  * 1. every credential the gateway holds (registered with `registerSecret(s)` when providers are
- *    created, see src/config/config-secrets.ts), also JSON- and URL-escaped, is replaced;
+ *    created, see src/config/config-secrets.ts), and every credential a call brought with it (a team's
+ *    own key, registered with `registerCallSecret` by the adapter that uses it), also JSON- and
+ *    URL-escaped, is replaced;
  * 2. anything shaped like a credential is replaced: `Bearer <token>` / `Basic <token>`, `sk-…` keys,
  *    AWS access key ids (AKIA…/ASIA…), GitHub/Slack/Google keys, `user:password@` in URLs, and the value
  *    after a credential name (`Authorization:`, `x-api-key:`, `api_key=`, `X-Amz-Security-Token=`,
@@ -29,7 +31,23 @@ export const MIN_REGISTERED_SECRET_LENGTH = 8;
 /** Scanned beyond the output length, so a secret straddling the cut is still recognised whole. */
 const SCAN_MARGIN_CHARS = 4096;
 
+/**
+ * The gateway's own credentials (configuration, master and client keys): a set bounded by the
+ * configuration, kept for the life of the process.
+ */
 const registered = new Set<string>();
+/**
+ * Credentials that came with calls (a team's own key, a resolver's answer), most recently used last.
+ * Teams bring keys without limit, so this set is bounded: past MAX_CALL_SECRETS the least recently
+ * used one is forgotten (a call re-registers its secret on every use, so an in-flight call's secret is
+ * only forgotten when MAX_CALL_SECRETS other call secrets were used since; shape-based scrubbing still
+ * applies to it).
+ */
+const callSecrets = new Map<string, true>();
+
+/** How many call-supplied secrets are remembered at most (each costs four needles per scrubbed message). */
+export const MAX_CALL_SECRETS = 256;
+
 /** Every registered secret and its escaped forms, longest first; rebuilt lazily after a registration. */
 let needles: string[] | undefined;
 
@@ -39,6 +57,7 @@ export function registerSecret(value: string | undefined | null): void {
   const secret = value.trim();
   if (secret.length < MIN_REGISTERED_SECRET_LENGTH || registered.has(secret)) return;
   registered.add(secret);
+  callSecrets.delete(secret);
   needles = undefined;
 }
 
@@ -46,14 +65,41 @@ export function registerSecrets(values: Iterable<string | undefined | null>): vo
   for (const value of values) registerSecret(value);
 }
 
-/** How many secrets are registered (for startup logs and tests). */
+/**
+ * Adds (or marks as just used) one credential a call brought with it. Cheap when it is known already
+ * (two map operations, no rebuild); the oldest call secret is forgotten past MAX_CALL_SECRETS.
+ */
+export function registerCallSecret(value: string | undefined | null): void {
+  if (typeof value !== 'string') return;
+  const secret = value.trim();
+  if (secret.length < MIN_REGISTERED_SECRET_LENGTH || registered.has(secret)) return;
+  if (callSecrets.delete(secret)) {
+    callSecrets.set(secret, true);
+    return;
+  }
+  callSecrets.set(secret, true);
+  if (callSecrets.size > MAX_CALL_SECRETS) callSecrets.delete(callSecrets.keys().next().value as string);
+  needles = undefined;
+}
+
+/**
+ * Whether a value needs no call registration: it is one of the gateway's own registered credentials,
+ * or too short to be matched literally anyway.
+ */
+export function isPermanentlyRedacted(value: string): boolean {
+  const secret = value.trim();
+  return secret.length < MIN_REGISTERED_SECRET_LENGTH || registered.has(secret);
+}
+
+/** How many secrets are registered, the gateway's own and the remembered call secrets (for startup logs and tests). */
 export function registeredSecretCount(): number {
-  return registered.size;
+  return registered.size + callSecrets.size;
 }
 
 /** Forgets every registered secret (tests). */
 export function clearRegisteredSecrets(): void {
   registered.clear();
+  callSecrets.clear();
   needles = undefined;
 }
 
@@ -71,7 +117,7 @@ export function redactSecrets(text: string, maxChars = MAX_REDACTED_MESSAGE_CHAR
 }
 
 function redactRegistered(text: string): string {
-  if (registered.size === 0) return text;
+  if (registered.size === 0 && callSecrets.size === 0) return text;
   needles ??= buildNeedles();
   let out = text;
   for (const needle of needles) {
@@ -82,7 +128,7 @@ function redactRegistered(text: string): string {
 
 function buildNeedles(): string[] {
   const all = new Set<string>();
-  for (const secret of registered) {
+  for (const secret of [...registered, ...callSecrets.keys()]) {
     all.add(secret);
     const jsonEscaped = JSON.stringify(secret).slice(1, -1);
     all.add(jsonEscaped);

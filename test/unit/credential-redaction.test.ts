@@ -6,6 +6,7 @@ import { resolveConfig } from '../../src/config/resolve-config.js';
 import { configSchema, type ConfigInput } from '../../src/config/schema.js';
 import { anthropicMessagesDialect } from '../../src/dialects/anthropic-messages/index.js';
 import { openaiChatDialect } from '../../src/dialects/openai-chat/index.js';
+import type { ProviderCredentials } from '../../src/providers/credentials.js';
 import type { CallContext, ProviderAdapter } from '../../src/providers/provider.js';
 import { createProviders } from '../../src/providers/registry.js';
 import { closeUpstreamAgents } from '../../src/providers/shared/upstream-http.js';
@@ -40,10 +41,39 @@ const CANARY = {
 };
 const CANARIES = Object.values(CANARY);
 
+/**
+ * Credentials a team brings with its calls (CallContext.credentials): never configured, registered only
+ * when used; no 10-character piece in common with the configured canaries.
+ */
+const TEAM_CANARY = {
+  openai: `tmcyOai${alnum(30)}`,
+  compat: `tmcyCmp${alnum(30)}`,
+  azure: `tmcyAzr${alnum(24)}`,
+  anthropic: `tmcyAnt${alnum(30)}`,
+  awsKeyId: `ASIA${upper(16)}`,
+  awsSecret: `tmcy/Sec+${alnum(28)}/x`,
+  awsSession: `IQoJtmcySess/${alnum(120)}+${alnum(60)}==`,
+  bedrockBearer: `tmcyBrk${alnum(40)}`,
+};
+const TEAM_CANARIES = Object.values(TEAM_CANARY);
+const TEAM_CREDENTIALS: Record<string, { credentials: ProviderCredentials; canaries: string[] }> = {
+  openai: { credentials: { kind: 'api-key', apiKey: TEAM_CANARY.openai }, canaries: [TEAM_CANARY.openai] },
+  compat: { credentials: { kind: 'bearer', token: TEAM_CANARY.compat }, canaries: [TEAM_CANARY.compat] },
+  azure: { credentials: { kind: 'api-key', apiKey: TEAM_CANARY.azure }, canaries: [TEAM_CANARY.azure] },
+  anthropic: { credentials: { kind: 'api-key', apiKey: TEAM_CANARY.anthropic }, canaries: [TEAM_CANARY.anthropic] },
+  'bedrock-sigv4': {
+    credentials: { kind: 'aws', accessKeyId: TEAM_CANARY.awsKeyId, secretAccessKey: TEAM_CANARY.awsSecret, sessionToken: TEAM_CANARY.awsSession },
+    canaries: [TEAM_CANARY.awsKeyId, TEAM_CANARY.awsSecret, TEAM_CANARY.awsSession],
+  },
+  'bedrock-bearer': { credentials: { kind: 'bearer', token: TEAM_CANARY.bedrockBearer }, canaries: [TEAM_CANARY.bedrockBearer] },
+};
+
 let server: Server;
 let origin: string;
 let closedOrigin: string;
 let providers: Map<string, ProviderAdapter>;
+/** The headers of the last request the echoing upstream got. */
+let lastHeaders: IncomingMessage['headers'] = {};
 
 beforeAll(async () => {
   clearRegisteredSecrets();
@@ -80,6 +110,7 @@ function config(base: string): ConfigInput {
 // ---------------------------------------------------------------- the echoing upstream
 
 async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  lastHeaders = req.headers;
   const chunks: Buffer[] = [];
   for await (const chunk of req) chunks.push(chunk as Buffer);
   const text = Buffer.concat(chunks).toString('utf8');
@@ -114,6 +145,7 @@ function echoText(req: IncomingMessage, model: string): string {
     `request headers ${JSON.stringify(headers)}`,
     `known values: ${CANARIES.join(' ')}`,
     `escaped: ${JSON.stringify(CANARIES)} ${CANARIES.map(encodeURIComponent).join('&')}`,
+    `team values: ${TEAM_CANARIES.join(' ')} ${JSON.stringify(TEAM_CANARIES)} ${TEAM_CANARIES.map(encodeURIComponent).join('&')}`,
   ].join('\n');
 }
 
@@ -161,25 +193,26 @@ async function closedPort(): Promise<number> {
 
 // ---------------------------------------------------------------- calls and checks
 
-function context(upstreamModel: string): CallContext {
+function context(upstreamModel: string, credentials?: ProviderCredentials): CallContext {
   return {
     upstreamModel,
     signal: new AbortController().signal,
     timeouts: { connectMs: 2000, firstByteMs: 5000, idleMs: 5000, totalMs: 10_000 },
     model: { reasoning: false, tools: true, images: false, json: true, remoteImages: false },
+    ...(credentials ? { credentials } : {}),
   };
 }
 
 const REQUEST: ChatRequest = { model: 'm', messages: [{ role: 'user', content: [{ type: 'text', text: 'hello' }] }], stream: false, maxTokens: 16 };
 
-async function failure(provider: string, upstreamModel: string, stream: boolean): Promise<GatewayError> {
+async function failure(provider: string, upstreamModel: string, stream: boolean, credentials?: ProviderCredentials): Promise<GatewayError> {
   const adapter = providers.get(provider);
   if (!adapter) throw new Error(`no provider ${provider}`);
   try {
     if (!stream) {
-      await adapter.chat(REQUEST, context(upstreamModel));
+      await adapter.chat(REQUEST, context(upstreamModel, credentials));
     } else {
-      const { stream: parts } = await adapter.chatStream({ ...REQUEST, stream: true }, context(upstreamModel));
+      const { stream: parts } = await adapter.chatStream({ ...REQUEST, stream: true }, context(upstreamModel, credentials));
       let last: ChatStreamPart | undefined;
       for await (const part of parts) last = part;
       if (last?.type === 'error') return last.error;
@@ -202,8 +235,8 @@ function renderings(error: GatewayError): string[] {
 }
 
 /** No canary, and no 10-character piece of one (a cut secret is still a leak). */
-function expectNoCanary(text: string): void {
-  for (const canary of CANARIES) {
+function expectNoCanary(text: string, canaries: readonly string[] = CANARIES): void {
+  for (const canary of canaries) {
     for (let i = 0; i + 10 <= canary.length; i++) {
       const piece = canary.slice(i, i + 10);
       if (text.includes(piece)) throw new Error(`canary piece ${piece} of ${canary} leaked in:\n${text.slice(0, 2000)}`);
@@ -211,11 +244,11 @@ function expectNoCanary(text: string): void {
   }
 }
 
-function expectScrubbed(error: GatewayError): void {
-  expectNoCanary(error.message);
-  expectNoCanary(JSON.stringify({ param: error.param, upstreamRequestId: error.upstreamRequestId, upstreamType: error.upstreamType }));
+function expectScrubbed(error: GatewayError, canaries: readonly string[] = CANARIES): void {
+  expectNoCanary(error.message, canaries);
+  expectNoCanary(JSON.stringify({ param: error.param, upstreamRequestId: error.upstreamRequestId, upstreamType: error.upstreamType }), canaries);
   for (const rendered of renderings(error)) {
-    expectNoCanary(rendered);
+    expectNoCanary(rendered, canaries);
     expect(rendered).toContain('Invalid model');
   }
   expect(error.message).toContain('Invalid model');
@@ -278,5 +311,35 @@ describe('credentials never reach the client through upstream errors', () => {
         expectNoCanary(text);
       }
     }
+  });
+});
+
+describe('credentials a call brings (a team key) never reach the client either', () => {
+  describe.each(HTTP_PROVIDERS)('%s', (provider) => {
+    const team = TEAM_CREDENTIALS[provider];
+
+    it('were sent upstream instead of the configured ones', async () => {
+      await failure(provider, 'json-401', false, team.credentials);
+      const sent = JSON.stringify(lastHeaders);
+      expect(sent).toContain(team.canaries.at(-1)!);
+      for (const configured of [CANARY.openai, CANARY.compat, CANARY.azure, CANARY.anthropic, CANARY.awsKeyId, CANARY.awsSession, CANARY.bedrockBearer]) {
+        expect(sent).not.toContain(configured);
+      }
+    });
+
+    it.each([400, 401, 500])('HTTP %i JSON and HTML errors echoing the request, stream and not', async (status) => {
+      for (const stream of [false, true]) {
+        const error = await failure(provider, `json-${status}`, stream, team.credentials);
+        expect(error.upstreamStatus).toBe(status);
+        expectScrubbed(error, [...team.canaries, ...CANARIES]);
+      }
+      const page = await failure(provider, `plain-${status}`, false, team.credentials);
+      expectNoCanary(page.message, team.canaries);
+      for (const rendered of renderings(page)) expectNoCanary(rendered, team.canaries);
+    });
+
+    it('an error inside the stream', async () => {
+      expectScrubbed(await failure(provider, 'stream-modelStreamErrorException', true, team.credentials), [...team.canaries, ...CANARIES]);
+    });
   });
 });

@@ -6,9 +6,12 @@ import { mapNetworkError } from '../../src/providers/shared/upstream-http.js';
 import { GatewayError, toGatewayError } from '../../src/spec/errors.js';
 import {
   clearRegisteredSecrets,
+  isPermanentlyRedacted,
+  MAX_CALL_SECRETS,
   MAX_REDACTED_MESSAGE_CHARS,
   REDACTED,
   redactSecrets,
+  registerCallSecret,
   registeredSecretCount,
   registerSecret,
 } from '../../src/spec/redact-secrets.js';
@@ -180,5 +183,39 @@ describe('config secrets', () => {
   it('registerConfigSecrets makes them redacted', () => {
     registerConfigSecrets({ providers, auth: { keys: [] } }, {});
     expect(redactSecrets('echo openai-key-000001 / aws-secret-000001')).toBe('echo [redacted] / [redacted]');
+  });
+});
+
+describe('call secrets (credentials calls bring): a bounded registry', () => {
+  const callSecret = (i: number) => `teamkey${String(i).padStart(6, '0')}zq`;
+
+  it('remembers the MAX_CALL_SECRETS most recently used ones; a use refreshes a secret', () => {
+    registerSecret('configured-secret-0001');
+    for (let i = 0; i < MAX_CALL_SECRETS; i++) registerCallSecret(callSecret(i));
+    expect(registeredSecretCount()).toBe(MAX_CALL_SECRETS + 1);
+    registerCallSecret(callSecret(0)); // used again: now the most recent
+    registerCallSecret(callSecret(MAX_CALL_SECRETS)); // one more: the least recently used (1) goes
+    expect(registeredSecretCount()).toBe(MAX_CALL_SECRETS + 1);
+    expect(redactSecrets(`a ${callSecret(0)} b ${callSecret(1)} c ${callSecret(MAX_CALL_SECRETS)}`)).toBe(`a ${REDACTED} b ${callSecret(1)} c ${REDACTED}`);
+    // The gateway's own secrets are never evicted.
+    for (let i = 0; i < 2 * MAX_CALL_SECRETS; i++) registerCallSecret(callSecret(1000 + i));
+    expect(registeredSecretCount()).toBe(MAX_CALL_SECRETS + 1);
+    expect(redactSecrets('x configured-secret-0001 y')).toBe(`x ${REDACTED} y`);
+  });
+
+  it('a configured secret used by a call is not registered twice; short values are ignored', () => {
+    registerSecret('configured-secret-0002');
+    registerCallSecret('configured-secret-0002');
+    registerCallSecret('short');
+    registerCallSecret(undefined);
+    expect(registeredSecretCount()).toBe(1);
+    expect(isPermanentlyRedacted('configured-secret-0002')).toBe(true);
+    expect(isPermanentlyRedacted('short')).toBe(true);
+    expect(isPermanentlyRedacted(callSecret(7))).toBe(false);
+    // Registering a call secret as the gateway's own later moves it to the permanent set.
+    registerCallSecret(callSecret(7));
+    registerSecret(callSecret(7));
+    expect(registeredSecretCount()).toBe(2);
+    expect(isPermanentlyRedacted(callSecret(7))).toBe(true);
   });
 });

@@ -1,22 +1,40 @@
 import type { AnthropicProviderConfig } from '../../config/schema.js';
+import type { ProviderCredentials } from '../credentials.js';
+
+/** What an Anthropic call can authenticate with: an API key (`x-api-key`) or a bearer token (`Authorization`). */
+export type AnthropicCredentials = Extract<ProviderCredentials, { kind: 'api-key' | 'bearer' }>;
+
+/** Headers that carry a credential: a call with its own credentials drops these configured ones. */
+const CREDENTIAL_HEADERS = ['authorization', 'api-key', 'x-api-key'] as const;
 
 export interface AnthropicHeaderOptions {
   /** Client headers of the same family (anthropic-beta, and in passthrough anthropic-version). */
   forwardHeaders?: Record<string, string>;
   /** Passthrough: use the client's anthropic-version when it sent one. */
   preferClientVersion?: boolean;
+  /** The call's own credentials, used instead of the configured key (and of any credential among the configured headers). */
+  credentials?: AnthropicCredentials;
 }
 
 /**
- * Request headers for the Messages API: the operator's extra headers, then auth, the always-sent
- * `anthropic-version`, JSON content type, and `anthropic-beta` as the ordered, de-duplicated union of
- * the configured betas, any beta in the operator's headers and the client's forwarded betas.
+ * Request headers for the Messages API: the operator's extra headers, then auth (the configured key,
+ * or the call's own credentials, which replace every credential header of the configuration), the
+ * always-sent `anthropic-version`, JSON content type, and `anthropic-beta` as the ordered,
+ * de-duplicated union of the configured betas, any beta in the operator's headers and the client's
+ * forwarded betas.
  */
 export function buildAnthropicHeaders(config: AnthropicProviderConfig, options: AnthropicHeaderOptions = {}): Record<string, string> {
   const extra = lowerCaseKeys(config.headers ?? {});
   const forwarded = lowerCaseKeys(options.forwardHeaders ?? {});
   const headers: Record<string, string> = { ...extra };
-  headers['x-api-key'] = config.apiKey;
+  const credentials = options.credentials;
+  if (credentials === undefined) {
+    headers['x-api-key'] = config.apiKey;
+  } else {
+    for (const name of CREDENTIAL_HEADERS) delete headers[name];
+    if (credentials.kind === 'api-key') headers['x-api-key'] = credentials.apiKey;
+    else headers.authorization = `Bearer ${credentials.token}`;
+  }
   headers['anthropic-version'] =
     (options.preferClientVersion ? forwarded['anthropic-version'] : undefined) ?? extra['anthropic-version'] ?? config.version;
   headers['content-type'] = 'application/json';

@@ -1,14 +1,21 @@
 import type { AnthropicProviderConfig } from '../../config/schema.js';
 import { GatewayError, type Usage } from '../../spec/index.js';
+import type { CallCredentials } from '../credentials.js';
 import type { CallContext, PassthroughRequest, PassthroughResponse } from '../provider.js';
-import { header, sendUpstream, type UpstreamResponse } from '../shared/upstream-http.js';
+import { header, sendUpstream, type UpstreamPool, type UpstreamResponse } from '../shared/upstream-http.js';
 import { mapAnthropicHttpError } from './anthropic-errors.js';
-import { buildAnthropicHeaders } from './anthropic-headers.js';
+import { buildAnthropicHeaders, type AnthropicCredentials } from './anthropic-headers.js';
 import { readBodyBytes } from '../shared/upstream-http.js';
 import { tapAnthropicStream } from './anthropic-passthrough-stream.js';
 import { badUpstreamResponse } from './anthropic-errors.js';
 import { convertAnthropicUsage, readAnthropicUsageFields } from './convert-anthropic-usage.js';
 import { isRecord, parseJsonSafely } from './anthropic-narrowing.js';
+
+/** What the adapter lends its passthrough: where the call's credentials come from, and its pool. */
+export interface AnthropicPassthroughDeps {
+  credentials: CallCredentials<AnthropicCredentials['kind']>;
+  pool: UpstreamPool;
+}
 
 /**
  * Same-dialect passthrough (Anthropic client -> Anthropic upstream): the client's body goes up with
@@ -21,6 +28,7 @@ export async function passthroughToAnthropic(
   config: AnthropicProviderConfig,
   request: PassthroughRequest,
   context: CallContext,
+  deps: AnthropicPassthroughDeps,
 ): Promise<PassthroughResponse> {
   if (request.dialect !== 'anthropic-messages') {
     throw new GatewayError({
@@ -32,14 +40,19 @@ export async function passthroughToAnthropic(
       provider,
     });
   }
-  const response = await sendUpstream({
-    url: `${config.baseUrl.replace(/\/+$/, '')}/v1/messages`,
-    headers: buildAnthropicHeaders(config, { forwardHeaders: context.forwardHeaders, preferClientVersion: true }),
-    body: JSON.stringify({ ...request.body, model: context.upstreamModel }),
-    timeouts: context.timeouts,
-    signal: context.signal,
-    provider,
-  });
+  const found = deps.credentials.of(context);
+  const credentials = found instanceof Promise ? await found : found;
+  const response = await sendUpstream(
+    {
+      url: `${config.baseUrl.replace(/\/+$/, '')}/v1/messages`,
+      headers: buildAnthropicHeaders(config, { forwardHeaders: context.forwardHeaders, preferClientVersion: true, credentials }),
+      body: JSON.stringify({ ...request.body, model: context.upstreamModel }),
+      timeouts: context.timeouts,
+      signal: context.signal,
+      provider,
+    },
+    deps.pool,
+  );
   const upstreamRequestId = header(response.headers, 'request-id');
   if (response.status < 200 || response.status >= 300) {
     const bodyText = (await readBodyBytes(response, provider, context.signal)).toString('utf8');

@@ -1,7 +1,8 @@
 import type { AnthropicProviderConfig } from '../../config/schema.js';
 import type { ChatRequest } from '../../spec/index.js';
-import type { CallContext, PassthroughRequest, PassthroughResponse, ProviderAdapter, ProviderResult, ProviderStream } from '../provider.js';
-import { header, sendUpstream, type UpstreamResponse } from '../shared/upstream-http.js';
+import { CallCredentials } from '../credentials.js';
+import type { AdapterOptions, CallContext, PassthroughRequest, PassthroughResponse, ProviderAdapter, ProviderResult, ProviderStream } from '../provider.js';
+import { defaultUpstreamPool, header, sendUpstream, type UpstreamResponse } from '../shared/upstream-http.js';
 import type { AnthropicMessagesRequest } from './anthropic-api-types.js';
 import { badUpstreamResponse, mapAnthropicHttpError } from './anthropic-errors.js';
 import { buildAnthropicHeaders } from './anthropic-headers.js';
@@ -15,20 +16,28 @@ import { convertToAnthropicRequest } from './convert-to-anthropic-request.js';
 /**
  * Adapter for the Anthropic Messages API (POST {baseUrl}/v1/messages). Converts canonical requests
  * and results both ways, streams SSE into canonical parts, maps every failure to a GatewayError and
- * passes Anthropic-dialect clients through untouched apart from model and auth.
+ * passes Anthropic-dialect clients through untouched apart from model and auth. Each call
+ * authenticates with its own credentials, else the resolver's, else the configured key, and goes
+ * through the gateway's pool.
  */
-export function createAnthropicProvider(name: string, config: AnthropicProviderConfig): ProviderAdapter {
+export function createAnthropicProvider(name: string, config: AnthropicProviderConfig, options: AdapterOptions = {}): ProviderAdapter {
   const url = `${config.baseUrl.replace(/\/+$/, '')}/v1/messages`;
+  const pool = options.pool ?? defaultUpstreamPool;
+  const credentials = CallCredentials.forProvider(name, config, ['api-key', 'bearer'] as const, options);
 
   async function send(body: AnthropicMessagesRequest, context: CallContext): Promise<UpstreamResponse> {
-    const response = await sendUpstream({
-      url,
-      headers: buildAnthropicHeaders(config, { forwardHeaders: context.forwardHeaders }),
-      body: JSON.stringify(body),
-      timeouts: context.timeouts,
-      signal: context.signal,
-      provider: name,
-    });
+    const found = credentials.of(context);
+    const response = await sendUpstream(
+      {
+        url,
+        headers: buildAnthropicHeaders(config, { forwardHeaders: context.forwardHeaders, credentials: found instanceof Promise ? await found : found }),
+        body: JSON.stringify(body),
+        timeouts: context.timeouts,
+        signal: context.signal,
+        provider: name,
+      },
+      pool,
+    );
     if (response.status >= 200 && response.status < 300) return response;
     const bodyText = (await readBodyBytes(response, name, context.signal)).toString('utf8');
     throw mapAnthropicHttpError({ provider: name, status: response.status, headers: response.headers, bodyText });
@@ -65,7 +74,7 @@ export function createAnthropicProvider(name: string, config: AnthropicProviderC
     },
 
     passthrough(request: PassthroughRequest, context: CallContext): Promise<PassthroughResponse> {
-      return passthroughToAnthropic(name, config, request, context);
+      return passthroughToAnthropic(name, config, request, context, { credentials, pool });
     },
   };
 }

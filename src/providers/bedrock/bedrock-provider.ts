@@ -2,17 +2,20 @@ import { randomUUID } from 'node:crypto';
 import type { BedrockProviderConfig } from '../../config/schema.js';
 import type { ChatRequest } from '../../spec/chat-request.js';
 import { GatewayError } from '../../spec/errors.js';
-import type { CallContext, ProviderAdapter, ProviderResult, ProviderStream } from '../provider.js';
-import { header, mapBodyReadError, readBodyText, sendUpstream, type UpstreamResponse } from '../shared/upstream-http.js';
+import { CallCredentials, type ProviderCredentials } from '../credentials.js';
+import type { AdapterOptions, CallContext, ProviderAdapter, ProviderResult, ProviderStream } from '../provider.js';
+import { defaultUpstreamPool, header, mapBodyReadError, readBodyText, sendUpstream, type UpstreamResponse } from '../shared/upstream-http.js';
 import { bedrockBaseUrl, bedrockOperationUrl, type BedrockOperation } from './bedrock-endpoint.js';
 import { bedrockHttpError, bedrockInvalidResponse } from './bedrock-errors.js';
-import { createBedrockRequestAuthorizer } from './bedrock-sign-request.js';
+import { bedrockAuthOf, createBedrockRequestAuthorizer, type BedrockRequestAuthorizer } from './bedrock-sign-request.js';
 import { convertBedrockStream } from './bedrock-stream.js';
 import { convertBedrockResponse } from './convert-bedrock-response.js';
 import { convertToBedrockRequest } from './convert-to-bedrock-request.js';
-import { resolveBedrockAuth, type Environment } from './resolve-bedrock-auth.js';
+import type { Environment } from './resolve-bedrock-auth.js';
 
-export interface BedrockProviderOptions {
+type BedrockCallCredentials = Extract<ProviderCredentials, { kind: 'api-key' | 'bearer' | 'aws' }>;
+
+export interface BedrockProviderOptions extends AdapterOptions {
   /** Where to look for AWS_* credentials when the config has none (default process.env). */
   env?: Environment;
 }
@@ -22,12 +25,29 @@ const EVENT_STREAM = 'application/vnd.amazon.eventstream';
 /**
  * The AWS Bedrock Runtime adapter: Converse (JSON) and ConverseStream (binary event stream),
  * authorized with SigV4 (signing name `bedrock`) or a Bedrock API key (bearer). No client speaks
- * Bedrock, so there is no passthrough. Credentials are resolved once, here; a provider without
- * usable credentials is a ConfigError at start.
+ * Bedrock, so there is no passthrough. The configured credentials are resolved once, here (a
+ * provider without usable ones is a ConfigError at start, unless a resolver supplies them), and their
+ * SigV4 signer is kept; a call with its own credentials (a team's keys) gets an authorizer of its
+ * own, kept while the following calls bring the same credentials object.
  */
 export function createBedrockProvider(name: string, config: BedrockProviderConfig, options: BedrockProviderOptions = {}): ProviderAdapter {
-  const authorize = createBedrockRequestAuthorizer(resolveBedrockAuth(name, config, options.env));
+  const credentials = CallCredentials.forProvider(name, config, ['api-key', 'bearer', 'aws'] as const, options, options.env);
+  const configured = credentials.configured;
+  const configuredAuthorize = configured === undefined || configured.kind === 'none' ? undefined : createBedrockRequestAuthorizer(bedrockAuthOf(config.region, configured));
   const baseUrl = bedrockBaseUrl(config);
+  const pool = options.pool ?? defaultUpstreamPool;
+  let lastOwn: BedrockCallCredentials | undefined;
+  let lastOwnAuthorize: BedrockRequestAuthorizer | undefined;
+
+  /** The authorizer of one call's credentials: the configured one (undefined), or one for the call's own. */
+  function authorizerFor(own: BedrockCallCredentials | undefined): BedrockRequestAuthorizer {
+    if (own === undefined) return configuredAuthorize!;
+    if (own !== lastOwn || lastOwnAuthorize === undefined) {
+      lastOwnAuthorize = createBedrockRequestAuthorizer(bedrockAuthOf(config.region, own));
+      lastOwn = own;
+    }
+    return lastOwnAuthorize;
+  }
 
   interface Call {
     response: UpstreamResponse;
@@ -40,13 +60,15 @@ export function createBedrockProvider(name: string, config: BedrockProviderConfi
   async function call(operation: BedrockOperation, body: unknown, context: CallContext): Promise<Call> {
     const url = bedrockOperationUrl(baseUrl, context.upstreamModel, operation);
     const payload = JSON.stringify(body);
+    const found = credentials.of(context);
+    const authorize = authorizerFor(found instanceof Promise ? await found : found);
     const headers = await authorize({
       method: 'POST',
       url,
       headers: { 'content-type': 'application/json', accept: operation === 'converse' ? 'application/json' : EVENT_STREAM },
       body: payload,
     });
-    const response = await sendUpstream({ url, headers, body: payload, timeouts: context.timeouts, signal: context.signal, provider: name });
+    const response = await sendUpstream({ url, headers, body: payload, timeouts: context.timeouts, signal: context.signal, provider: name }, pool);
     const requestId = header(response.headers, 'x-amzn-requestid');
     const mapReadError = (error: unknown) => mapBodyReadError(error, name, context.signal);
     if (response.status < 200 || response.status >= 300) {

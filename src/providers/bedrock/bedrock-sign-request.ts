@@ -1,3 +1,4 @@
+import type { ProviderCredentials } from '../credentials.js';
 import { NodeSha256 } from './node-sha256.js';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
@@ -23,6 +24,23 @@ export interface AwsCredentials {
 export type BedrockAuth =
   | { type: 'bearer'; apiKey: string }
   | { type: 'sigv4'; region: string; credentials: AwsCredentials };
+
+/**
+ * How to authorize with one set of credentials: a Bedrock API key or bearer token as
+ * `Authorization: Bearer …`, AWS keys with SigV4 in the provider's region.
+ */
+export function bedrockAuthOf(region: string, credentials: Extract<ProviderCredentials, { kind: 'api-key' | 'bearer' | 'aws' }>): BedrockAuth {
+  switch (credentials.kind) {
+    case 'api-key':
+      return { type: 'bearer', apiKey: credentials.apiKey };
+    case 'bearer':
+      return { type: 'bearer', apiKey: credentials.token };
+    case 'aws': {
+      const { accessKeyId, secretAccessKey, sessionToken } = credentials;
+      return { type: 'sigv4', region, credentials: sessionToken ? { accessKeyId, secretAccessKey, sessionToken } : { accessKeyId, secretAccessKey } };
+    }
+  }
+}
 
 /** A request ready to go out, before authorization. `url` carries the wire-encoded path. */
 export interface BedrockHttpRequest {

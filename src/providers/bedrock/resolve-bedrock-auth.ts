@@ -1,8 +1,12 @@
 import { ConfigError } from '../../config/load-config.js';
 import type { BedrockProviderConfig } from '../../config/schema.js';
+import type { ProviderCredentials } from '../credentials.js';
 import type { BedrockAuth } from './bedrock-sign-request.js';
 
 export type Environment = Record<string, string | undefined>;
+
+/** What a Bedrock configuration can hold: a Bedrock API key or AWS keys. */
+export type ConfiguredBedrockCredentials = Extract<ProviderCredentials, { kind: 'api-key' | 'aws' }>;
 
 export type BedrockCredentials = Pick<BedrockProviderConfig, 'apiKey' | 'accessKeyId' | 'secretAccessKey' | 'sessionToken'>;
 
@@ -38,18 +42,19 @@ export function chooseBedrockCredentials(config: BedrockCredentials, env: Enviro
 }
 
 /**
- * Chooses how to authorize requests of one Bedrock provider, once at start, in the order of
- * chooseBedrockCredentials. Anything else (half a key pair, nothing at all) is a ConfigError naming
- * the provider.
+ * The configured credentials of one Bedrock provider, in the order of chooseBedrockCredentials: a
+ * Bedrock API key (`api-key`, sent as a bearer token) or AWS keys (`aws`, SigV4). Anything else
+ * (half a key pair, nothing at all) is a ConfigError naming the provider.
  */
-export function resolveBedrockAuth(name: string, config: BedrockProviderConfig, env: Environment = process.env): BedrockAuth {
+export function configuredBedrockCredentials(name: string, config: BedrockProviderConfig, env: Environment = process.env): ConfiguredBedrockCredentials {
   const chosen = chooseBedrockCredentials(config, env);
-  if (chosen.apiKey) return { type: 'bearer', apiKey: chosen.apiKey };
+  if (chosen.apiKey) return Object.freeze({ kind: 'api-key', apiKey: chosen.apiKey });
   if (chosen.accessKeyId || chosen.secretAccessKey) {
     if (!chosen.accessKeyId || !chosen.secretAccessKey) {
       throw new ConfigError(`Bedrock provider '${name}': set both accessKeyId and secretAccessKey (or apiKey).`);
     }
-    return sigv4(config.region, chosen.accessKeyId, chosen.secretAccessKey, chosen.sessionToken);
+    const { accessKeyId, secretAccessKey, sessionToken } = chosen;
+    return Object.freeze(sessionToken ? { kind: 'aws', accessKeyId, secretAccessKey, sessionToken } : { kind: 'aws', accessKeyId, secretAccessKey });
   }
   throw new ConfigError(
     `Bedrock provider '${name}' has no credentials: set apiKey, or accessKeyId and secretAccessKey, ` +
@@ -57,6 +62,13 @@ export function resolveBedrockAuth(name: string, config: BedrockProviderConfig, 
   );
 }
 
-function sigv4(region: string, accessKeyId: string, secretAccessKey: string, sessionToken: string | undefined): BedrockAuth {
-  return { type: 'sigv4', region, credentials: sessionToken ? { accessKeyId, secretAccessKey, sessionToken } : { accessKeyId, secretAccessKey } };
+/**
+ * How to authorize requests of one Bedrock provider with its configured credentials (see
+ * configuredBedrockCredentials, whose ConfigError it throws).
+ */
+export function resolveBedrockAuth(name: string, config: BedrockProviderConfig, env: Environment = process.env): BedrockAuth {
+  const credentials = configuredBedrockCredentials(name, config, env);
+  if (credentials.kind === 'api-key') return { type: 'bearer', apiKey: credentials.apiKey };
+  const { accessKeyId, secretAccessKey, sessionToken } = credentials;
+  return { type: 'sigv4', region: config.region, credentials: sessionToken ? { accessKeyId, secretAccessKey, sessionToken } : { accessKeyId, secretAccessKey } };
 }

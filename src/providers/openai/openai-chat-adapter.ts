@@ -1,6 +1,8 @@
+import type { OpenAICompatibleProviderConfig, OpenAIProviderConfig } from '../../config/schema.js';
 import type { ChatRequest } from '../../spec/index.js';
-import type { CallContext, ProviderAdapter, ProviderResult, ProviderStream } from '../provider.js';
-import { sendUpstream, type UpstreamResponse } from '../shared/upstream-http.js';
+import { CallCredentials } from '../credentials.js';
+import type { AdapterOptions, CallContext, ProviderAdapter, ProviderResult, ProviderStream } from '../provider.js';
+import { defaultUpstreamPool, sendUpstream, type UpstreamResponse } from '../shared/upstream-http.js';
 import { convertOpenAIResponse } from './convert-openai-response.js';
 import { convertToOpenAIRequest, type OpenAIRequestConversion } from './convert-to-openai-request.js';
 import type { OpenAIChatEndpoint } from './openai-chat-endpoint.js';
@@ -13,15 +15,21 @@ export interface OpenAIChatAdapterOptions {
   /** Provider config key. */
   name: string;
   type: 'openai' | 'openai-compatible';
+  /** The provider's configuration (its configured credentials). */
+  config: OpenAIProviderConfig | OpenAICompatibleProviderConfig;
   endpoint: OpenAIChatEndpoint;
 }
 
 /**
  * The Chat Completions adapter shared by `openai` and `openai-compatible` (Azure included): they
- * differ only in their endpoint (URL, auth, token-limit field, model in body or URL).
+ * differ only in their endpoint (URL, auth, token-limit field, model in body or URL). Each call's
+ * credentials are the call's own, else the resolver's, else the configured ones (whose headers are
+ * built once); calls go through the gateway's pool.
  */
-export function createOpenAIChatAdapter(options: OpenAIChatAdapterOptions): ProviderAdapter {
+export function createOpenAIChatAdapter(options: OpenAIChatAdapterOptions, adapterOptions: AdapterOptions = {}): ProviderAdapter {
   const { name, endpoint } = options;
+  const pool = adapterOptions.pool ?? defaultUpstreamPool;
+  const credentials = CallCredentials.forProvider(name, options.config, endpoint.accepts, adapterOptions);
 
   function convert(request: ChatRequest, context: CallContext, stream: boolean): OpenAIRequestConversion {
     return convertToOpenAIRequest(request, {
@@ -35,14 +43,18 @@ export function createOpenAIChatAdapter(options: OpenAIChatAdapterOptions): Prov
 
   /** Sends the body; non-2xx statuses throw the mapped GatewayError. */
   async function send(body: unknown, context: CallContext, stream: boolean): Promise<UpstreamResponse> {
-    const response = await sendUpstream({
-      url: endpoint.url(context.upstreamModel),
-      headers: endpoint.requestHeaders(context, stream),
-      body: JSON.stringify(body),
-      timeouts: context.timeouts,
-      signal: context.signal,
-      provider: name,
-    });
+    const found = credentials.of(context);
+    const response = await sendUpstream(
+      {
+        url: endpoint.url(context.upstreamModel),
+        headers: endpoint.requestHeaders(context, stream, found instanceof Promise ? await found : found),
+        body: JSON.stringify(body),
+        timeouts: context.timeouts,
+        signal: context.signal,
+        provider: name,
+      },
+      pool,
+    );
     if (response.status >= 200 && response.status < 300) return response;
     const text = await readBodyText(response, name, context.signal);
     throw mapOpenAIHttpError(response.status, response.headers, text, name);
@@ -76,7 +88,7 @@ export function createOpenAIChatAdapter(options: OpenAIChatAdapterOptions): Prov
     },
 
     passthrough(request, context) {
-      return openAIPassthrough(name, endpoint, request, context);
+      return openAIPassthrough(name, endpoint, request, context, { credentials, pool });
     },
   };
 }

@@ -1,8 +1,9 @@
 import { GatewayError, type Usage, type Warning } from '../../spec/index.js';
+import type { CallCredentials } from '../credentials.js';
 import type { CallContext, PassthroughRequest, PassthroughResponse } from '../provider.js';
-import { sendUpstream, type UpstreamResponse } from '../shared/upstream-http.js';
+import { sendUpstream, type UpstreamPool, type UpstreamResponse } from '../shared/upstream-http.js';
 import { convertOpenAIUsage } from './convert-openai-usage.js';
-import type { OpenAIChatEndpoint } from './openai-chat-endpoint.js';
+import type { OpenAIChatEndpoint, OpenAICredentials } from './openai-chat-endpoint.js';
 import { badUpstreamResponse, mapOpenAIHttpError, openAIRequestId } from './openai-errors.js';
 import { tapOpenAIStream } from './openai-passthrough-stream.js';
 import type { OpenAIWireUsage } from './openai-wire-types.js';
@@ -12,6 +13,12 @@ import { rewriteOpenAIPassthroughBody } from './rewrite-openai-passthrough-body.
 /** PassthroughResponse whose warnings (of the body rewrite, max_tokens → max_completion_tokens) are always set. */
 export interface OpenAIPassthroughResponse extends PassthroughResponse {
   warnings: Warning[];
+}
+
+/** What the adapter lends its passthrough: where the call's credentials come from, and its pool. */
+export interface OpenAIPassthroughDeps {
+  credentials: CallCredentials<OpenAICredentials['kind']>;
+  pool: UpstreamPool;
 }
 
 /**
@@ -25,6 +32,7 @@ export async function openAIPassthrough(
   endpoint: OpenAIChatEndpoint,
   request: PassthroughRequest,
   context: CallContext,
+  deps: OpenAIPassthroughDeps,
 ): Promise<OpenAIPassthroughResponse> {
   if (request.dialect !== 'openai-chat') {
     throw new GatewayError({
@@ -43,14 +51,18 @@ export async function openAIPassthrough(
     maxTokensField: endpoint.maxTokensField,
     stream: request.stream,
   });
-  const response = await sendUpstream({
-    url: endpoint.url(context.upstreamModel),
-    headers: endpoint.requestHeaders(context, request.stream),
-    body: JSON.stringify(rewrite.body),
-    timeouts: context.timeouts,
-    signal: context.signal,
-    provider,
-  });
+  const found = deps.credentials.of(context);
+  const response = await sendUpstream(
+    {
+      url: endpoint.url(context.upstreamModel),
+      headers: endpoint.requestHeaders(context, request.stream, found instanceof Promise ? await found : found),
+      body: JSON.stringify(rewrite.body),
+      timeouts: context.timeouts,
+      signal: context.signal,
+      provider,
+    },
+    deps.pool,
+  );
   const upstreamRequestId = openAIRequestId(response.headers);
   if (response.status < 200 || response.status >= 300) {
     const text = await readBodyText(response, provider, context.signal);

@@ -4,15 +4,22 @@ import { redactSecrets } from '../../spec/redact-secrets.js';
 import type { CallTimeouts } from '../provider.js';
 
 /**
- * One keep-alive connection pool per distinct connect timeout, shared by every adapter.
- * Header and body timeouts are set per request (first byte, stream idle).
+ * The upstream connection pools of one running gateway: one keep-alive undici Agent per distinct
+ * connect timeout, shared by every adapter the gateway built (header and body timeouts are set per
+ * request: first byte, stream idle). startGateway creates one and closes it when the gateway closes,
+ * so two gateways in one process never share or close each other's connections. Adapters built
+ * without a gateway (unit tests, tools) use `defaultUpstreamPool`.
  */
-const agents = new Map<number, Agent>();
+export class UpstreamPool {
+  private readonly agents = new Map<number, Agent>();
+  private closed = false;
 
-export function upstreamAgent(connectMs: number): Agent {
-  let agent = agents.get(connectMs);
-  if (!agent) {
-    agent = new Agent({
+  /** The Agent of one connect timeout, created on first use. Throws SWY_ERR_SHUTTING_DOWN once the pool is closed. */
+  agent(connectMs: number, provider?: string): Agent {
+    const agent = this.agents.get(connectMs);
+    if (agent) return agent;
+    if (this.closed) throw poolClosedError(provider);
+    const created = new Agent({
       connect: { timeout: connectMs },
       keepAliveTimeout: 30_000,
       keepAliveMaxTimeout: 600_000,
@@ -21,15 +28,52 @@ export function upstreamAgent(connectMs: number): Agent {
       connections: null,
       pipelining: 1,
     });
-    agents.set(connectMs, agent);
+    this.agents.set(connectMs, created);
+    return created;
   }
-  return agent;
+
+  /** Number of Agents (one per connect timeout in use). */
+  get size(): number {
+    return this.agents.size;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Closes every connection (waiting for requests in flight on them) and refuses new calls. Idempotent. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.closeAgents();
+  }
+
+  /** Closes the open connections but keeps the pool usable (the default pool, between test files). */
+  async closeAgents(): Promise<void> {
+    const all = [...this.agents.values()];
+    this.agents.clear();
+    await Promise.all(all.map((agent) => agent.close().catch(() => undefined)));
+  }
 }
 
+/** The pool of adapters built without a gateway (unit tests, tools): release its connections with closeUpstreamAgents(), never close() it. */
+export const defaultUpstreamPool = new UpstreamPool();
+
+/** Closes the default pool's connections (test teardown); the pool stays usable. */
 export async function closeUpstreamAgents(): Promise<void> {
-  const all = [...agents.values()];
-  agents.clear();
-  await Promise.all(all.map((agent) => agent.close().catch(() => undefined)));
+  await defaultUpstreamPool.closeAgents();
+}
+
+function poolClosedError(provider: string | undefined): GatewayError {
+  return new GatewayError({
+    code: 'SWY_ERR_SHUTTING_DOWN',
+    kind: 'overloaded',
+    status: 503,
+    origin: 'gateway',
+    message: 'The gateway is shutting down; retry on another replica.',
+    retryable: true,
+    retryAfterMs: 1000,
+    ...(provider === undefined ? {} : { provider }),
+  });
 }
 
 export interface UpstreamRequest {
@@ -50,12 +94,12 @@ export interface UpstreamResponse {
 }
 
 /**
- * Sends one request upstream with the gateway's timeouts:
+ * Sends one request upstream through `pool` (the adapter's: its gateway's) with the gateway's timeouts:
  * connect (agent), first byte (headersTimeout), stream idle (bodyTimeout) and total (abort signal).
  * Network failures and timeouts become GatewayErrors; HTTP error statuses are returned for the
  * adapter to map with the upstream's own error body.
  */
-export async function sendUpstream(req: UpstreamRequest): Promise<UpstreamResponse> {
+export async function sendUpstream(req: UpstreamRequest, pool: UpstreamPool = defaultUpstreamPool): Promise<UpstreamResponse> {
   const { totalMs, firstByteMs } = req.timeouts;
   const startedAt = performance.now();
   let totalTimedOut = false;
@@ -81,7 +125,7 @@ export async function sendUpstream(req: UpstreamRequest): Promise<UpstreamRespon
   }
   try {
     const target = splitUrl(req.url);
-    const response = await upstreamAgent(req.timeouts.connectMs).request({
+    const response = await pool.agent(req.timeouts.connectMs, req.provider).request({
       origin: target.origin,
       path: target.path,
       method: req.method ?? 'POST',
