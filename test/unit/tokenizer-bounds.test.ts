@@ -151,14 +151,20 @@ describe('token estimation cost is bounded (issue 6, item A)', () => {
   }, TEST_TIMEOUT_MS);
 });
 
-/** Ordinary prose and code: the repository's own sources and docs, and generated multilingual text. */
+/**
+ * Ordinary prose and code: the repository's own sources and docs, and generated multilingual text.
+ * Lines of LONG_RUN characters or more are left out of the repository's files: only they can hold a
+ * run the bounded tokenizer splits (a wide Markdown table rule, say), where it is approximate by
+ * design; without this, any new file with such a line would break the test.
+ */
 function ordinaryTexts(): Array<[string, string]> {
   const root = join(import.meta.dirname, '..', '..');
-  const texts: Array<[string, string]> = [['README.md', readFileSync(join(root, 'README.md'), 'utf8')]];
+  const ordinary = (text: string) => text.split('\n').filter((line) => line.length < LONG_RUN).join('\n');
+  const texts: Array<[string, string]> = [['README.md', ordinary(readFileSync(join(root, 'README.md'), 'utf8'))]];
   for (const entry of readdirSync(join(root, 'src'), { recursive: true, encoding: 'utf8' })) {
     if (entry.endsWith('.ts')) {
       try {
-        texts.push([entry, readFileSync(join(root, 'src', entry), 'utf8')]);
+        texts.push([entry, ordinary(readFileSync(join(root, 'src', entry), 'utf8'))]);
       } catch {
         // A file removed while the tree is being edited: skip it.
       }
