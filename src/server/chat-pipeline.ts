@@ -14,6 +14,9 @@ import { planRequest, type Plan, type PlanStep } from '../routing/plan-request.j
 import type { Dialect } from '../spec/index.js';
 import { GatewayError } from '../spec/index.js';
 import type { Caller } from '../tenancy/api-keys.js';
+import { RateLimitRefusal, type Admission, type AdmissionTicket } from '../tenancy/admission.js';
+import { worstCaseRequestNanos } from '../tenancy/worst-case-cost.js';
+import { OwnCredentialsHealth } from '../routing/health/own-credentials-health.js';
 import { estimateUsage, type MeterBase, type RequestMeter, type UsageSource } from './request-meter.js';
 import { writeCommitted, type WriteOutcome } from './response-writer.js';
 
@@ -25,6 +28,8 @@ export interface PipelineDeps {
   retryBudget: RetryBudget;
   /** ms clock for routing decisions (health, cooldowns); injectable for tests. */
   now?: () => number;
+  /** Team keys' allow-lists, rate limits and budgets (absent: every caller is admitted as is). */
+  admission?: Admission;
 }
 
 /** Everything the pipeline needs from the HTTP layer for one request. */
@@ -64,19 +69,54 @@ export class ChatPipeline {
     const startedAt = performance.now();
     // prepare
     const body = requireObject(call.body);
-    const requestedModel = peekModel(body);
+    const tenant = call.caller.tenant;
+    const requestedModel = body.model === undefined && tenant?.team.policy.defaultRoute ? 'default' : peekModel(body);
     checkBody(call.dialect.name, body);
     const prepared = new PreparedRequest(call.dialect, body);
 
+    // admit (team keys): allow-lists, then rate limits; the budget is reserved once the plan is known
+    const admission = tenant ? this.deps.admission : undefined;
+    let ticket: AdmissionTicket | undefined;
+    let name = requestedModel;
+    let policyFilters: readonly CandidateFilter[] | undefined = call.filters;
+    if (admission) {
+      name = admission.resolveName(call.caller, requestedModel);
+      const teamFilters = admission.filters(call.caller, name);
+      if (teamFilters) policyFilters = policyFilters ? [...policyFilters, ...teamFilters] : teamFilters;
+      try {
+        const limited = admission.limit(call.caller, name, prepared.roughInputTokens() + (prepared.features.maxOutputTokens ?? 0));
+        ticket = limited instanceof Promise ? await limited : limited;
+      } catch (error) {
+        if (error instanceof RateLimitRefusal) for (let i = 0; i < error.headers.length; i += 2) call.res.setHeader(error.headers[i], error.headers[i + 1]);
+        throw error;
+      }
+    }
+    const totals: SettledTotals = { costNanos: 0, tokens: 0 };
+    try {
+      await this.admitted(call, prepared, requestedModel, name, policyFilters, ticket, startedAt, totals);
+    } finally {
+      // The reservation becomes the actual cost of every billed attempt; token windows get the actual count.
+      ticket?.settle(totals.costNanos, totals.tokens);
+    }
+  }
+
+  private async admitted(call: ChatCall, prepared: PreparedRequest, requestedModel: string, name: string, policyFilters: readonly CandidateFilter[] | undefined, ticket: AdmissionTicket | undefined, startedAt: number, totals: SettledTotals): Promise<void> {
     // plan
-    const plan = planRequest(this.deps.config, requestedModel, {
+    const capability = capabilityFilter(prepared.preciseInputTokens);
+    const plan = planRequest(this.deps.config, name, {
       requestId: call.requestId,
       features: prepared.features,
       health: this.deps.health,
       now: this.now(),
       inputTokens: prepared.roughInputTokens,
-      filters: call.filters ? [capabilityFilter(prepared.preciseInputTokens), ...call.filters] : [capabilityFilter(prepared.preciseInputTokens)],
+      filters: policyFilters ? [capability, ...policyFilters] : [capability],
     });
+    if (ticket && this.deps.admission) {
+      const concurrent = plan.steps.some((step) => step.hedge !== undefined) ? 2 : 1;
+      const worstCase = worstCaseRequestNanos(prepared.features, plan.steps.map((step) => step.deployment.model), concurrent);
+      const reserved = this.deps.admission.reserve(ticket, call.caller, call.requestId, worstCase);
+      if (reserved instanceof Promise) await reserved;
+    }
     this.deps.retryBudget.recordRequest();
     const base: MeterBase = {
       requestId: call.requestId,
@@ -88,6 +128,10 @@ export class ChatPipeline {
       ...(plan.route || plan.steps.length > 1 ? { decision: plan.reason } : {}),
     };
 
+    // A team calling with its own provider credentials: their rejections and quotas are not the shared deployment's health.
+    const own = call.caller.tenant?.credentials;
+    const health = own && own.size > 0 ? new OwnCredentialsHealth(this.deps.health, new Set(own.keys())) : this.deps.health;
+
     // execute
     let attempts: Attempt[] = [];
     let skipped: string[] = [];
@@ -97,7 +141,7 @@ export class ChatPipeline {
     try {
       try {
         const result = await runAttemptLoop(
-          { health: this.deps.health, retryBudget: this.deps.retryBudget, now: this.now },
+          { health, retryBudget: this.deps.retryBudget, now: this.now },
           {
             plan,
             signal: call.signal,
@@ -117,10 +161,10 @@ export class ChatPipeline {
         throw error;
       }
       // write
-      outcome = await writeCommitted(call.res, call.dialect, call.signal, winner, this.gatewayHeaders(call.requestId, plan, winner, attempts, skipped));
+      outcome = await writeCommitted(call.res, call.dialect, call.signal, winner, this.gatewayHeaders(call.requestId, plan, winner, attempts, skipped, ticket));
     } finally {
       // settle
-      this.settle(base, prepared, plan, attempts, winner, outcome, failure);
+      this.settle(base, prepared, plan, attempts, winner, outcome, failure, health, totals);
     }
   }
 
@@ -140,6 +184,9 @@ export class ChatPipeline {
         forwardHeaders: call.forwardHeaders,
         model: model.traits,
       };
+      // A team's own key for this provider (bring-your-own-key) is used for its calls only.
+      const own = call.caller.tenant?.credentials.get(model.provider);
+      if (own) context.credentials = own;
       if (passthrough) return openPassthrough(provider, prepared.body, prepared.stream, context, call.dialect.name);
       const encodeContext: EncodeContext = {
         requestedModel,
@@ -151,13 +198,14 @@ export class ChatPipeline {
   }
 
   /** x-switchyard-* headers that explain the answer: who served it, by which route and decision, after which failures. */
-  private gatewayHeaders(requestId: string, plan: Plan, winner: Attempt, attempts: readonly Attempt[], skipped: readonly string[]): string[] {
+  private gatewayHeaders(requestId: string, plan: Plan, winner: Attempt, attempts: readonly Attempt[], skipped: readonly string[], ticket: AdmissionTicket | undefined): string[] {
     const model = winner.deployment.model;
     const headers = ['x-switchyard-request-id', requestId, 'x-switchyard-model', model.id, 'x-switchyard-provider', model.provider];
     if (model.simulated) headers.push('x-switchyard-simulated', 'true');
     if (plan.route) headers.push('x-switchyard-route', plan.route);
     if (plan.route || plan.steps.length > 1) headers.push('x-switchyard-decision', headerSafe(plan.reason));
     headers.push('x-switchyard-attempts', attemptsHeader(attempts, skipped));
+    if (ticket && ticket.headers.length > 0) headers.push(...ticket.headers);
     return headers;
   }
 
@@ -166,13 +214,13 @@ export class ChatPipeline {
    * attempt the provider billed (accepted, then failed or lost a hedge). Usage is the provider's when it
    * reported a complete answer, else an estimate (never $0 for tokens that reached the client).
    */
-  private settle(base: MeterBase, prepared: PreparedRequest, plan: Plan, attempts: readonly Attempt[], winner: Attempt | undefined, outcome: WriteOutcome, failure: GatewayError | undefined): void {
+  private settle(base: MeterBase, prepared: PreparedRequest, plan: Plan, attempts: readonly Attempt[], winner: Attempt | undefined, outcome: WriteOutcome, failure: GatewayError | undefined, health: HealthTracker, totals: SettledTotals): void {
     const stream = prepared.stream;
     const final = winner ?? attempts[attempts.length - 1];
     if (winner) {
       const failed = outcome.failure;
       const ok = !failed || failed.code === 'SWY_ERR_CLIENT_CLOSED' || failed.code === 'SWY_ERR_SHUTTING_DOWN';
-      this.deps.health.ended(winner.deployment.key, ok ? { ok: true, latencyMs: performance.now() - winner.startedAt, ttftMs: winner.ttftMs } : { ok: false, error: failed });
+      health.ended(winner.deployment.key, ok ? { ok: true, latencyMs: performance.now() - winner.startedAt, ttftMs: winner.ttftMs } : { ok: false, error: failed });
       winner.finish();
     }
     if (!final) {
@@ -199,7 +247,8 @@ export class ChatPipeline {
       }
       const error = isFinal ? (winner ? outcome.failure : (failure ?? attempt.error)) : attempt.error;
       const status = isFinal && winner ? 200 : (error?.status ?? 200);
-      this.deps.meter.record({
+      totals.tokens += usage.inputTokens + usage.outputTokens;
+      totals.costNanos += this.deps.meter.record({
         base,
         model: attempt.deployment.model,
         stream,
@@ -213,6 +262,12 @@ export class ChatPipeline {
       });
     }
   }
+}
+
+/** What a request's ledger rows add up to: the actual cost and tokens its budget and token windows are settled with. */
+interface SettledTotals {
+  costNanos: number;
+  tokens: number;
 }
 
 /**

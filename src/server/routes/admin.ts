@@ -22,12 +22,12 @@ export function isAdminUrl(url: string): boolean {
 
 /** Admin endpoints are for the master key; any other valid key gets a 403. */
 export function requireAdmin(caller: Caller): void {
-  if (caller.role !== 'master') {
+  if (caller.role !== 'master' && caller.role !== 'admin') {
     throw new GatewayError({
       code: 'SWY_ERR_ADMIN_REQUIRED',
       kind: 'permission',
       origin: 'client',
-      message: `The key '${caller.keyName}' may not use admin endpoints: they need the master key.`,
+      message: `The key '${caller.keyName}' may not use admin endpoints: they need an admin key (the master key or a key created with role admin).`,
     });
   }
 }

@@ -1,0 +1,322 @@
+import type { ResolvedModel } from '../config/resolve-config.js';
+import type { CandidateFilter } from '../routing/candidate-filters.js';
+import { GatewayError } from '../spec/errors.js';
+import type { Caller } from './api-keys.js';
+import {
+  LimitsUnavailableError,
+  RATE_WINDOW_MS,
+  type BudgetScope,
+  type BudgetStore,
+  type MaybePromise,
+  type RateCheck,
+  type RateDecision,
+  type RateLimiter,
+  type RateState,
+  type ReserveDecision,
+} from './limits-types.js';
+import type { BudgetPeriod, BudgetPolicy, RateLimitPolicy, TenancyStore } from './tenancy-types.js';
+import type { TenantContext } from './tenant-context.js';
+
+export interface AdmissionDeps {
+  rateLimiter: RateLimiter;
+  budgets: BudgetStore;
+  /** Seeds budget counters from the ledger. */
+  store: Pick<TenancyStore, 'spendSince'>;
+  /** A reservation not settled within this time expires (its replica died): the request deadline plus a margin. */
+  reservationTtlMs: number;
+  clock?: () => number;
+}
+
+/** What a request is admitted with: rate-limit windows it counted in and its budget reservation, settled once. */
+export class AdmissionTicket {
+  /** `x-ratelimit-*` response headers (OpenAI's names), flat name/value pairs. */
+  readonly headers: string[];
+  private settled = false;
+  reservation?: { id: string; scopes: readonly BudgetScope[]; amountNanos: number };
+
+  constructor(
+    private readonly admission: Admission,
+    readonly rate: RateDecision | undefined,
+    /** Token counters that were charged the estimate, with the window they were charged in. */
+    private readonly tokenCounters: readonly string[],
+    private readonly tokenEstimate: number,
+    private readonly windowStartMs: number,
+  ) {
+    this.headers = rate ? rateLimitHeaders(rate.states, admission.now()) : [];
+  }
+
+  /**
+   * The request is over: the actual cost replaces the reservation (released when nothing was spent),
+   * and the token counters are corrected from the estimate to the actual count. Errors of the shared
+   * store are swallowed here (the reservation then expires on its own and the ledger keeps the spend).
+   */
+  settle(costNanos: number, totalTokens: number): void {
+    if (this.settled) return;
+    this.settled = true;
+    const now = this.admission.now();
+    if (this.reservation) {
+      const { id, scopes } = this.reservation;
+      swallow(() => this.admission.deps.budgets.settle(id, scopes, costNanos, now));
+    }
+    const delta = totalTokens - this.tokenEstimate;
+    if (delta !== 0) for (const key of this.tokenCounters) swallow(() => this.admission.deps.rateLimiter.adjust(key, this.windowStartMs, delta));
+  }
+}
+
+/**
+ * Admission of a team key's request, in the order the pipeline asks: which name it may request (its
+ * default route, its allow-lists), which candidates it may reach (filters for the router), its rate
+ * limits (requests and tokens per minute per key, team and requested name), then its budgets (a
+ * reservation of the worst case across the plan, settled with the actual cost). Callers without a
+ * team (configured keys, admin keys) are admitted without limits.
+ */
+export class Admission {
+  readonly now: () => number;
+
+  constructor(readonly deps: AdmissionDeps) {
+    this.now = deps.clock ?? Date.now;
+  }
+
+  /** The name to route: the team's default route for `default`; refuses a name outside the team's or key's allow-list. */
+  resolveName(caller: Caller, requested: string): string {
+    const tenant = caller.tenant;
+    if (!tenant) return requested;
+    let name = requested;
+    if (name === 'default') {
+      const fallback = tenant.team.policy.defaultRoute;
+      if (!fallback) {
+        throw new GatewayError({ code: 'SWY_ERR_NO_DEFAULT_ROUTE', kind: 'invalid_request', param: 'model', message: `model: the team '${tenant.team.name}' has no default route; name a route or model.` });
+      }
+      name = fallback;
+    }
+    const teamList = tenant.team.policy.allowedModels;
+    const keyList = tenant.key.policy.models;
+    if ((teamList && !teamList.includes(name)) || (keyList && !keyList.includes(name))) {
+      const allowed = intersect(teamList, keyList);
+      throw new GatewayError({
+        code: 'SWY_ERR_MODEL_NOT_ALLOWED',
+        kind: 'permission',
+        param: 'model',
+        message: `model: this key may not use '${name}'. Allowed: ${allowed.length ? allowed.join(', ') : 'none'}.`,
+      });
+    }
+    return name;
+  }
+
+  /**
+   * Router filters from the allow-lists: a candidate may be tried when its provider is allowed and,
+   * if the team or key lists models, the candidate is listed or the requested route is (naming a route
+   * grants its candidates and fallbacks).
+   */
+  filters(caller: Caller, name: string): CandidateFilter[] | undefined {
+    const tenant = caller.tenant;
+    if (!tenant) return undefined;
+    const providers = tenant.team.policy.allowedProviders;
+    const teamList = tenant.team.policy.allowedModels;
+    const keyList = tenant.key.policy.models;
+    const byName = (list: string[] | undefined, model: ResolvedModel) => !list || list.includes(name) || list.includes(model.id);
+    if (!providers && !teamList && !keyList) return undefined;
+    return [
+      (model) => {
+        if (providers && !providers.includes(model.provider)) {
+          return { code: 'SWY_ERR_PROVIDER_NOT_ALLOWED', param: 'model', message: `The team may not use the provider '${model.provider}' (model '${model.id}').` };
+        }
+        if (!byName(teamList, model) || !byName(keyList, model)) {
+          return { code: 'SWY_ERR_MODEL_NOT_ALLOWED', param: 'model', message: `This key may not use the model '${model.id}'.` };
+        }
+        return undefined;
+      },
+    ];
+  }
+
+  /** Counts the request against every rate limit that applies, or refuses it with a 429 naming the limit. */
+  limit(caller: Caller, name: string, estimatedTokens: number): MaybePromise<AdmissionTicket | undefined> {
+    const tenant = caller.tenant;
+    if (!tenant) return undefined;
+    const checks: RateCheck[] = [];
+    const tokenCounters: string[] = [];
+    const add = (scope: string, policy: RateLimitPolicy | undefined) => {
+      if (!policy) return;
+      if (policy.rpm !== undefined) checks.push({ key: `${scope}:rpm`, limit: policy.rpm, cost: 1 });
+      if (policy.tpm !== undefined) {
+        checks.push({ key: `${scope}:tpm`, limit: policy.tpm, cost: estimatedTokens });
+        tokenCounters.push(`${scope}:tpm`);
+      }
+    };
+    add(`key:${tenant.key.id}`, tenant.key.policy.rateLimits);
+    add(`team:${tenant.team.id}`, tenant.team.policy.rateLimits);
+    add(`team:${tenant.team.id}:model:${name}`, tenant.team.policy.modelRateLimits?.[name]);
+    const now = this.now();
+    const windowStartMs = now - (now % RATE_WINDOW_MS);
+    if (checks.length === 0) return new AdmissionTicket(this, undefined, tokenCounters, estimatedTokens, windowStartMs);
+    const finish = (decision: RateDecision) => {
+      if (!decision.allowed) throw new RateLimitRefusal(rateLimitedError(decision, tenant), rateLimitHeaders(decision.states, this.now()));
+      return new AdmissionTicket(this, decision, tokenCounters, estimatedTokens, windowStartMs);
+    };
+    return then(guard(() => this.deps.rateLimiter.consume(checks, now)), finish);
+  }
+
+  /**
+   * Reserves the request's worst-case cost in every budget of its key and team; refuses it (quota
+   * exceeded, naming the budget and when it resets) when any would be exceeded.
+   */
+  reserve(ticket: AdmissionTicket, caller: Caller, requestId: string, worstCaseNanos: number): MaybePromise<void> {
+    const tenant = caller.tenant;
+    if (!tenant) return;
+    const now = this.now();
+    const scopes: BudgetScope[] = [];
+    const named: { label: string; policy: BudgetPolicy }[] = [];
+    const add = (label: string, kind: 'team' | 'key', id: string, policy: BudgetPolicy | undefined) => {
+      if (!policy) return;
+      const period = periodOf(policy.period, now);
+      const since = period.startIso;
+      scopes.push({
+        key: `budget:${kind}:${id}:${period.label}`,
+        limitNanos: policy.limitNanos,
+        periodEndMs: period.endMs,
+        seed: () => this.deps.store.spendSince(kind === 'team' ? { teamId: id } : { keyId: id }, since),
+      });
+      named.push({ label, policy });
+    };
+    add(`key '${tenant.key.name}'`, 'key', tenant.key.id, tenant.key.policy.budget);
+    add(`team '${tenant.team.name}'`, 'team', tenant.team.id, tenant.team.policy.budget);
+    if (scopes.length === 0) return;
+    const amount = Math.max(0, Math.ceil(worstCaseNanos));
+    const finish = (decision: ReserveDecision) => {
+      if (!decision.ok) {
+        const index = scopes.findIndex((scope) => scope.key === decision.key);
+        throw budgetExceededError(named[Math.max(0, index)], scopes[Math.max(0, index)], decision, amount, now);
+      }
+      ticket.reservation = { id: requestId, scopes, amountNanos: amount };
+    };
+    return then(guard(() => this.deps.budgets.reserve(requestId, scopes, amount, this.deps.reservationTtlMs, now)), finish);
+  }
+}
+
+/** A 429 from the gateway's own limits, with the `x-ratelimit-*` headers the response carries. */
+export class RateLimitRefusal extends GatewayError {
+  constructor(
+    error: GatewayError,
+    readonly headers: string[],
+  ) {
+    super({ code: error.code, kind: error.kind, origin: error.origin, message: error.message, retryAfterMs: error.retryAfterMs });
+  }
+}
+
+/** UTC period boundaries: a day, a calendar month, or all time. */
+export function periodOf(period: BudgetPeriod, nowMs: number): { label: string; startIso: string; endMs: number } {
+  const date = new Date(nowMs);
+  if (period === 'total') return { label: 'total', startIso: '1970-01-01T00:00:00.000Z', endMs: Number.POSITIVE_INFINITY };
+  if (period === 'day') {
+    const start = Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate());
+    return { label: `day:${new Date(start).toISOString().slice(0, 10)}`, startIso: new Date(start).toISOString(), endMs: start + 86_400_000 };
+  }
+  const start = Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1);
+  return { label: `month:${new Date(start).toISOString().slice(0, 7)}`, startIso: new Date(start).toISOString(), endMs: Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1) };
+}
+
+/** OpenAI's rate-limit headers from the tightest request and token windows. */
+export function rateLimitHeaders(states: readonly RateState[], nowMs: number): string[] {
+  const headers: string[] = [];
+  for (const [suffix, unit] of [
+    [':rpm', 'requests'],
+    [':tpm', 'tokens'],
+  ] as const) {
+    let tightest: RateState | undefined;
+    for (const state of states) {
+      if (!state.key.endsWith(suffix)) continue;
+      if (!tightest || state.remaining < tightest.remaining) tightest = state;
+    }
+    if (!tightest) continue;
+    headers.push(
+      `x-ratelimit-limit-${unit}`,
+      String(tightest.limit),
+      `x-ratelimit-remaining-${unit}`,
+      String(Math.max(0, tightest.remaining)),
+      `x-ratelimit-reset-${unit}`,
+      formatDuration(tightest.resetAtMs - nowMs),
+    );
+  }
+  return headers;
+}
+
+/** OpenAI's duration format for reset headers: `1s`, `6m0s`, `250ms`. */
+export function formatDuration(ms: number): string {
+  const value = Math.max(0, Math.ceil(ms));
+  if (value < 1000) return `${value}ms`;
+  const seconds = Math.ceil(value / 1000);
+  if (seconds < 60) return `${seconds}s`;
+  return `${Math.floor(seconds / 60)}m${seconds % 60}s`;
+}
+
+function rateLimitedError(decision: RateDecision, tenant: TenantContext): GatewayError {
+  const key = decision.refusedKey ?? '';
+  const state = decision.states.find((s) => s.key === key);
+  const unit = key.endsWith(':tpm') ? 'tokens' : 'requests';
+  const who = key.startsWith('key:') ? `key '${tenant.key.name}'` : key.includes(':model:') ? `team '${tenant.team.name}' on '${key.split(':model:')[1].replace(/:[rt]pm$/, '')}'` : `team '${tenant.team.name}'`;
+  const seconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
+  return new GatewayError({
+    code: 'SWY_ERR_RATE_LIMITED',
+    kind: 'rate_limit',
+    origin: 'gateway',
+    retryAfterMs: Math.max(0, decision.retryAfterMs),
+    message: `Rate limit reached for ${who}: ${state?.limit ?? '?'} ${unit} per minute. Retry in ${seconds} s.`,
+  });
+}
+
+function budgetExceededError(named: { label: string; policy: BudgetPolicy }, scope: BudgetScope, decision: Extract<ReserveDecision, { ok: false }>, amount: number, now: number): GatewayError {
+  const usd = (nanos: number) => `$${(nanos / 1e9).toFixed(nanos % 1e7 === 0 ? 2 : 6)}`;
+  const resets = Number.isFinite(scope.periodEndMs) ? `; it resets at ${new Date(scope.periodEndMs).toISOString()}` : '; it does not reset (total budget)';
+  const period = named.policy.period === 'total' ? 'total' : `${named.policy.period}ly`.replace('dayly', 'daily');
+  return new GatewayError({
+    code: 'SWY_ERR_BUDGET_EXCEEDED',
+    kind: 'quota_exceeded',
+    origin: 'gateway',
+    ...(Number.isFinite(scope.periodEndMs) ? { retryAfterMs: Math.max(0, scope.periodEndMs - now) } : {}),
+    message:
+      `Budget exceeded: the ${period} budget of ${named.label} is ${usd(decision.limitNanos)}, ${usd(decision.spentNanos)} is spent and ` +
+      `${usd(decision.reservedNanos)} reserved by requests in flight; this request may cost up to ${usd(amount)}${resets}.`,
+  });
+}
+
+/** Runs a limits call, turning the shared store's unavailability into a 503 the client can read. */
+function guard<T>(run: () => MaybePromise<T>): MaybePromise<T> {
+  try {
+    const result = run();
+    if (result instanceof Promise) return result.catch((error: unknown) => Promise.reject(unavailable(error)));
+    return result;
+  } catch (error) {
+    throw unavailable(error);
+  }
+}
+
+function unavailable(error: unknown): unknown {
+  if (!(error instanceof LimitsUnavailableError)) return error;
+  return new GatewayError({
+    code: 'SWY_ERR_LIMITS_UNAVAILABLE',
+    kind: 'overloaded',
+    origin: 'gateway',
+    status: 503,
+    retryAfterMs: 1_000,
+    message: 'Budgets and rate limits cannot be checked right now (the shared limits store is unreachable); the request was not sent. Retry shortly.',
+  });
+}
+
+function then<T, R>(value: MaybePromise<T>, next: (value: T) => R): MaybePromise<R> {
+  return value instanceof Promise ? value.then(next) : next(value);
+}
+
+function swallow(run: () => MaybePromise<void>): void {
+  try {
+    const result = run();
+    if (result instanceof Promise) result.catch(() => undefined);
+  } catch {
+    // The shared store is down: the reservation expires by itself; the ledger has the spend.
+  }
+}
+
+function intersect(a: string[] | undefined, b: string[] | undefined): string[] {
+  if (!a) return b ?? [];
+  if (!b) return a;
+  return a.filter((name) => b.includes(name));
+}
