@@ -18,6 +18,9 @@ import { isAdminUrl, registerAdminRoutes, requireAdmin } from './routes/admin.js
 import { jsonBodyParser } from './parse-json-body.js';
 import { Lifecycle } from './lifecycle.js';
 import { Cancellation, shuttingDownError } from '../execution/cancellation.js';
+import type { Authenticator } from '../tenancy/authenticator.js';
+import type { Admission } from '../tenancy/admission.js';
+import { registerTenancyAdminRoutes, type TenancyAdminDeps } from './routes/admin-tenancy.js';
 
 export interface AppDeps {
   config: ResolvedConfig;
@@ -35,6 +38,12 @@ export interface AppDeps {
   /** ms clock shared with the health tracker (routing decisions, explain); Date.now by default. */
   clock?: () => number;
   logger?: boolean;
+  /** Verifies admin and team keys through the store (the key ring alone when absent). */
+  authenticator?: Authenticator;
+  /** Team keys' allow-lists, rate limits and budgets. */
+  admission?: Admission;
+  /** Teams, keys and spend under /admin (and /v1/spend for team keys). */
+  tenancy?: TenancyAdminDeps;
 }
 
 declare module 'fastify' {
@@ -90,7 +99,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(Math.min(server.headersTimeoutMs, server.requestTimeoutMs) / 4))),
     },
   });
-  const pipeline = new ChatPipeline({ config: deps.config, providers: deps.providers, meter: deps.meter, health: deps.health, retryBudget: deps.retryBudget, now: deps.clock });
+  const pipeline = new ChatPipeline({ config: deps.config, providers: deps.providers, meter: deps.meter, health: deps.health, retryBudget: deps.retryBudget, now: deps.clock, admission: deps.admission });
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, jsonBodyParser(server.maxJsonDepth));
@@ -122,8 +131,9 @@ export function buildApp(deps: AppDeps): FastifyInstance {
         message: 'Missing API key: send it as "Authorization: Bearer <key>" or "x-api-key: <key>".',
       });
     }
-    const caller = deps.keyRing.verify(key);
-    if (!caller) throw new GatewayError({ code: 'SWY_ERR_INVALID_API_KEY', kind: 'authentication', message: 'Invalid API key.' });
+    const verified = deps.authenticator ? deps.authenticator.verify(key) : deps.keyRing.verify(key);
+    const caller = verified instanceof Promise ? await verified : verified;
+    if (!caller) throw new GatewayError({ code: 'SWY_ERR_INVALID_API_KEY', kind: 'authentication', message: 'Invalid API key (unknown, revoked or expired).' });
     if (admin) requireAdmin(caller);
     request.caller = caller;
   });
@@ -170,6 +180,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   registerCountTokensRoute(app, deps.config);
   registerModelRoutes(app, deps.config);
   registerAdminRoutes(app, { config: deps.config, health: deps.health, retryBudget: deps.retryBudget, clock: deps.clock });
+  if (deps.tenancy) registerTenancyAdminRoutes(app, deps.tenancy);
   return app;
 }
 

@@ -26,7 +26,7 @@ describe('auth in each dialect', () => {
   it('rejects a wrong key with a 401 in the Anthropic shape', async () => {
     const res = await postJson(messages(), { model: 'sim-small', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] }, { authorization: '', 'x-api-key': 'nope' });
     expect(res.status).toBe(401);
-    expect(res.json).toMatchObject({ type: 'error', error: { type: 'authentication_error', message: 'Invalid API key.' } });
+    expect(res.json).toMatchObject({ type: 'error', error: { type: 'authentication_error', message: 'Invalid API key (unknown, revoked or expired).' } });
   });
 
   it('accepts x-api-key and Authorization: Bearer', async () => {
