@@ -1,5 +1,6 @@
 import { chooseBedrockCredentials } from '../providers/bedrock/resolve-bedrock-auth.js';
 import type { CallTimeouts, ModelTraits } from '../providers/provider.js';
+import { lookupPrice } from '../metering/price-catalog.js';
 import { ConfigError } from './load-config.js';
 import type { Config, ModelConfig, ProviderConfig, RouteConfig } from './schema.js';
 
@@ -106,7 +107,8 @@ export function resolveConfig(config: Config, env: Record<string, string | undef
       provider: model.provider,
       providerType: provider.type,
       upstreamModel: model.upstreamModel ?? model.id,
-      pricing: model.pricing,
+      // Configured pricing wins; otherwise the built-in catalog's (OpenAI, Anthropic, Bedrock ids; none for simulated or compatible servers).
+      pricing: model.pricing ?? lookupPrice(provider.type, model.upstreamModel ?? model.id),
       contextWindow: model.contextWindow,
       maxOutputTokens: model.maxOutputTokens,
       tier: model.tier,

@@ -8,13 +8,24 @@ import { z } from 'zod';
 const positiveInt = z.number().int().positive();
 const nonNegative = z.number().nonnegative();
 
+/**
+ * US dollars per million tokens. A model without `pricing` takes the built-in catalog's
+ * (metering/price-catalog.ts); one with `pricing` uses exactly this, nothing from the catalog.
+ */
 export const pricingSchema = z
   .object({
-    /** US dollars per million input tokens (uncached). */
+    /** Input tokens that were neither read from nor written to a prompt cache. */
     inputPerMTok: nonNegative,
+    /** Output tokens (reasoning included unless reasoningPerMTok is set). */
     outputPerMTok: nonNegative,
+    /** Prompt-cache reads; default: the input price. */
     cacheReadPerMTok: nonNegative.optional(),
+    /** Prompt-cache writes (Anthropic's 5-minute TTL); default: the input price. */
     cacheWritePerMTok: nonNegative.optional(),
+    /** One-hour cache writes (Anthropic, Bedrock); default: cacheWritePerMTok. */
+    cacheWrite1hPerMTok: nonNegative.optional(),
+    /** Reasoning (thinking) tokens; default: the output price. */
+    reasoningPerMTok: nonNegative.optional(),
   })
   .strict();
 
@@ -239,6 +250,7 @@ export type ConfigInput = z.input<typeof configSchema>;
 export type Config = z.output<typeof configSchema>;
 export type ProviderConfig = Config['providers'][string];
 export type ModelConfig = z.output<typeof modelSchema>;
+export type Pricing = z.output<typeof pricingSchema>;
 export type OpenAIProviderConfig = z.output<typeof openaiProvider>;
 export type OpenAICompatibleProviderConfig = z.output<typeof openaiCompatibleProvider>;
 export type AnthropicProviderConfig = z.output<typeof anthropicProvider>;

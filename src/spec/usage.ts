@@ -9,7 +9,14 @@ export interface Usage {
   inputTokens: number;
   outputTokens: number;
   cacheReadTokens?: number;
+  /** Tokens written to a prompt cache, whatever their time to live. */
   cacheWriteTokens?: number;
+  /**
+   * The part of cacheWriteTokens written with a one-hour time to live (Anthropic
+   * cache_creation.ephemeral_1h_input_tokens, Bedrock cacheDetails ttl "1h"), priced apart; the rest
+   * of cacheWriteTokens is the default 5-minute kind.
+   */
+  cacheWrite1hTokens?: number;
   reasoningTokens?: number;
 }
 

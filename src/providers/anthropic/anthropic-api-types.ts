@@ -97,6 +97,9 @@ export interface AnthropicUsageFields {
   input_tokens?: number;
   cache_creation_input_tokens?: number;
   cache_read_input_tokens?: number;
+  /** cache_creation.ephemeral_5m_input_tokens / ephemeral_1h_input_tokens: the cache writes by time to live. */
+  cache_creation_5m_input_tokens?: number;
+  cache_creation_1h_input_tokens?: number;
   output_tokens?: number;
   /** Seen on newer models: output_tokens_details.thinking_tokens. */
   thinking_tokens?: number;
