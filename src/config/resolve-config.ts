@@ -1,5 +1,6 @@
 import { chooseBedrockCredentials } from '../providers/bedrock/resolve-bedrock-auth.js';
 import type { CallTimeouts, ModelTraits } from '../providers/provider.js';
+import { resolveStorage, type ResolvedStorage } from '../storage/database-url.js';
 import { lookupPrice } from '../metering/price-catalog.js';
 import { ConfigError } from './load-config.js';
 import type { Config, ModelConfig, ProviderConfig, RouteConfig } from './schema.js';
@@ -35,13 +36,16 @@ export interface ResolvedRoute {
 export interface ResolvedConfig {
   readonly server: Readonly<Config['server']>;
   readonly auth: Readonly<Config['auth']>;
-  readonly storage: Readonly<Config['storage']>;
+  /** Config file and environment combined: PostgreSQL URL or SQLite path, and the data directory (storage/database-url.ts). */
+  readonly storage: ResolvedStorage;
   readonly timeouts: Readonly<CallTimeouts>;
   readonly providers: Readonly<Record<string, Readonly<ProviderConfig>>>;
   readonly models: readonly ResolvedModel[];
   readonly aliases: Readonly<Record<string, string>>;
   readonly routes: Readonly<Record<string, ResolvedRoute>>;
   readonly routing: Readonly<Config['routing']>;
+  /** Team limits: Redis URL (config, else REDIS_URL; unset = in-process) and the reservation TTL. */
+  readonly limits: { readonly redisUrl?: string; readonly reservationTtlMs: number };
   /** Looks a client's model name up by id, then alias. */
   findModel(name: string): ResolvedModel | undefined;
   /** Looks a route up by name. */
@@ -133,19 +137,22 @@ export function resolveConfig(config: Config, env: Record<string, string | undef
     if (byId.has(alias)) problems.push(`aliases.${alias}: an alias cannot shadow a model id`);
   }
   const routes = resolveRoutes(config, byId, problems);
+  const storage = resolveStorage(config.storage, env);
+  problems.push(...storage.problems);
   if (problems.length) throw new ConfigError('configuration is inconsistent', problems);
 
   const aliases = { ...config.aliases };
   const resolved: ResolvedConfig = {
     server: config.server,
     auth: config.auth,
-    storage: config.storage,
+    storage: storage.storage,
     timeouts: config.timeouts,
     providers,
     models,
     aliases,
     routes,
     routing: config.routing,
+    limits: resolveLimits(config, env),
     findModel(name: string) {
       return byId.get(name) ?? (aliases[name] !== undefined ? byId.get(aliases[name]) : undefined);
     },
@@ -154,6 +161,12 @@ export function resolveConfig(config: Config, env: Record<string, string | undef
     },
   };
   return deepFreeze(resolved);
+}
+
+function resolveLimits(config: Config, env: Record<string, string | undefined>): ResolvedConfig['limits'] {
+  const nonEmpty = (value: string | undefined) => (value !== undefined && value.trim() !== '' ? value.trim() : undefined);
+  const redisUrl = nonEmpty(config.limits.redisUrl) ?? nonEmpty(env.REDIS_URL);
+  return { ...(redisUrl ? { redisUrl } : {}), reservationTtlMs: config.limits.reservationTtlMs ?? config.timeouts.totalMs + 60_000 };
 }
 
 /**

@@ -231,11 +231,16 @@ export const configSchema = z
       .default({ keys: [] }),
     storage: z
       .object({
-        /** SQLite file for the embedded store (master key hash, usage ledger). */
-        sqlitePath: z.string().default('.switchyard/switchyard.db'),
+        /**
+         * PostgreSQL (`postgres://user:password@host:5432/db`; may be `${DATABASE_URL}`). Unset: the
+         * DATABASE_URL environment variable, else the embedded SQLite file. See storage/database-url.ts.
+         */
+        databaseUrl: z.string().optional(),
+        /** SQLite file for the embedded store. Unset: `$SWITCHYARD_DATA_DIR/switchyard.db`, else `.switchyard/switchyard.db`. */
+        sqlitePath: z.string().min(1).optional(),
       })
       .strict()
-      .default({ sqlitePath: '.switchyard/switchyard.db' }),
+      .default({}),
     timeouts: timeoutsSchema.default({ connectMs: 10_000, firstByteMs: 60_000, idleMs: 60_000, totalMs: 600_000 }),
     providers: z.record(z.string().regex(/^[A-Za-z0-9_.-]+$/, 'provider names use letters, digits, _ . -'), providerSchema),
     models: z.array(modelSchema).min(1, 'at least one model is required'),
@@ -243,6 +248,22 @@ export const configSchema = z
     /** Named routes clients send as `model`: candidates, strategy, fallbacks, retries, hedging. */
     routes: z.record(z.string().regex(/^[A-Za-z0-9_.:/-]+$/, 'route names use letters, digits, _ . : / -'), routeSchema).default({}),
     routing: routingSchema.default({ retryBudget: { ratio: 0.2, floor: 10, windowMs: 10_000 }, breaker: {} }),
+    /** Budgets and rate limits of team keys (the limits themselves are set per team and key through the admin API). */
+    limits: z
+      .object({
+        /**
+         * Redis for counters, reservations and revocations shared by every replica (`redis://host:6379`;
+         * may be `${REDIS_URL}`). Unset: the REDIS_URL environment variable, else in-process counters (one node).
+         */
+        redisUrl: z.string().optional(),
+        /**
+         * A budget reservation not settled within this time is freed (its replica died). Must exceed the
+         * longest request; default: timeouts.totalMs + 60 s.
+         */
+        reservationTtlMs: positiveInt.optional(),
+      })
+      .strict()
+      .default({}),
   })
   .strict();
 

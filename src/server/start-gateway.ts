@@ -5,9 +5,11 @@ import { UsageLedger } from '../metering/usage-ledger.js';
 import { createProviders } from '../providers/registry.js';
 import type { ProviderAdapter } from '../providers/provider.js';
 import { UpstreamPool } from '../providers/shared/upstream-http.js';
-import { openSqliteStore, type Store } from '../storage/database.js';
+import { openStore, type Store } from '../storage/database.js';
+import { databaseUrlPassword } from '../storage/database-url.js';
 import { setupKeyRing } from '../tenancy/api-keys.js';
 import { buildApp } from './app.js';
+import { startTenancy, type TenancyRuntime } from '../tenancy/tenancy-runtime.js';
 import { RequestMeter } from './request-meter.js';
 import { registerConfigSecrets } from '../config/config-secrets.js';
 import { registerSecret } from '../spec/redact-secrets.js';
@@ -19,13 +21,19 @@ import { deploymentKey } from '../routing/deployment.js';
 
 export interface StartOptions {
   config: ResolvedConfig;
-  /** Overrides config.storage.sqlitePath (tests pass ':memory:'). */
+  /** Runs on SQLite at this path whatever the configuration says (tests pass ':memory:'), unless databaseUrl is given too. */
   sqlitePath?: string;
+  /** Overrides config.storage.databaseUrl (PostgreSQL). */
+  databaseUrl?: string;
   host?: string;
   port?: number;
   logger?: boolean;
   /** Extra or replacement providers (tests inject instrumented adapters). */
   providers?: ReadonlyMap<string, ProviderAdapter>;
+  /** Overrides config.limits.redisUrl (counters shared by a fleet); `null` forces in-process counters. */
+  redisUrl?: string | null;
+  /** Key prefix in Redis (default `swy:`, or $SWITCHYARD_REDIS_PREFIX): replicas of one fleet share it. */
+  redisPrefix?: string;
   /** ms clock for health and the retry budget (tests inject one to move time without sleeping). */
   clock?: () => number;
 }
@@ -35,6 +43,8 @@ export interface RunningGateway {
   url: string;
   store: Store;
   ledger: UsageLedger;
+  /** Teams, keys, limits and budgets as this gateway runs them. */
+  tenancy: TenancyRuntime;
   /** Per-deployment health (breakers, cooldowns, latency), as the router sees it. */
   health: HealthTracker;
   /** Set on the first start when no key was configured anywhere: shown once, only its hash is stored. */
@@ -49,11 +59,24 @@ export interface RunningGateway {
 
 export async function startGateway(options: StartOptions): Promise<RunningGateway> {
   const { config } = options;
-  const store = await openSqliteStore(options.sqlitePath ?? config.storage.sqlitePath);
   // Every credential the gateway holds is scrubbed from anything that leaves it (errors, logs).
   registerConfigSecrets(config);
+  const databaseUrl = options.databaseUrl ?? (options.sqlitePath === undefined ? config.storage.databaseUrl : undefined);
+  if (databaseUrl) registerSecret(databaseUrlPassword(databaseUrl));
+  // Migrates on open; an unreachable database throws StoreOpenError (one line, password redacted).
+  const store = await openStore({ databaseUrl, sqlitePath: options.sqlitePath ?? config.storage.sqlitePath });
   const { keyRing, generatedMasterKey } = await setupKeyRing(config, store);
   if (generatedMasterKey) registerSecret(generatedMasterKey);
+  const redisUrl = options.redisUrl === null ? undefined : (options.redisUrl ?? config.limits.redisUrl);
+  if (redisUrl) registerSecret(redisPassword(redisUrl));
+  const redisPrefix = options.redisPrefix ?? process.env.SWITCHYARD_REDIS_PREFIX;
+  let tenancy: TenancyRuntime;
+  try {
+    tenancy = await startTenancy({ config, store, keyRing, ...(redisUrl ? { redisUrl } : {}), ...(redisPrefix ? { redisPrefix } : {}) });
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
   const ledger = new UsageLedger(store);
   const meter = new RequestMeter(ledger);
   const metrics = new GatewayMetrics();
@@ -68,7 +91,22 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
   metrics.attachHealth(health, () => deploymentKeys);
   const lifecycle = new Lifecycle();
   let ready = false;
-  const app = buildApp({ config, providers, keyRing, meter, health, retryBudget, metrics, lifecycle, clock, logger: options.logger, isReady: () => ready });
+  const app = buildApp({
+    config,
+    providers,
+    keyRing,
+    meter,
+    health,
+    retryBudget,
+    metrics,
+    lifecycle,
+    clock,
+    logger: options.logger,
+    isReady: () => ready,
+    authenticator: tenancy.authenticator,
+    admission: tenancy.admission,
+    tenancy: { config, store: tenancy.store, vault: tenancy.vault, bus: tenancy.bus },
+  });
   const address = await app.listen({ host: options.host ?? config.server.host, port: options.port ?? config.server.port });
   ready = true;
   let closing: Promise<void> | undefined;
@@ -77,6 +115,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     url: address,
     store,
     ledger,
+    tenancy,
     health,
     generatedMasterKey,
     close() {
@@ -108,10 +147,21 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
         }
         await Promise.all([...providers.values()].map((p) => p.close?.()));
         await ledger.close();
+        await tenancy.close();
         await store.close();
         await pool.close();
       })();
       return closing;
     },
   };
+}
+
+/** The password of a redis:// URL, registered with the redactor. */
+function redisPassword(url: string): string | undefined {
+  try {
+    const parsed = new URL(url);
+    return parsed.password ? decodeURIComponent(parsed.password) : undefined;
+  } catch {
+    return undefined;
+  }
 }

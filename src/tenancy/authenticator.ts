@@ -67,6 +67,10 @@ export class Authenticator {
     this.cache.delete(keyHash);
   }
 
+  forgetAll(): void {
+    this.cache.clear();
+  }
+
   forgetTeam(teamId: string): void {
     for (const [digest, entry] of this.cache) if (entry.caller?.teamId === teamId) this.cache.delete(digest);
   }

@@ -21,6 +21,7 @@ import { generateKey, hashKey, type Caller } from '../../tenancy/api-keys.js';
 import type { CredentialVault } from '../../tenancy/credential-vault.js';
 import type { TenancyBus } from '../../tenancy/limits-types.js';
 import type { SpendRow, Team, TeamPolicy, TenancyStore } from '../../tenancy/tenancy-types.js';
+import { TenancyConflictError } from '../../storage/tenancy-repository.js';
 
 export interface TenancyAdminDeps {
   config: ResolvedConfig;
@@ -201,8 +202,7 @@ function notFound(what: 'team' | 'key', id: string): GatewayError {
 
 /** A unique-constraint violation becomes a 409 naming the field; anything else is rethrown. */
 function conflictOr(error: unknown, message: string): unknown {
-  const text = error instanceof Error ? `${error.message} ${(error as { code?: string }).code ?? ''}` : '';
-  if (/unique|constraint|23505/i.test(text)) return new GatewayError({ code: 'SWY_ERR_CONFLICT', kind: 'invalid_request', origin: 'client', status: 409, param: 'name', message });
+  if (error instanceof TenancyConflictError) return new GatewayError({ code: 'SWY_ERR_CONFLICT', kind: 'invalid_request', origin: 'client', status: 409, param: 'name', message });
   return error;
 }
 

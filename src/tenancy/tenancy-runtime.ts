@@ -1,0 +1,97 @@
+import { join } from 'node:path';
+import type { Redis } from 'ioredis';
+import type { ResolvedConfig } from '../config/resolve-config.js';
+import type { Store } from '../storage/database.js';
+import { closeRedis, connectRedis } from '../storage/redis.js';
+import { SqlTenancyStore } from '../storage/tenancy-repository.js';
+import { Admission } from './admission.js';
+import type { KeyRing } from './api-keys.js';
+import { Authenticator } from './authenticator.js';
+import { InMemoryBudgetStore, RedisBudgetStore } from './budget-store.js';
+import { CredentialVault } from './credential-vault.js';
+import type { BudgetStore, RateLimiter, TenancyBus } from './limits-types.js';
+import { InMemoryRateLimiter, RedisRateLimiter } from './rate-limiter.js';
+import { LocalTenancyBus, RedisTenancyBus } from './tenancy-bus.js';
+
+export interface TenancyRuntime {
+  store: SqlTenancyStore;
+  vault: CredentialVault;
+  bus: TenancyBus;
+  authenticator: Authenticator;
+  admission: Admission;
+  rateLimiter: RateLimiter;
+  budgets: BudgetStore;
+  /** Where shared counters live: this process, or Redis (a fleet). */
+  mode: 'in-process' | 'redis';
+  close(): Promise<void>;
+}
+
+export interface TenancyRuntimeOptions {
+  config: ResolvedConfig;
+  store: Store;
+  keyRing: KeyRing;
+  /** `redis://…`: counters, reservations and revocations shared by every replica. Unset: in-process. */
+  redisUrl?: string;
+  /** Key prefix in Redis (tests isolate themselves; replicas of one fleet share it). */
+  redisPrefix?: string;
+  env?: NodeJS.ProcessEnv;
+  clock?: () => number;
+}
+
+/**
+ * Everything tenancy needs at run time, on one node (SQLite or PostgreSQL, counters in-process) or
+ * in a fleet (PostgreSQL + Redis: exact counters, reservations that expire with their replica,
+ * revocations broadcast to every replica's key cache).
+ */
+export async function startTenancy(options: TenancyRuntimeOptions): Promise<TenancyRuntime> {
+  const { config } = options;
+  const env = options.env ?? process.env;
+  const store = new SqlTenancyStore(options.store);
+  const vault = CredentialVault.fromEnvironment(env, options.store.dialect === 'sqlite' && options.store.sqlitePath ? join(config.storage.dataDir, 'secret.key') : undefined);
+  let redis: Redis | undefined;
+  let subscriber: RedisTenancyBus | undefined;
+  let authenticatorRef: Authenticator | undefined;
+  let rateLimiter: RateLimiter;
+  let budgets: BudgetStore;
+  let bus: TenancyBus;
+  if (options.redisUrl) {
+    const prefix = options.redisPrefix !== undefined ? { keyPrefix: options.redisPrefix } : {};
+    redis = await connectRedis(options.redisUrl, prefix);
+    rateLimiter = new RedisRateLimiter(redis);
+    budgets = new RedisBudgetStore(redis);
+    // After a reconnection, revocations published while it was down may be lost: drop every cached key.
+    subscriber = new RedisTenancyBus(redis, { onResubscribed: () => authenticatorRef?.forgetAll() });
+    await subscriber.start();
+    bus = subscriber;
+  } else {
+    rateLimiter = new InMemoryRateLimiter();
+    budgets = new InMemoryBudgetStore();
+    bus = new LocalTenancyBus();
+  }
+  const authenticator = new Authenticator(options.keyRing, store, vault, bus, options.clock ? { clock: options.clock } : {});
+  authenticatorRef = authenticator;
+  const admission = new Admission({
+    rateLimiter,
+    budgets,
+    store,
+    // A reservation outlives any request (by default their total deadline plus a minute); then its replica is presumed dead.
+    reservationTtlMs: config.limits.reservationTtlMs,
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
+  return {
+    store,
+    vault,
+    bus,
+    authenticator,
+    admission,
+    rateLimiter,
+    budgets,
+    mode: redis ? 'redis' : 'in-process',
+    async close() {
+      await bus.close();
+      await rateLimiter.close();
+      await budgets.close();
+      if (redis) await closeRedis(redis);
+    },
+  };
+}
