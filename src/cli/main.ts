@@ -6,6 +6,7 @@ import { explainRoute, isDialect, type RouteExplanation } from '../routing/expla
 import { InMemoryHealthTracker } from '../routing/health/in-memory-health-tracker.js';
 import { startGateway } from '../server/start-gateway.js';
 import { GatewayError } from '../spec/errors.js';
+import { StoreOpenError } from '../storage/database.js';
 
 /** The configuration `serve` and `route` run on: --config, else $SWITCHYARD_CONFIG, else the embedded defaults. Exits 2 on a config problem. */
 function loadResolvedConfig(path: string | undefined, env: NodeJS.ProcessEnv): ResolvedConfig {
@@ -38,7 +39,17 @@ program
     const config = loadResolvedConfig(options.config, env);
     const host = options.host ?? env.HOST ?? config.server.host;
     const port = Number(options.port ?? env.PORT ?? config.server.port);
-    const gateway = await startGateway({ config, host, port, logger: options.log === true });
+    let gateway: Awaited<ReturnType<typeof startGateway>>;
+    try {
+      gateway = await startGateway({ config, host, port, logger: options.log === true });
+    } catch (error) {
+      // A database that cannot be reached or migrated: one line, not a stack trace.
+      if (error instanceof StoreOpenError) {
+        process.stderr.write(`switchyard: ${error.message}\n`); // the URL in it is already redacted
+        process.exit(1);
+      }
+      throw error;
+    }
     const out = process.stdout;
     out.write(`Switchyard listening on ${gateway.url}\n`);
     out.write(`  OpenAI:    POST ${gateway.url}/v1/chat/completions\n  Anthropic: POST ${gateway.url}/v1/messages\n`);

@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { computeCostNanos } from '../../src/metering/compute-cost.js';
 import { UsageLedger, type LedgerEntry } from '../../src/metering/usage-ledger.js';
+import { createLedgerWriter } from '../../src/metering/ledger-writers.js';
 import { openSqliteStore, type Store } from '../../src/storage/database.js';
+import { useTestDatabases } from '../helpers/test-databases.js';
 
 function entry(n: number): LedgerEntry {
   return {
@@ -44,7 +46,7 @@ const tempDb = () => join(mkdtempSync(join(tmpdir(), 'swy-ledger-')), 'ledger.db
 describe.each([
   ['a worker thread (SQLite file)', tempDb, (s: Store) => s],
   ['prepared statements inline (SQLite in memory)', () => ':memory:', (s: Store) => s],
-  ['Kysely inserts (any SQL engine)', () => ':memory:', (s: Store) => ({ db: s.db, close: s.close })],
+  ['Kysely inserts (any SQL engine)', () => ':memory:', (s: Store): Store => ({ db: s.db, dialect: s.dialect, close: s.close })],
 ])('usage ledger via %s', (_name, path, view) => {
   it('batches writes, flushes when the batch is full, and loses nothing on close', async () => {
     const store = await openSqliteStore(path());
@@ -63,6 +65,20 @@ describe.each([
     await store.close();
   });
 
+  it('writes the team and key of each row (null when the caller has none)', async () => {
+    const store = await openSqliteStore(path());
+    const ledger = new UsageLedger(view(store), { batchSize: 1000, flushIntervalMs: 60_000 });
+    ledger.record({ ...entry(1), team_id: 'team_aaaaaaaaaaaaaaaa', key_id: 'key_bbbbbbbbbbbbbbbb' });
+    ledger.record(entry(2));
+    await ledger.close();
+    const rows = await store.db.selectFrom('usage_ledger').select(['request_id', 'team_id', 'key_id', 'ttft_ms', 'usage_source']).orderBy('request_id').execute();
+    expect(rows).toEqual([
+      { request_id: 'req_1', team_id: 'team_aaaaaaaaaaaaaaaa', key_id: 'key_bbbbbbbbbbbbbbbb', ttft_ms: null, usage_source: 'reported' },
+      { request_id: 'req_2', team_id: null, key_id: null, ttft_ms: null, usage_source: 'reported' },
+    ]);
+    await store.close();
+  });
+
   it('keeps a failed batch and writes it exactly once when the store recovers', async () => {
     const store = await openSqliteStore(path());
     await store.db.schema.alterTable('usage_ledger').renameTo('usage_ledger_away').execute();
@@ -77,6 +93,59 @@ describe.each([
     const ids = (await store.db.selectFrom('usage_ledger').select('request_id').orderBy('request_id').execute()).map((r) => r.request_id);
     expect(ids).toEqual(['req_1', 'req_2', 'req_3']);
     await store.close();
+  });
+});
+
+describe('usage ledger on PostgreSQL (multi-row INSERTs on the pg pool, one transaction a batch)', () => {
+  const databases = useTestDatabases('postgres');
+
+  it('batches writes, flushes when the batch is full, loses nothing on close, and keeps team and key', async () => {
+    const store = await databases.open();
+    expect(store.dialect).toBe('postgres');
+    const ledger = new UsageLedger(store, { batchSize: 10, flushIntervalMs: 60_000 });
+    for (let i = 1; i <= 9; i++) ledger.record(entry(i));
+    expect(await count(store)).toBe(0);
+    ledger.record({ ...entry(10), team_id: 'team_aaaaaaaaaaaaaaaa', key_id: 'key_bbbbbbbbbbbbbbbb' });
+    await ledger.flush();
+    expect(await count(store)).toBe(10);
+    for (let i = 11; i <= 2_600; i++) ledger.record(entry(i)); // flushed in batches of 10, the rest on close
+    await ledger.close();
+    expect(await count(store)).toBe(2_600);
+    const row = await store.db.selectFrom('usage_ledger').selectAll().where('request_id', '=', 'req_10').executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ team_id: 'team_aaaaaaaaaaaaaaaa', key_id: 'key_bbbbbbbbbbbbbbbb', cost_nanos: 10_000, input_tokens: 10, attempt: 1, stream: 0 });
+    expect(typeof row.id).toBe('number');
+  });
+
+  it('lands a batch whole or not at all, across its INSERT statements', async () => {
+    const store = await databases.open();
+    const writer = createLedgerWriter(store, 'auto');
+    // 2,500 rows are three INSERT statements; the last row breaks a NOT NULL constraint.
+    const batch = Array.from({ length: 2_500 }, (_, i) => entry(i + 1));
+    batch[2_499] = { ...batch[2_499], status: null as unknown as number };
+    await expect(writer.write(batch)).rejects.toThrow(/null value|not-null/i);
+    expect(await count(store)).toBe(0);
+    batch[2_499] = entry(2_500);
+    await writer.write(batch);
+    expect(await count(store)).toBe(2_500);
+    // The pool is still usable after the failed transaction.
+    await writer.write([entry(2_501)]);
+    expect(await count(store)).toBe(2_501);
+    await writer.close();
+  });
+
+  it('keeps a failed batch and writes it exactly once when the store recovers', async () => {
+    const store = await databases.open();
+    await store.db.schema.alterTable('usage_ledger').renameTo('usage_ledger_away').execute();
+    const ledger = new UsageLedger(store, { batchSize: 1000, flushIntervalMs: 60_000 });
+    ledger.record(entry(1));
+    ledger.record(entry(2));
+    await ledger.flush(); // fails: table missing
+    expect(ledger.pending).toBe(2);
+    await store.db.schema.alterTable('usage_ledger_away').renameTo('usage_ledger').execute();
+    ledger.record(entry(3));
+    await ledger.close();
+    const ids = (await store.db.selectFrom('usage_ledger').select('request_id').orderBy('request_id').execute()).map((r) => r.request_id);
+    expect(ids).toEqual(['req_1', 'req_2', 'req_3']);
   });
 });
 
