@@ -87,6 +87,8 @@ export class RequestMeter {
       decision: base.decision ?? null,
       usage_source: entry.usageSource,
       ttft_ms: entry.ttftMs === undefined ? null : Math.round(entry.ttftMs),
+      team_id: base.caller.teamId ?? null,
+      key_id: base.caller.keyId ?? null,
     });
     for (const observer of this.observers) observer({ ...entry, usage, costNanos, latencyMs });
   }

@@ -1,11 +1,15 @@
 import nodeCrypto, { createHash, randomBytes } from 'node:crypto';
 import type { ResolvedConfig } from '../config/resolve-config.js';
 import type { Store } from '../storage/database.js';
+import { newKeyId } from '../storage/ids.js';
 
 /** Who is calling. Teams and per-key policy arrive with the tenancy work; for now a name and a role. */
 export interface Caller {
   keyName: string;
   role: 'master' | 'user';
+  /** The team and the key's public id (virtual keys only); written to the ledger. */
+  teamId?: string;
+  keyId?: string;
 }
 
 /**
@@ -77,7 +81,7 @@ export async function setupKeyRing(config: ResolvedConfig, store: Store): Promis
   const key = generateKey();
   await store.db
     .insertInto('api_keys')
-    .values({ name: 'master', key_hash: hashKey(key), key_prefix: key.slice(0, 12), role: 'master', created_at: new Date().toISOString() })
+    .values({ public_id: newKeyId(), name: 'master', key_hash: hashKey(key), key_prefix: key.slice(0, 12), role: 'master', created_at: new Date().toISOString() })
     .execute();
   keyRing.add(key, { keyName: 'master', role: 'master' });
   return { keyRing, generatedMasterKey: key };
