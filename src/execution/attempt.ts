@@ -37,6 +37,12 @@ export interface AttemptSource {
 
 export type AttemptState = 'opening' | 'ready' | 'failed' | 'cancelled' | 'done';
 
+/** The usage an attempt is billed for and where it came from (server/attempt-billing.ts decides it). */
+export interface MeteredUsage {
+  readonly usage: Usage;
+  readonly usageSource: 'reported' | 'estimated' | 'none';
+}
+
 /**
  * One attempt at one deployment. `prime()` opens the upstream call and, for streams, reads until the
  * first content part (or the finish of an empty answer), buffering what came before: any failure up to
@@ -56,6 +62,8 @@ export class Attempt {
   /** ms from the attempt's start to its first content (or complete body). */
   ttftMs?: number;
   endedAt?: number;
+  /** Set once when the attempt's usage is metered (cost header or ledger), so both use the same counts. */
+  metered?: MeteredUsage;
   readonly buffered: AttemptEvent[] = [];
   private readonly unlink: () => void;
 

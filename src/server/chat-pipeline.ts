@@ -17,7 +17,8 @@ import type { Caller } from '../tenancy/api-keys.js';
 import { RateLimitRefusal, type Admission, type AdmissionTicket } from '../tenancy/admission.js';
 import { worstCaseRequestNanos } from '../tenancy/worst-case-cost.js';
 import { OwnCredentialsHealth } from '../routing/health/own-credentials-health.js';
-import { estimateUsage, type MeterBase, type RequestMeter, type UsageSource } from './request-meter.js';
+import { meteredUsage } from './attempt-billing.js';
+import type { MeterBase, RequestMeter } from './request-meter.js';
 import { writeCommitted, type WriteOutcome } from './response-writer.js';
 
 export interface PipelineDeps {
@@ -161,7 +162,7 @@ export class ChatPipeline {
         throw error;
       }
       // write
-      outcome = await writeCommitted(call.res, call.dialect, call.signal, winner, this.gatewayHeaders(call.requestId, plan, winner, attempts, skipped, ticket));
+      outcome = await writeCommitted(call.res, call.dialect, call.signal, winner, this.gatewayHeaders(call.requestId, plan, winner, attempts, skipped, ticket), attempts, prepared.preciseInputTokens);
     } finally {
       // settle
       this.settle(base, prepared, plan, attempts, winner, outcome, failure, health, totals);
@@ -231,20 +232,8 @@ export class ChatPipeline {
     for (const attempt of attempts) {
       const isFinal = attempt === final;
       if (!isFinal && !attempt.billed) continue;
-      const source = attempt.source;
-      let usage = { inputTokens: 0, outputTokens: 0 };
-      let usageSource: UsageSource = 'none';
-      if (source) {
-        const reported = source.usage();
-        const complete = source.finished() && reported !== undefined && (!isFinal || !outcome.failure);
-        if (complete) {
-          usage = reported;
-          usageSource = 'reported';
-        } else {
-          usage = estimateUsage(reported, prepared.preciseInputTokens(), source.deliveredChars());
-          usageSource = 'estimated';
-        }
-      }
+      // The same counts x-switchyard-cost-usd was computed from, when it was.
+      const { usage, usageSource } = meteredUsage(attempt, isFinal ? outcome.failure : undefined, prepared.preciseInputTokens);
       const error = isFinal ? (winner ? outcome.failure : (failure ?? attempt.error)) : attempt.error;
       const status = isFinal && winner ? 200 : (error?.status ?? 200);
       totals.tokens += usage.inputTokens + usage.outputTokens;

@@ -4,6 +4,8 @@ import type { Attempt } from '../execution/attempt.js';
 import { cancelReason, cancellationError } from '../execution/cancellation.js';
 import { formatWarningsHeader, type GatewayError } from '../spec/index.js';
 import { toGatewayError } from '../spec/errors.js';
+import { formatUsdNanos } from '../metering/compute-cost.js';
+import { requestCostNanos } from './attempt-billing.js';
 import { SSE_HEADERS, writeSse } from './write-sse.js';
 
 /** How writing the committed attempt ended. */
@@ -12,13 +14,27 @@ export interface WriteOutcome {
   failure?: GatewayError;
 }
 
+/** The request's cost (all its billed attempts) in USD: a header on complete answers, an HTTP trailer on streams. */
+export const COST_HEADER = 'x-switchyard-cost-usd';
+
 /**
  * The one response writer for both modes. It commits to the client only with an attempt that is
  * ready (complete body, or a stream that produced its first content), so everything before that
- * point could still fail over invisibly. It owns the headers (gateway, upstream, warnings) and the
- * in-stream error: a failure after commit ends the stream with the dialect's own error event.
+ * point could still fail over invisibly. It owns the headers (gateway, upstream, warnings, cost) and
+ * the in-stream error: a failure after commit ends the stream with the dialect's own error event.
+ * `attempts` (every attempt of the request) and `inputTokens` (the prompt estimate for cut answers)
+ * price the request as its ledger rows will: x-switchyard-cost-usd is known before a complete body's
+ * headers, and comes as a trailer (declared in `Trailer`) at the end of a chunked stream.
  */
-export async function writeCommitted(res: ServerResponse, codec: DialectCodec, signal: AbortSignal, attempt: Attempt, gatewayHeaders: readonly string[]): Promise<WriteOutcome> {
+export async function writeCommitted(
+  res: ServerResponse,
+  codec: DialectCodec,
+  signal: AbortSignal,
+  attempt: Attempt,
+  gatewayHeaders: readonly string[],
+  attempts: readonly Attempt[] = [attempt],
+  inputTokens: () => number = () => 0,
+): Promise<WriteOutcome> {
   const source = attempt.source!;
   // Headers as one flat [name, value, …] list: no merged object built per request.
   const headers: string[] = [];
@@ -30,12 +46,14 @@ export async function writeCommitted(res: ServerResponse, codec: DialectCodec, s
   if (source.body !== undefined) {
     if (source.head.headers['content-type'] === undefined) headers.push('content-type', 'application/json');
     headers.push('content-length', String(Buffer.byteLength(source.body)));
+    headers.push(COST_HEADER, formatUsdNanos(requestCostNanos(attempts, attempt, undefined, inputTokens)));
     res.writeHead(200, headers);
     res.end(source.body);
     return {};
   }
 
   for (const name in SSE_HEADERS) if (source.head.headers[name] === undefined) headers.push(name, SSE_HEADERS[name]);
+  headers.push('trailer', COST_HEADER);
   res.writeHead(200, headers);
   let failure: GatewayError | undefined;
   try {
@@ -68,6 +86,8 @@ export async function writeCommitted(res: ServerResponse, codec: DialectCodec, s
   else if (!failure && !source.finished() && res.destroyed) failure = cancellationError('client-closed');
   if (!res.destroyed) {
     if (failure && reason !== 'client-closed') await writeSse(res, codec.encodeStreamError(failure));
+    // Dropped by Node when the response is not chunked (an HTTP/1.0 client); the ledger has it either way.
+    if (!res.destroyed) res.addTrailers({ [COST_HEADER]: formatUsdNanos(requestCostNanos(attempts, attempt, failure, inputTokens)) });
     res.end();
   }
   return failure ? { failure } : {};
