@@ -144,7 +144,8 @@ export function resolveConfig(config: Config, env: Record<string, string | undef
   const aliases = { ...config.aliases };
   const resolved: ResolvedConfig = {
     server: config.server,
-    auth: config.auth,
+    // SWITCHYARD_MASTER_KEY applies whatever the config file says, unless the file sets a master key itself.
+    auth: config.auth.masterKey === undefined && env.SWITCHYARD_MASTER_KEY ? { ...config.auth, masterKey: env.SWITCHYARD_MASTER_KEY } : config.auth,
     storage: storage.storage,
     timeouts: config.timeouts,
     providers,

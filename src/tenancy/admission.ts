@@ -24,6 +24,11 @@ export interface AdmissionDeps {
   store: Pick<TenancyStore, 'spendSince'>;
   /** A reservation not settled within this time expires (its replica died): the request deadline plus a margin. */
   reservationTtlMs: number;
+  /**
+   * What a requested name stands for, so allow-lists compare like with like: `route:<name>` for a
+   * route, `model:<id>` for a model id or an alias of it. Identity when absent.
+   */
+  canonicalName?: (name: string) => string;
   clock?: () => number;
 }
 
@@ -72,9 +77,19 @@ export class AdmissionTicket {
  */
 export class Admission {
   readonly now: () => number;
+  private readonly canonical: (name: string) => string;
 
   constructor(readonly deps: AdmissionDeps) {
     this.now = deps.clock ?? Date.now;
+    this.canonical = deps.canonicalName ?? ((name) => name);
+  }
+
+  /** Is the name on the list (an alias matches its model, a model its aliases)? Absent list: everything is. */
+  private listed(list: readonly string[] | undefined, name: string): boolean {
+    if (!list) return true;
+    if (list.includes(name)) return true;
+    const wanted = this.canonical(name);
+    return list.some((entry) => this.canonical(entry) === wanted);
   }
 
   /** The name to route: the team's default route for `default`; refuses a name outside the team's or key's allow-list. */
@@ -91,7 +106,7 @@ export class Admission {
     }
     const teamList = tenant.team.policy.allowedModels;
     const keyList = tenant.key.policy.models;
-    if ((teamList && !teamList.includes(name)) || (keyList && !keyList.includes(name))) {
+    if (!this.listed(teamList, name) || !this.listed(keyList, name)) {
       const allowed = intersect(teamList, keyList);
       throw new GatewayError({
         code: 'SWY_ERR_MODEL_NOT_ALLOWED',
@@ -105,8 +120,8 @@ export class Admission {
 
   /**
    * Router filters from the allow-lists: a candidate may be tried when its provider is allowed and,
-   * if the team or key lists models, the candidate is listed or the requested route is (naming a route
-   * grants its candidates and fallbacks).
+   * if the team or key lists models, the candidate is listed or the requested *route* is (naming a
+   * route grants its candidates and fallbacks; naming a model grants that model, not its fallbacks).
    */
   filters(caller: Caller, name: string): CandidateFilter[] | undefined {
     const tenant = caller.tenant;
@@ -114,7 +129,8 @@ export class Admission {
     const providers = tenant.team.policy.allowedProviders;
     const teamList = tenant.team.policy.allowedModels;
     const keyList = tenant.key.policy.models;
-    const byName = (list: string[] | undefined, model: ResolvedModel) => !list || list.includes(name) || list.includes(model.id);
+    const routeNamed = this.canonical(name).startsWith('route:');
+    const byName = (list: string[] | undefined, model: ResolvedModel) => !list || (routeNamed && this.listed(list, name)) || this.listed(list, model.id);
     if (!providers && !teamList && !keyList) return undefined;
     return [
       (model) => {

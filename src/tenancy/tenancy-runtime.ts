@@ -56,7 +56,9 @@ export async function startTenancy(options: TenancyRuntimeOptions): Promise<Tena
   let bus: TenancyBus;
   if (options.redisUrl) {
     const prefix = options.redisPrefix !== undefined ? { keyPrefix: options.redisPrefix } : {};
-    redis = await connectRedis(options.redisUrl, prefix);
+    // A command waits at most 3 s: long enough for a busy event loop on a loaded machine, short enough
+    // that a hung Redis turns into 503s quickly (a lost connection fails at once: no offline queue).
+    redis = await connectRedis(options.redisUrl, { ...prefix, commandTimeoutMs: 3_000 });
     rateLimiter = new RedisRateLimiter(redis);
     budgets = new RedisBudgetStore(redis);
     // After a reconnection, revocations published while it was down may be lost: drop every cached key.
@@ -76,6 +78,7 @@ export async function startTenancy(options: TenancyRuntimeOptions): Promise<Tena
     store,
     // A reservation outlives any request (by default their total deadline plus a minute); then its replica is presumed dead.
     reservationTtlMs: config.limits.reservationTtlMs,
+    canonicalName: (name) => (config.findRoute(name) ? `route:${name}` : `model:${config.findModel(name)?.id ?? name}`),
     ...(options.clock ? { clock: options.clock } : {}),
   });
   return {
