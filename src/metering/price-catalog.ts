@@ -68,13 +68,13 @@ const DATE_SUFFIX = /-(?:\d{4}-\d{2}-\d{2}|\d{8})$/;
  * The forms of an upstream id the catalog is searched with, in order; each one is tried only when the
  * ones before it found nothing:
  *
- * 1. the id as configured, lower-cased;
- * 2. Bedrock: the model id inside an ARN (`arn:aws:bedrock:…:inference-profile/us.anthropic…` → `us.anthropic…`);
- * 3. Bedrock: without the cross-region inference prefix (`us.`, `eu.`, `apac.`, `au.`, `jp.`, `ca.`,
+ * 1. the id as configured, lower-cased (Bedrock: an ARN stands for the id after its last `/`,
+ *    `arn:aws:bedrock:…:inference-profile/us.anthropic…` → `us.anthropic…`);
+ * 2. Bedrock: without the cross-region inference prefix (`us.`, `eu.`, `apac.`, `au.`, `jp.`, `ca.`,
  *    `us-gov.`, `global.`), i.e. the in-region price;
- * 4. without `-latest`;
- * 5. Bedrock: without the version suffix (`-v1:0`, `:0`);
- * 6. without a trailing snapshot date (`-2025-04-14`, `-20250929`): a new snapshot of a known model is
+ * 3. without `-latest`;
+ * 4. Bedrock: without the version suffix (`-v1:0`, `:0`);
+ * 5. without a trailing snapshot date (`-2025-04-14`, `-20250929`): a new snapshot of a known model is
  *    priced like the model.
  *
  * Each form is looked up in the catalog's exact ids, then against its patterns (genai-prices' own match
@@ -88,10 +88,10 @@ export function catalogCandidates(providerType: string, upstreamModel: string): 
   const add = (id: string) => {
     if (id !== '' && !forms.includes(id)) forms.push(id);
   };
-  let id = upstreamModel.trim().toLowerCase();
-  add(id);
   const bedrock = providerType === 'bedrock';
-  if (bedrock && id.startsWith('arn:')) add((id = id.slice(id.lastIndexOf('/') + 1)));
+  let id = upstreamModel.trim().toLowerCase();
+  if (bedrock && id.startsWith('arn:')) id = id.slice(id.lastIndexOf('/') + 1);
+  add(id);
   if (bedrock) add((id = id.replace(BEDROCK_GEO_PREFIX, '')));
   add((id = id.replace(/-latest$/, '')));
   if (bedrock) add((id = id.replace(BEDROCK_VERSION, '')));

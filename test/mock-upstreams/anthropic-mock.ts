@@ -67,7 +67,13 @@ interface MockMessage {
   content: MockBlock[];
   stop_reason: string;
   stop_sequence: string | null;
-  usage: { input_tokens: number; cache_creation_input_tokens: number; cache_read_input_tokens: number; output_tokens: number };
+  usage: {
+    input_tokens: number;
+    cache_creation_input_tokens: number;
+    cache_read_input_tokens: number;
+    output_tokens: number;
+    cache_creation?: { ephemeral_5m_input_tokens: number; ephemeral_1h_input_tokens: number };
+  };
 }
 
 const ERROR_TYPES: Record<number, [string, string]> = {
@@ -313,12 +319,15 @@ function finishMessage(body: Json, id: string, content: MockBlock[], stopReason:
   const total = tokens(JSON.stringify({ system: body.system, messages: body.messages, tools: body.tools }));
   let cacheCreation = 0;
   let cacheRead = 0;
+  let oneHour = false;
   if (Array.isArray(body.system) && body.system.some((b) => isJson(b) && b.cache_control !== undefined)) {
     const key = JSON.stringify(body.system);
     const cached = Math.min(total, tokens(key));
     if (cacheSeen.has(key)) cacheRead = cached;
     else cacheCreation = cached;
     cacheSeen.add(key);
+    // `cache_control: {type: "ephemeral", ttl: "1h"}` writes with the one-hour TTL, reported split by TTL like the real API.
+    oneHour = body.system.some((b) => isJson(b) && isJson(b.cache_control) && b.cache_control.ttl === '1h');
   }
   const outputChars = content.reduce((sum, b) => sum + (b.text ?? b.thinking ?? JSON.stringify(b.input ?? '')).length, 0);
   return {
@@ -332,6 +341,7 @@ function finishMessage(body: Json, id: string, content: MockBlock[], stopReason:
       cache_creation_input_tokens: cacheCreation,
       cache_read_input_tokens: cacheRead,
       output_tokens: Math.max(1, tokens('x'.repeat(outputChars))),
+      ...(oneHour && cacheCreation > 0 ? { cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: cacheCreation } } : {}),
     },
   };
 }

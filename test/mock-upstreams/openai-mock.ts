@@ -26,6 +26,9 @@ import { fixturePath } from '../helpers/fixtures.js';
  * - reasoning model names (o1…, o3…, gpt-5…) reject `max_tokens` like OpenAI does.
  * - anything else: a deterministic echo (tool calls when tools apply, else `Echo: <last user text>`).
  *
+ * An `x-mock-behaviour` request header (a provider's configured `headers`) picks the behaviour instead
+ * of the model name, so a model the price catalog knows can still stall or fail.
+ *
  * Every response has `x-request-id`; every request is recorded.
  */
 export interface OpenAIMockOptions {
@@ -106,7 +109,8 @@ export async function startOpenAIMock(options: OpenAIMockOptions = {}): Promise<
     const azure = /^\/openai\/deployments\/([^/]+)\/chat\/completions$/.exec(url.pathname);
     let behaviour: string;
     if (req.method === 'POST' && url.pathname === '/v1/chat/completions') {
-      behaviour = typeof body.model === 'string' ? body.model : '';
+      const override = req.headers['x-mock-behaviour'];
+      behaviour = typeof override === 'string' ? override : typeof body.model === 'string' ? body.model : '';
     } else if (req.method === 'POST' && azure) {
       const key = req.headers['api-key'];
       if (typeof key !== 'string' || key === '' || (options.azureApiKey !== undefined && key !== options.azureApiKey)) {
