@@ -6,7 +6,8 @@ type Env = Record<string, string | undefined>;
  * The embedded configuration `npm start` runs with when no config file is given.
  * Three simulated models (large, medium, small) are always present, labelled as simulated and
  * priced like real models, so a new user can send requests at once. Real providers are added
- * when their standard credentials are in the environment:
+ * when their standard credentials are in the environment, their models priced by the built-in
+ * catalog (metering/price-catalog.ts):
  * OPENAI_API_KEY, ANTHROPIC_API_KEY, and AWS_ACCESS_KEY_ID + AWS_SECRET_ACCESS_KEY
  * (or AWS_BEARER_TOKEN_BEDROCK) with AWS_REGION.
  */
@@ -65,7 +66,6 @@ export function defaultConfig(env: Env): ConfigInput {
         id: 'gpt-4.1',
         provider: 'openai',
         tier: 'large',
-        pricing: { inputPerMTok: 2, outputPerMTok: 8, cacheReadPerMTok: 0.5 },
         contextWindow: 1_047_576,
         capabilities: { tools: true, images: true, json: true, reasoning: false, remoteImages: true },
       },
@@ -73,7 +73,6 @@ export function defaultConfig(env: Env): ConfigInput {
         id: 'gpt-4.1-mini',
         provider: 'openai',
         tier: 'medium',
-        pricing: { inputPerMTok: 0.4, outputPerMTok: 1.6, cacheReadPerMTok: 0.1 },
         contextWindow: 1_047_576,
         capabilities: { tools: true, images: true, json: true, reasoning: false, remoteImages: true },
       },
@@ -81,7 +80,6 @@ export function defaultConfig(env: Env): ConfigInput {
         id: 'gpt-4o-mini',
         provider: 'openai',
         tier: 'small',
-        pricing: { inputPerMTok: 0.15, outputPerMTok: 0.6, cacheReadPerMTok: 0.075 },
         contextWindow: 128_000,
         capabilities: { tools: true, images: true, json: true, reasoning: false, remoteImages: true },
       },
@@ -89,7 +87,6 @@ export function defaultConfig(env: Env): ConfigInput {
         id: 'o4-mini',
         provider: 'openai',
         tier: 'reasoning',
-        pricing: { inputPerMTok: 1.1, outputPerMTok: 4.4, cacheReadPerMTok: 0.275 },
         contextWindow: 200_000,
         capabilities: { tools: true, images: true, json: true, reasoning: true, remoteImages: true },
       },
@@ -104,7 +101,6 @@ export function defaultConfig(env: Env): ConfigInput {
         id: 'claude-sonnet-4-5',
         provider: 'anthropic',
         tier: 'large',
-        pricing: { inputPerMTok: 3, outputPerMTok: 15, cacheReadPerMTok: 0.3, cacheWritePerMTok: 3.75 },
         contextWindow: 200_000,
         capabilities: { tools: true, images: true, json: false, reasoning: true, remoteImages: true },
       },
@@ -112,7 +108,6 @@ export function defaultConfig(env: Env): ConfigInput {
         id: 'claude-haiku-4-5',
         provider: 'anthropic',
         tier: 'small',
-        pricing: { inputPerMTok: 1, outputPerMTok: 5, cacheReadPerMTok: 0.1, cacheWritePerMTok: 1.25 },
         contextWindow: 200_000,
         capabilities: { tools: true, images: true, json: false, reasoning: true, remoteImages: true },
       },
@@ -137,7 +132,6 @@ export function defaultConfig(env: Env): ConfigInput {
       provider: 'bedrock',
       upstreamModel: 'us.anthropic.claude-sonnet-4-5-20250929-v1:0',
       tier: 'large',
-      pricing: { inputPerMTok: 3, outputPerMTok: 15, cacheReadPerMTok: 0.3, cacheWritePerMTok: 3.75 },
       contextWindow: 200_000,
       capabilities: { tools: true, images: true, json: false, reasoning: true, remoteImages: false },
     });

@@ -10,6 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load-config.js';
+import { defaultConfig } from '../../src/config/default-config.js';
 import { resolveConfig } from '../../src/config/resolve-config.js';
 import { catalogCandidates, findCatalogPrice, lookupPrice } from '../../src/metering/price-catalog.js';
 import { fixturesDir, readFixtureJson } from '../helpers/fixtures.js';
@@ -176,6 +177,14 @@ describe('configuration', () => {
     expect(config.findModel('gpt-4o-mini')!.pricing).toBeUndefined();
     expect(config.findModel('house-gpt')!.pricing).toBeUndefined();
     expect(config.findModel('priced-sim')!.pricing).toEqual({ inputPerMTok: 2, outputPerMTok: 8 });
+  });
+
+  it('the embedded defaults price every real model from the catalog (Bedrock Sonnet 4.5 at the regional price)', () => {
+    const env = { OPENAI_API_KEY: 'sk-o', ANTHROPIC_API_KEY: 'sk-a', AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret' };
+    const config = resolveConfig(parseConfig(defaultConfig(env), {}), env);
+    for (const model of config.models) expect(model.pricing, model.id).toBeDefined();
+    expect(config.findModel('bedrock-claude-sonnet-4-5')!.pricing).toMatchObject({ inputPerMTok: 3.3, outputPerMTok: 16.5, cacheWrite1hPerMTok: 6.6 });
+    expect(config.findModel('claude-haiku-4-5')!.pricing).toEqual({ inputPerMTok: 1, outputPerMTok: 5, cacheReadPerMTok: 0.1, cacheWritePerMTok: 1.25, cacheWrite1hPerMTok: 2 });
   });
 
   it('accepts one-hour cache-write and reasoning prices and still rejects unknown keys', () => {
