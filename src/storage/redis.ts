@@ -8,7 +8,8 @@
  * - Fail fast afterwards: no offline queue (a command sent while the connection is down is rejected at
  *   once), `maxRetriesPerRequest: 0` and no resending of unanswered commands (a command in flight when
  *   the connection drops is rejected, never replayed: a replayed `settle` would count spend twice),
- *   and a `commandTimeout` (1 s) for a Redis that stops answering without closing the connection.
+ *   and a `commandTimeout` (1 s) for a Redis that stops answering without closing the connection;
+ *   a connection silent for twice that while replies are awaited is dropped and reopened.
  * - The connection itself is re-established in the background with capped exponential backoff; the
  *   next command after that succeeds again.
  * - Every key the client touches carries a prefix (`swy:` by default, `swy:<namespace>:` with a
@@ -66,6 +67,9 @@ function gatewayRedisOptions(options: RedisConnectOptions): RedisOptions {
     maxRetriesPerRequest: 0,
     autoResendUnfulfilledCommands: false,
     commandTimeout: options.commandTimeoutMs ?? 1000,
+    // A connection that stops answering (no RST: a partition, a stuck proxy) is dropped and reopened
+    // instead of timing out every command one by one. Armed only while replies are awaited.
+    socketTimeout: 2 * (options.commandTimeoutMs ?? 1000),
     connectTimeout: options.connectTimeoutMs ?? 2000,
     retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 10), maxDelay) + Math.floor(Math.random() * 50),
     connectionName: options.connectionName,
@@ -149,6 +153,20 @@ export async function closeRedis(client: Redis): Promise<void> {
   } catch {
     client.disconnect();
   }
+}
+
+/**
+ * A short reason for a failed command, in words an operator reads in a 503 or a log line (the
+ * original error stays the `cause`).
+ */
+export function describeRedisFailure(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  if (message.startsWith("Stream isn't writeable")) return 'not connected (reconnecting in the background)';
+  if (message.startsWith('Reached the max retries per request')) return 'connection lost';
+  if (message === 'Connection is closed.') return 'connection closed';
+  if (message === 'Command timed out') return 'no reply in time (command timeout)';
+  if (message.startsWith('Socket timeout')) return 'no reply in time (connection dropped)';
+  return message;
 }
 
 /** Deletes every key under `prefix` (SCAN + UNLINK through a client whose own prefix is stripped). For tests and tools, not the request path. */

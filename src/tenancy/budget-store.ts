@@ -41,7 +41,7 @@
  * database read), one per settle. Any Redis failure → `LimitsUnavailableError`.
  */
 import type { Redis } from 'ioredis';
-import { closeRedis } from '../storage/redis.js';
+import { closeRedis, describeRedisFailure } from '../storage/redis.js';
 import { LimitsUnavailableError, type BudgetScope, type BudgetStore, type MaybePromise, type ReserveDecision } from './limits-types.js';
 
 /** How long a scope's counters outlive the end of their period. */
@@ -351,8 +351,7 @@ function defineBudgetScripts(client: Redis): BudgetScripts {
 }
 
 function unavailable(what: string, error: unknown): LimitsUnavailableError {
-  const reason = error instanceof Error ? error.message : String(error);
-  return new LimitsUnavailableError(`budget unavailable: Redis ${what} failed: ${reason}`, { cause: error });
+  return new LimitsUnavailableError(`budget unavailable: Redis ${what} failed: ${describeRedisFailure(error)}`, { cause: error });
 }
 
 /** PEXPIRE argument for a scope's counters: until 2 days after the period ends, relative to the caller's clock. */

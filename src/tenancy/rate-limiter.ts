@@ -20,7 +20,7 @@
  * refused) and `resetAtMs` (end of the window) for `x-ratelimit-limit-*`, `-remaining-*`, `-reset-*`.
  */
 import type { Redis } from 'ioredis';
-import { closeRedis } from '../storage/redis.js';
+import { closeRedis, describeRedisFailure } from '../storage/redis.js';
 import { LimitsUnavailableError, RATE_WINDOW_MS, type RateCheck, type RateDecision, type RateLimiter, type RateState } from './limits-types.js';
 
 /** Window start (epoch ms) of the window holding `nowMs`. */
@@ -161,8 +161,7 @@ function defineRateScripts(client: Redis): RateScripts {
 }
 
 function unavailable(what: string, error: unknown): LimitsUnavailableError {
-  const reason = error instanceof Error ? error.message : String(error);
-  return new LimitsUnavailableError(`rate limits unavailable: Redis ${what} failed: ${reason}`, { cause: error });
+  return new LimitsUnavailableError(`rate limits unavailable: Redis ${what} failed: ${describeRedisFailure(error)}`, { cause: error });
 }
 
 function integerArg(value: number, what: string): string {
