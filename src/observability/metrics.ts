@@ -82,6 +82,7 @@ export class GatewayMetrics {
   /** Spend per model/provider, shared by the series of every dialect and stream flag. */
   private readonly spend = new Map<string, CounterSeries>();
   private health?: HealthTracker;
+  private readonly budgetAlerts = { team: 0, key: 0 };
   private healthKeys?: () => readonly string[];
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
@@ -105,6 +106,11 @@ export class GatewayMetrics {
   attachHealth(health: HealthTracker, keys?: () => readonly string[]): void {
     this.health = health;
     this.healthKeys = keys;
+  }
+
+  /** A budget crossed its alert threshold (counted once per period per replica). */
+  budgetAlert(scope: 'team' | 'key'): void {
+    this.budgetAlerts[scope]++;
   }
 
   private seriesFor(model: string, provider: string, dialect: string, stream: boolean): ModelSeries {
@@ -176,6 +182,8 @@ export class GatewayMetrics {
     for (const histogram of [...unique(all.map((s) => s.duration)), ...this.errorDurations.values()]) histogram.render('gen_ai_client_operation_duration_seconds', out);
     out.push('# HELP switchyard_spend_usd_total Metered spend in US dollars', '# TYPE switchyard_spend_usd_total counter');
     for (const spend of this.spend.values()) out.push(`switchyard_spend_usd_total{${spend.labels}} ${spend.value}`);
+    out.push('# HELP switchyard_budget_alerts_total Budgets whose spend crossed their alert threshold, by scope (team or key)', '# TYPE switchyard_budget_alerts_total counter');
+    for (const scope of ['team', 'key'] as const) out.push(`switchyard_budget_alerts_total{scope="${scope}"} ${this.budgetAlerts[scope]}`);
     if (this.health) this.renderHealth(this.health, out);
     return out.join('\n') + '\n';
   }

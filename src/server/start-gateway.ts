@@ -10,6 +10,7 @@ import { databaseUrlPassword } from '../storage/database-url.js';
 import { setupKeyRing } from '../tenancy/api-keys.js';
 import { buildApp } from './app.js';
 import { startTenancy, type TenancyRuntime } from '../tenancy/tenancy-runtime.js';
+import type { BudgetAlert } from '../tenancy/admission.js';
 import { RequestMeter } from './request-meter.js';
 import { registerConfigSecrets } from '../config/config-secrets.js';
 import { registerSecret } from '../spec/redact-secrets.js';
@@ -71,8 +72,9 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
   if (redisUrl) registerSecret(redisPassword(redisUrl));
   const redisPrefix = options.redisPrefix ?? process.env.SWITCHYARD_REDIS_PREFIX;
   let tenancy: TenancyRuntime;
+  let budgetAlert: (alert: BudgetAlert) => void = () => undefined;
   try {
-    tenancy = await startTenancy({ config, store, keyRing, ...(redisUrl ? { redisUrl } : {}), ...(redisPrefix ? { redisPrefix } : {}) });
+    tenancy = await startTenancy({ config, store, keyRing, ...(redisUrl ? { redisUrl } : {}), ...(redisPrefix ? { redisPrefix } : {}), onBudgetAlert: (alert) => budgetAlert(alert) });
   } catch (error) {
     await store.close();
     throw error;
@@ -80,6 +82,13 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
   const ledger = new UsageLedger(store);
   const meter = new RequestMeter(ledger);
   const metrics = new GatewayMetrics();
+  budgetAlert = (alert) => {
+    metrics.budgetAlert(alert.scope);
+    // One structured line on stderr per crossed threshold (per budget period and replica).
+    process.stderr.write(
+      `${JSON.stringify({ level: 'warn', msg: 'budget alert', scope: alert.scope, id: alert.id, name: alert.name, period: alert.period, limit_usd: alert.limitNanos / 1e9, spent_usd: alert.spentNanos / 1e9, alert_at: alert.alertAt })}\n`,
+    );
+  };
   meter.observe(metrics.observer);
   // This gateway's own upstream connections: closed with it, never shared with another gateway.
   const pool = new UpstreamPool();
@@ -105,7 +114,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     isReady: () => ready,
     authenticator: tenancy.authenticator,
     admission: tenancy.admission,
-    tenancy: { config, store: tenancy.store, vault: tenancy.vault, bus: tenancy.bus },
+    tenancy: { config, store: tenancy.store, vault: tenancy.vault, bus: tenancy.bus, admission: tenancy.admission },
   });
   const address = await app.listen({ host: options.host ?? config.server.host, port: options.port ?? config.server.port });
   ready = true;

@@ -29,7 +29,29 @@ export interface AdmissionDeps {
    * route, `model:<id>` for a model id or an alias of it. Identity when absent.
    */
   canonicalName?: (name: string) => string;
+  /** Called once per budget period (per replica) when a budget's spend reaches its alert threshold. */
+  onBudgetAlert?: (alert: BudgetAlert) => void;
   clock?: () => number;
+}
+
+export interface BudgetAlert {
+  scope: 'team' | 'key';
+  id: string;
+  name: string;
+  period: BudgetPeriod;
+  limitNanos: number;
+  spentNanos: number;
+  alertAt: number;
+}
+
+/** A budget's state now, for the admin view. */
+export interface BudgetStatus {
+  limitNanos: number;
+  spentNanos: number;
+  reservedNanos: number;
+  /** Epoch ms when the period ends (Infinity for total). */
+  resetsAtMs: number;
+  alerting: boolean;
 }
 
 /** What a request is admitted with: rate-limit windows it counted in and its budget reservation, settled once. */
@@ -37,7 +59,7 @@ export class AdmissionTicket {
   /** `x-ratelimit-*` response headers (OpenAI's names), flat name/value pairs. */
   readonly headers: string[];
   private settled = false;
-  reservation?: { id: string; scopes: readonly BudgetScope[]; amountNanos: number };
+  reservation?: { id: string; scopes: readonly BudgetScope[]; amountNanos: number; alerts: ReadonlyArray<{ scope: BudgetScope; alert: Omit<BudgetAlert, 'spentNanos'> } | undefined> };
 
   constructor(
     private readonly admission: Admission,
@@ -60,8 +82,9 @@ export class AdmissionTicket {
     this.settled = true;
     const now = this.admission.now();
     if (this.reservation) {
-      const { id, scopes } = this.reservation;
-      swallow(() => this.admission.deps.budgets.settle(id, scopes, costNanos, now));
+      const { id, scopes, alerts } = this.reservation;
+      const settled = swallow(() => this.admission.deps.budgets.settle(id, scopes, costNanos, now));
+      if (alerts.some((a) => a !== undefined)) void settled.then(() => this.admission.checkAlerts(alerts, now));
     }
     const delta = totalTokens - this.tokenEstimate;
     if (delta !== 0) for (const key of this.tokenCounters) swallow(() => this.admission.deps.rateLimiter.adjust(key, this.windowStartMs, delta));
@@ -145,6 +168,50 @@ export class Admission {
     ];
   }
 
+  /** The counter of a team's or key's budget in the period that contains `now`. */
+  budgetScope(kind: 'team' | 'key', id: string, policy: BudgetPolicy, now: number): BudgetScope {
+    const period = periodOf(policy.period, now);
+    const since = period.startIso;
+    return {
+      key: `budget:${kind}:${id}:${period.label}`,
+      limitNanos: policy.limitNanos,
+      periodEndMs: period.endMs,
+      seed: () => this.deps.store.spendSince(kind === 'team' ? { teamId: id } : { keyId: id }, since),
+    };
+  }
+
+  /** Spent and reserved in the current period (the admin view). */
+  async budgetStatus(kind: 'team' | 'key', id: string, policy: BudgetPolicy): Promise<BudgetStatus> {
+    const now = this.now();
+    const scope = this.budgetScope(kind, id, policy, now);
+    const snapshot = await this.deps.budgets.snapshot(scope, now);
+    return {
+      limitNanos: policy.limitNanos,
+      spentNanos: snapshot.spentNanos,
+      reservedNanos: snapshot.reservedNanos,
+      resetsAtMs: scope.periodEndMs,
+      alerting: policy.alertAt !== undefined && snapshot.spentNanos >= policy.alertAt * policy.limitNanos,
+    };
+  }
+
+  private readonly alerted = new Set<string>();
+
+  /** After a settle: raise each crossed alert threshold once per budget period on this replica. */
+  async checkAlerts(alerts: ReadonlyArray<{ scope: BudgetScope; alert: Omit<BudgetAlert, 'spentNanos'> } | undefined>, now: number): Promise<void> {
+    for (const entry of alerts) {
+      if (!entry || this.alerted.has(entry.scope.key)) continue;
+      try {
+        const { spentNanos } = await this.deps.budgets.snapshot(entry.scope, now);
+        if (spentNanos < entry.alert.alertAt * entry.alert.limitNanos) continue;
+        if (this.alerted.size > 100_000) this.alerted.clear();
+        this.alerted.add(entry.scope.key);
+        this.deps.onBudgetAlert?.({ ...entry.alert, spentNanos });
+      } catch {
+        // The shared store is down: the next settle checks again.
+      }
+    }
+  }
+
   /** Counts the request against every rate limit that applies, or refuses it with a 429 naming the limit. */
   limit(caller: Caller, name: string, estimatedTokens: number): MaybePromise<AdmissionTicket | undefined> {
     const tenant = caller.tenant;
@@ -182,20 +249,16 @@ export class Admission {
     const now = this.now();
     const scopes: BudgetScope[] = [];
     const named: { label: string; policy: BudgetPolicy }[] = [];
-    const add = (label: string, kind: 'team' | 'key', id: string, policy: BudgetPolicy | undefined) => {
+    const alerts: Array<{ scope: BudgetScope; alert: Omit<BudgetAlert, 'spentNanos'> } | undefined> = [];
+    const add = (label: string, kind: 'team' | 'key', id: string, name: string, policy: BudgetPolicy | undefined) => {
       if (!policy) return;
-      const period = periodOf(policy.period, now);
-      const since = period.startIso;
-      scopes.push({
-        key: `budget:${kind}:${id}:${period.label}`,
-        limitNanos: policy.limitNanos,
-        periodEndMs: period.endMs,
-        seed: () => this.deps.store.spendSince(kind === 'team' ? { teamId: id } : { keyId: id }, since),
-      });
+      const scope = this.budgetScope(kind, id, policy, now);
+      scopes.push(scope);
       named.push({ label, policy });
+      alerts.push(policy.alertAt !== undefined && this.deps.onBudgetAlert ? { scope, alert: { scope: kind, id, name, period: policy.period, limitNanos: policy.limitNanos, alertAt: policy.alertAt } } : undefined);
     };
-    add(`key '${tenant.key.name}'`, 'key', tenant.key.id, tenant.key.policy.budget);
-    add(`team '${tenant.team.name}'`, 'team', tenant.team.id, tenant.team.policy.budget);
+    add(`key '${tenant.key.name}'`, 'key', tenant.key.id, tenant.key.name, tenant.key.policy.budget);
+    add(`team '${tenant.team.name}'`, 'team', tenant.team.id, tenant.team.name, tenant.team.policy.budget);
     if (scopes.length === 0) return;
     const amount = Math.max(0, Math.ceil(worstCaseNanos));
     const finish = (decision: ReserveDecision) => {
@@ -203,7 +266,7 @@ export class Admission {
         const index = scopes.findIndex((scope) => scope.key === decision.key);
         throw budgetExceededError(named[Math.max(0, index)], scopes[Math.max(0, index)], decision, amount, now);
       }
-      ticket.reservation = { id: requestId, scopes, amountNanos: amount };
+      ticket.reservation = { id: requestId, scopes, amountNanos: amount, alerts };
     };
     return then(guard(() => this.deps.budgets.reserve(requestId, scopes, amount, this.deps.reservationTtlMs, now)), finish);
   }
@@ -322,13 +385,15 @@ function then<T, R>(value: MaybePromise<T>, next: (value: T) => R): MaybePromise
   return value instanceof Promise ? value.then(next) : next(value);
 }
 
-function swallow(run: () => MaybePromise<void>): void {
+/** Runs a settle-side call; resolves when it is done, never rejects (the shared store may be down). */
+function swallow(run: () => MaybePromise<void>): Promise<void> {
   try {
     const result = run();
-    if (result instanceof Promise) result.catch(() => undefined);
+    if (result instanceof Promise) return result.catch(() => undefined);
   } catch {
     // The shared store is down: the reservation expires by itself; the ledger has the spend.
   }
+  return Promise.resolve();
 }
 
 function intersect(a: string[] | undefined, b: string[] | undefined): string[] {

@@ -4,7 +4,7 @@ import type { ResolvedConfig } from '../config/resolve-config.js';
 import type { Store } from '../storage/database.js';
 import { closeRedis, connectRedis } from '../storage/redis.js';
 import { SqlTenancyStore } from '../storage/tenancy-repository.js';
-import { Admission } from './admission.js';
+import { Admission, type BudgetAlert } from './admission.js';
 import type { KeyRing } from './api-keys.js';
 import { Authenticator } from './authenticator.js';
 import { InMemoryBudgetStore, RedisBudgetStore } from './budget-store.js';
@@ -36,6 +36,7 @@ export interface TenancyRuntimeOptions {
   redisPrefix?: string;
   env?: NodeJS.ProcessEnv;
   clock?: () => number;
+  onBudgetAlert?: (alert: BudgetAlert) => void;
 }
 
 /**
@@ -80,6 +81,7 @@ export async function startTenancy(options: TenancyRuntimeOptions): Promise<Tena
     reservationTtlMs: config.limits.reservationTtlMs,
     canonicalName: (name) => (config.findRoute(name) ? `route:${name}` : `model:${config.findModel(name)?.id ?? name}`),
     ...(options.clock ? { clock: options.clock } : {}),
+    ...(options.onBudgetAlert ? { onBudgetAlert: options.onBudgetAlert } : {}),
   });
   return {
     store,

@@ -173,6 +173,26 @@ describe('team keys', () => {
     if (spent + 134_000 <= 500_000) expect((await chat(key, { model: 'sim-small', max_tokens: 300 })).status).toBe(200);
   });
 
+  it('show live budget status and raise an alert (metric) once the threshold is crossed', async () => {
+    const teamId = await createTeam({ name: 'alert-team', budget: { limit_usd: 1, period: 'month', alert_at: 0.000001 } });
+    const { key } = await createKey({ team_id: teamId, name: 'k' });
+    const fresh = await getJson(`${gateway.url}/admin/teams/${teamId}`, TEST_KEY);
+    expect(fresh.json.budget_status).toMatchObject({ spent_usd: '0.000000000', reserved_usd: '0.000000000', alerting: false });
+    expect((await chat(key, { model: 'sim-large', max_tokens: 50 })).status).toBe(200);
+    const after = await getJson(`${gateway.url}/admin/teams/${teamId}`, TEST_KEY);
+    expect(Number(after.json.budget_status.spent_usd)).toBeGreaterThan(0);
+    expect(after.json.budget_status.reserved_usd).toBe('0.000000000');
+    expect(after.json.budget_status.alerting).toBe(true);
+    expect(after.json.budget_status.resets_at).toMatch(/^\d{4}-\d\d-01T00:00:00\.000Z$/);
+    // The alert is raised after the settle, asynchronously: poll the metric briefly.
+    let metrics = '';
+    for (let i = 0; i < 50 && !/switchyard_budget_alerts_total\{scope="team"\} [1-9]/.test(metrics); i++) {
+      metrics = (await getJson(`${gateway.url}/metrics`)).text;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(metrics).toMatch(/switchyard_budget_alerts_total\{scope="team"\} [1-9]/);
+  });
+
   it('stop accepting a revoked key at once, and an expired key', async () => {
     const teamId = await createTeam({ name: 'revoke-team' });
     const { id, key } = await createKey({ team_id: teamId, name: 'k' });

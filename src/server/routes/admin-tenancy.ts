@@ -16,10 +16,12 @@ import {
   spendQueryInput,
   spendRowJson,
   teamJson,
+  nanosToUsd,
 } from '../../tenancy/admin-json.js';
 import { generateKey, hashKey, type Caller } from '../../tenancy/api-keys.js';
 import type { CredentialVault } from '../../tenancy/credential-vault.js';
 import type { TenancyBus } from '../../tenancy/limits-types.js';
+import type { Admission } from '../../tenancy/admission.js';
 import type { SpendRow, Team, TeamPolicy, TenancyStore } from '../../tenancy/tenancy-types.js';
 import { TenancyConflictError } from '../../storage/tenancy-repository.js';
 
@@ -29,6 +31,8 @@ export interface TenancyAdminDeps {
   vault: CredentialVault;
   /** Revocations and team changes reach every replica's key cache through it. */
   bus: TenancyBus;
+  /** Budget status (spent, reserved, alerting) in GET /admin/teams/{id}. */
+  admission?: Admission;
 }
 
 /** Characters of a new key kept for display (`sk-swy-` and four of the secret). */
@@ -61,7 +65,25 @@ export function registerTenancyAdminRoutes(app: FastifyInstance, deps: TenancyAd
 
   app.get('/admin/teams', route, async () => ({ object: 'list', data: (await store.listTeams()).map(teamJson) }));
 
-  app.get('/admin/teams/:id', route, async (request) => teamJson(await requireTeam(store, idParam(request))));
+  app.get('/admin/teams/:id', route, async (request) => {
+    const team = await requireTeam(store, idParam(request));
+    const budget = team.policy.budget;
+    if (!budget || !deps.admission) return teamJson(team);
+    let status: Record<string, unknown> | null = null;
+    try {
+      const now = await deps.admission.budgetStatus('team', team.id, budget);
+      status = {
+        spent_usd: nanosToUsd(now.spentNanos),
+        reserved_usd: nanosToUsd(now.reservedNanos),
+        remaining_usd: nanosToUsd(Math.max(0, now.limitNanos - now.spentNanos - now.reservedNanos)),
+        resets_at: Number.isFinite(now.resetsAtMs) ? new Date(now.resetsAtMs).toISOString() : null,
+        alerting: now.alerting,
+      };
+    } catch {
+      // The shared counters are unreachable: the team is shown without its live budget status.
+    }
+    return { ...teamJson(team), budget_status: status };
+  });
 
   app.patch('/admin/teams/:id', route, async (request) => {
     const id = idParam(request);
