@@ -377,7 +377,7 @@ function unavailable(error: unknown): unknown {
     origin: 'gateway',
     status: 503,
     retryAfterMs: 1_000,
-    message: 'Budgets and rate limits cannot be checked right now (the shared limits store is unreachable); the request was not sent. Retry shortly.',
+    message: `Budgets and rate limits cannot be checked right now (${error.message}); the request was not sent. Retry shortly.`,
   });
 }
 

@@ -23,6 +23,8 @@ export interface TenancyRuntime {
   budgets: BudgetStore;
   /** Where shared counters live: this process, or Redis (a fleet). */
   mode: 'in-process' | 'redis';
+  /** The fleet's Redis connection in 'redis' mode (closed by `close()`): other shared state may use it. */
+  redis?: Redis;
   close(): Promise<void>;
 }
 
@@ -57,9 +59,10 @@ export async function startTenancy(options: TenancyRuntimeOptions): Promise<Tena
   let bus: TenancyBus;
   if (options.redisUrl) {
     const prefix = options.redisPrefix !== undefined ? { keyPrefix: options.redisPrefix } : {};
-    // A command waits at most 3 s: long enough for a busy event loop on a loaded machine, short enough
-    // that a hung Redis turns into 503s quickly (a lost connection fails at once: no offline queue).
-    redis = await connectRedis(options.redisUrl, { ...prefix, commandTimeoutMs: 3_000 });
+    // A command waits at most 10 s. A lost connection fails at once (no offline queue); the timeout is
+    // only for a Redis that hangs, and it must not fire on a starved machine where the reply is already
+    // in the socket but the event loop runs timers first (3 s did, on a loaded 2-core CI machine).
+    redis = await connectRedis(options.redisUrl, { ...prefix, commandTimeoutMs: 10_000 });
     rateLimiter = new RedisRateLimiter(redis);
     budgets = new RedisBudgetStore(redis);
     // After a reconnection, revocations published while it was down may be lost: drop every cached key.
@@ -92,6 +95,7 @@ export async function startTenancy(options: TenancyRuntimeOptions): Promise<Tena
     rateLimiter,
     budgets,
     mode: redis ? 'redis' : 'in-process',
+    ...(redis ? { redis } : {}),
     async close() {
       await bus.close();
       await rateLimiter.close();
