@@ -1,4 +1,4 @@
-import type { ProviderCredentials } from '../providers/credentials.js';
+import { credentialSecrets, type ProviderCredentials } from '../providers/credentials.js';
 import { registerCallSecret } from '../spec/redact-secrets.js';
 import { hashKey, type Caller, type KeyRing } from './api-keys.js';
 import type { CredentialVault } from './credential-vault.js';
@@ -145,18 +145,4 @@ function usable(caller: Caller | undefined, now: number): Caller | undefined {
   const tenant = caller.tenant;
   if (tenant && tenant.expiresAtMs <= now) return undefined;
   return caller;
-}
-
-/** The secret strings inside a set of credentials (registered with the redactor). */
-export function credentialSecrets(credentials: ProviderCredentials): string[] {
-  switch (credentials.kind) {
-    case 'api-key':
-      return [credentials.apiKey];
-    case 'bearer':
-      return [credentials.token];
-    case 'aws':
-      return [credentials.accessKeyId, credentials.secretAccessKey, ...(credentials.sessionToken ? [credentials.sessionToken] : [])];
-    default:
-      return [];
-  }
 }
