@@ -6,6 +6,7 @@ import { explainRoute, isDialect, type RouteExplanation } from '../routing/expla
 import { InMemoryHealthTracker } from '../routing/health/in-memory-health-tracker.js';
 import { startGateway } from '../server/start-gateway.js';
 import { GatewayError } from '../spec/errors.js';
+import { registerAdminCommands } from './admin-commands.js';
 import { StoreOpenError } from '../storage/database.js';
 
 /** The configuration `serve` and `route` run on: --config, else $SWITCHYARD_CONFIG, else the embedded defaults. Exits 2 on a config problem. */
@@ -141,5 +142,7 @@ function formatExplanation(e: RouteExplanation): string {
   for (const row of [header, ...rows]) lines.push(row.map((cell, i) => (i < row.length - 1 ? cell.padEnd(widths[i]) : cell)).join('  ').trimEnd());
   return `${lines.join('\n')}\n`;
 }
+
+registerAdminCommands(program);
 
 await program.parseAsync(process.argv);
