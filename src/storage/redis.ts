@@ -33,6 +33,8 @@ export interface RedisConnectOptions {
   maxReconnectDelayMs?: number;
   /** Shown in `CLIENT LIST`. */
   connectionName?: string;
+  /** Sends the commands issued in one tick of the event loop in one write (ioredis auto-pipelining; default off). */
+  autoPipelining?: boolean;
   /** Called with a one-line, redacted message when the connection is lost (once per outage) and when it is back. */
   onStateChange?: (message: string) => void;
 }
@@ -73,6 +75,7 @@ function gatewayRedisOptions(options: RedisConnectOptions): RedisOptions {
     connectTimeout: options.connectTimeoutMs ?? 2000,
     retryStrategy: (times) => Math.min(50 * 2 ** Math.min(times, 10), maxDelay) + Math.floor(Math.random() * 50),
     connectionName: options.connectionName,
+    enableAutoPipelining: options.autoPipelining ?? false,
   };
 }
 

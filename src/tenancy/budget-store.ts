@@ -10,8 +10,9 @@
  * seeded (its counter expired or Redis lost it) adds nothing: the ledger holds that spend and the next
  * seed reads it.
  *
- * `InMemoryBudgetStore` (one process): a Map of scopes, each with its reservations (id → amount,
- * expiry) and a min-heap of expiries; expired reservations are popped before every check. Answers
+ * `InMemoryBudgetStore` (one process): a Map of scopes (spent, reserved, a min-heap of its reservations'
+ * expiries) and one Map of live reservations (id → amount, expiry, the scopes counting it); expired
+ * reservations are popped from a scope's heap before every operation on it. Answers
  * synchronously once every scope involved is seeded; the first use of a scope awaits its seed (one
  * `seed()` call however many requests wait). Scopes are dropped 2 days after their period ends.
  *
@@ -72,15 +73,17 @@ interface Reservation {
   id: string;
   amount: number;
   expiresAtMs: number;
+  /** Scopes still counting it: emptied by settle, or scope by scope as expiry is noticed in each. */
+  holders: ScopeState[];
 }
 
 interface ScopeState {
   spent: number;
   reserved: number;
   periodEndMs: number;
-  /** Live reservations. A heap entry whose object is no longer here was settled. */
-  reservations: Map<string, Reservation>;
-  /** Min-heap on expiresAtMs. */
+  /** Reservations counted here. */
+  live: number;
+  /** Min-heap on expiresAtMs; entries no longer held here (settled) wait for their expiry or a rebuild. */
   heap: Reservation[];
 }
 
@@ -112,25 +115,23 @@ function heapPop(heap: Reservation[]): void {
   heap[i] = last;
 }
 
-function purgeExpired(state: ScopeState, nowMs: number): void {
-  const heap = state.heap;
-  while (heap.length > 0 && heap[0].expiresAtMs <= nowMs) {
-    const top = heap[0];
-    heapPop(heap);
-    if (state.reservations.get(top.id) === top) {
-      state.reservations.delete(top.id);
-      state.reserved -= top.amount;
-    }
+/** Stops counting `reservation` in `state`; true when no scope counts it any more. */
+function release(reservation: Reservation, state: ScopeState): boolean {
+  const holders = reservation.holders;
+  const at = holders.indexOf(state);
+  if (at >= 0) {
+    holders[at] = holders[holders.length - 1];
+    holders.pop();
+    state.reserved -= reservation.amount;
+    state.live--;
   }
-  // Settled entries wait in the heap until their expiry; rebuild when they dominate.
-  if (heap.length > 64 && heap.length > 2 * state.reservations.size) {
-    heap.length = 0;
-    for (const reservation of state.reservations.values()) heapPush(heap, reservation);
-  }
+  return holders.length === 0;
 }
 
 export class InMemoryBudgetStore implements BudgetStore {
   private readonly scopes = new Map<string, ScopeState>();
+  /** Live reservations by id (one map for all scopes: one insert and one delete per request). */
+  private readonly reservations = new Map<string, Reservation>();
   private readonly seeding = new Map<string, Promise<void>>();
   private nextSweepMs = Number.NEGATIVE_INFINITY;
 
@@ -144,38 +145,50 @@ export class InMemoryBudgetStore implements BudgetStore {
     if (nowMs >= this.nextSweepMs) this.sweep(nowMs);
     const pending = this.ensureSeeded(scopes);
     if (pending !== undefined) return pending.then(() => this.reserve(reservationId, scopes, amountNanos, ttlMs, nowMs));
+    const existing = this.reservations.get(reservationId);
+    if (existing !== undefined) {
+      if (existing.expiresAtMs > nowMs) return OK; // a repeated reserve
+      this.reservations.delete(reservationId);
+      for (const state of existing.holders.slice()) release(existing, state);
+    }
     const n = scopes.length;
+    const holders: ScopeState[] = new Array(n);
     for (let i = 0; i < n; i++) {
       const scope = scopes[i];
       const state = this.scopes.get(scope.key)!;
-      purgeExpired(state, nowMs);
-      if (state.reservations.has(reservationId)) continue;
+      this.purgeExpired(state, nowMs);
       if (state.spent + state.reserved + amountNanos > scope.limitNanos) {
         return { ok: false, key: scope.key, limitNanos: scope.limitNanos, spentNanos: state.spent, reservedNanos: state.reserved };
       }
+      holders[i] = state;
     }
-    const reservation: Reservation = { id: reservationId, amount: amountNanos, expiresAtMs: nowMs + ttlMs };
+    const reservation: Reservation = { id: reservationId, amount: amountNanos, expiresAtMs: nowMs + ttlMs, holders };
     for (let i = 0; i < n; i++) {
-      const state = this.scopes.get(scopes[i].key)!;
-      if (state.reservations.has(reservationId)) continue;
-      state.reservations.set(reservationId, reservation);
+      const state = holders[i];
       heapPush(state.heap, reservation);
       state.reserved += amountNanos;
+      state.live++;
     }
+    this.reservations.set(reservationId, reservation);
     return OK;
   }
 
   settle(reservationId: string, scopes: readonly BudgetScope[], actualNanos: number, nowMs: number): void {
     checkAmount(actualNanos, 'settled amount');
+    const reservation = this.reservations.get(reservationId);
+    if (reservation !== undefined) {
+      this.reservations.delete(reservationId);
+      const holders = reservation.holders;
+      for (let i = 0; i < holders.length; i++) {
+        holders[i].reserved -= reservation.amount;
+        holders[i].live--;
+      }
+      holders.length = 0;
+    }
     for (let i = 0; i < scopes.length; i++) {
       const state = this.scopes.get(scopes[i].key);
       if (state === undefined) continue; // not seeded: the ledger holds this spend
-      purgeExpired(state, nowMs);
-      const reservation = state.reservations.get(reservationId);
-      if (reservation !== undefined) {
-        state.reservations.delete(reservationId);
-        state.reserved -= reservation.amount;
-      }
+      this.purgeExpired(state, nowMs);
       state.spent += actualNanos;
     }
   }
@@ -184,12 +197,29 @@ export class InMemoryBudgetStore implements BudgetStore {
     const pending = this.ensureSeeded([scope]);
     if (pending !== undefined) return pending.then(() => this.snapshot(scope, nowMs));
     const state = this.scopes.get(scope.key)!;
-    purgeExpired(state, nowMs);
+    this.purgeExpired(state, nowMs);
     return { spentNanos: state.spent, reservedNanos: state.reserved };
   }
 
   async close(): Promise<void> {
     this.scopes.clear();
+    this.reservations.clear();
+  }
+
+  /** Frees this scope's share of every expired reservation. */
+  private purgeExpired(state: ScopeState, nowMs: number): void {
+    const heap = state.heap;
+    while (heap.length > 0 && heap[0].expiresAtMs <= nowMs) {
+      const top = heap[0];
+      heapPop(heap);
+      if (release(top, state) && this.reservations.get(top.id) === top) this.reservations.delete(top.id);
+    }
+    // Settled entries wait in the heap until their expiry; rebuild when they dominate.
+    if (heap.length > 64 && heap.length > 2 * state.live) {
+      const held = heap.filter((reservation) => reservation.holders.includes(state));
+      heap.length = 0;
+      for (const reservation of held) heapPush(heap, reservation);
+    }
   }
 
   /** undefined when every scope is held; else a promise that settles when the missing ones are seeded. */
@@ -216,7 +246,7 @@ export class InMemoryBudgetStore implements BudgetStore {
         (seed) => {
           const spent = checkSeed(scope, seed);
           if (!this.scopes.has(scope.key)) {
-            this.scopes.set(scope.key, { spent: Number(spent), reserved: 0, periodEndMs: scope.periodEndMs, reservations: new Map(), heap: [] });
+            this.scopes.set(scope.key, { spent: Number(spent), reserved: 0, periodEndMs: scope.periodEndMs, live: 0, heap: [] });
           }
         },
         (error: unknown) => {
