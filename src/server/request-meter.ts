@@ -57,7 +57,8 @@ export class RequestMeter {
     this.observers.push(observer);
   }
 
-  record(entry: MeterEntry): void {
+  /** Records the row; returns its cost (nano-dollars). */
+  record(entry: MeterEntry): number {
     const usage = entry.usage ?? NO_USAGE;
     const model = entry.model;
     const costNanos = model ? computeCostNanos(usage, model.pricing) : 0;
@@ -91,6 +92,7 @@ export class RequestMeter {
       key_id: base.caller.keyId ?? null,
     });
     for (const observer of this.observers) observer({ ...entry, usage, costNanos, latencyMs });
+    return costNanos;
   }
 }
 

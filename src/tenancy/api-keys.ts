@@ -2,14 +2,20 @@ import nodeCrypto, { createHash, randomBytes } from 'node:crypto';
 import type { ResolvedConfig } from '../config/resolve-config.js';
 import type { Store } from '../storage/database.js';
 import { newKeyId } from '../storage/ids.js';
+import type { TenantContext } from './tenant-context.js';
 
-/** Who is calling. Teams and per-key policy arrive with the tenancy work; for now a name and a role. */
+/**
+ * Who is calling. `master` and `admin` keys may use /admin (admin keys are never team keys); `user`
+ * keys are configured keys (no team, no limits) or a team's virtual keys, which carry their team, key
+ * and policy in `tenant`.
+ */
 export interface Caller {
   keyName: string;
-  role: 'master' | 'user';
+  role: 'master' | 'admin' | 'user';
   /** The team and the key's public id (virtual keys only); written to the ledger. */
   teamId?: string;
   keyId?: string;
+  tenant?: TenantContext;
 }
 
 /**
@@ -58,6 +64,11 @@ export class KeyRing {
   verify(key: string): Caller | undefined {
     return this.byHash.get(hashKey(key));
   }
+
+  /** The caller for a digest already computed (hex SHA-256). */
+  verifyDigest(digest: string): Caller | undefined {
+    return this.byHash.get(digest);
+  }
 }
 
 export interface KeyRingSetup {
@@ -74,16 +85,21 @@ export async function setupKeyRing(config: ResolvedConfig, store: Store): Promis
   const keyRing = new KeyRing();
   if (config.auth.masterKey) keyRing.add(config.auth.masterKey, { keyName: 'master', role: 'master' });
   for (const entry of config.auth.keys) keyRing.add(entry.key, { keyName: entry.name, role: 'user' });
-  const stored = await store.db.selectFrom('api_keys').select(['name', 'key_hash', 'role']).execute();
-  for (const row of stored) keyRing.addHash(row.key_hash, { keyName: row.name, role: row.role === 'master' ? 'master' : 'user' });
+  // Only the generated master key lives in the ring; admin and team keys are verified through the
+  // store by the Authenticator (so a key made on another replica works here, and revocation applies).
+  const stored = await store.db.selectFrom('api_keys').select(['name', 'key_hash', 'public_id']).where('role', '=', 'master').execute();
+  for (const row of stored) keyRing.addHash(row.key_hash, { keyName: row.name, role: 'master', ...(row.public_id ? { keyId: row.public_id } : {}) });
   if (keyRing.size > 0) return { keyRing };
 
   const key = generateKey();
   await store.db
     .insertInto('api_keys')
-    .values({ public_id: newKeyId(), name: 'master', key_hash: hashKey(key), key_prefix: key.slice(0, 12), role: 'master', created_at: new Date().toISOString() })
+  const keyId = newKeyId();
+  await store.db
+    .insertInto('api_keys')
+    .values({ public_id: keyId, name: 'master', key_hash: hashKey(key), key_prefix: key.slice(0, 12), role: 'master', created_at: new Date().toISOString() })
     .execute();
-  keyRing.add(key, { keyName: 'master', role: 'master' });
+  keyRing.add(key, { keyName: 'master', role: 'master', keyId });
   return { keyRing, generatedMasterKey: key };
 }
 
