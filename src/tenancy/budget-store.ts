@@ -33,13 +33,18 @@
  *     ZREM; then HINCRBY spent actual if the scope is seeded. An expired reservation still adds its spend.
  *   snapshot(now, seed or '', ttl): seeds when given and needed (else {2}), purges, → {1, spent, reserved}.
  * Seeding across replicas: when reserve answers {2, …}, this replica calls `seed()` for those scopes
- * (one call per scope however many of its requests wait) and runs reserve again with the values; the
+ * (one call per scope for all its requests sent before that call started) and runs reserve again with
+ * the values; the
  * script sets a counter only if it still does not exist, so the first replica's value wins and every
  * other seed is discarded: a counter is set exactly once.
  * Amounts travel as integer strings and reach HINCRBY unchanged (64-bit in Redis); comparisons in Lua
  * use doubles, exact below 2^53 nano-dollars (about $9M per scope and period).
  * Round trips: one per reserve (two the first time a scope is used in its period, plus the seed's
  * database read), one per settle. Any Redis failure → `LimitsUnavailableError`.
+ * `settle` is not idempotent (a second settle of one id adds its spend again); the connection never
+ * replays a command (see storage/redis.ts), so only a caller retrying a failed settle could do that.
+ * Redis must not evict these keys (`maxmemory-policy noeviction` or a volatile-* policy): an evicted
+ * hash is re-seeded from the ledger, an evicted expiry set leaves its reservations counted for good.
  */
 import type { Redis } from 'ioredis';
 import { closeRedis, describeRedisFailure } from '../storage/redis.js';
@@ -417,6 +422,7 @@ export class RedisBudgetStore implements BudgetStore {
     checkAmount(amountNanos, 'reservation amount');
     const n = scopes.length;
     if (n === 0) return OK;
+    for (let i = 0; i < n; i++) checkAmount(scopes[i].limitNanos, `limit of ${scopes[i].key}`);
     const args: string[] = new Array(2 * n + 4 + 3 * n);
     for (let i = 0; i < n; i++) {
       args[2 * i] = scopes[i].key;
