@@ -92,8 +92,6 @@ export async function setupKeyRing(config: ResolvedConfig, store: Store): Promis
   if (keyRing.size > 0) return { keyRing };
 
   const key = generateKey();
-  await store.db
-    .insertInto('api_keys')
   const keyId = newKeyId();
   await store.db
     .insertInto('api_keys')
