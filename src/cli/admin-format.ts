@@ -30,6 +30,16 @@ export interface TeamJson {
   credentials: string[];
   created_at: string;
   updated_at: string;
+  /** GET /admin/teams/{id} only, for a team with a budget; null when the counters could not be read. */
+  budget_status?: BudgetStatusJson | null;
+}
+
+export interface BudgetStatusJson {
+  spent_usd: string;
+  reserved_usd: string;
+  remaining_usd: string;
+  resets_at: string | null;
+  alerting: boolean;
 }
 
 export interface KeyJson {
@@ -108,6 +118,12 @@ export function formatBudget(budget: BudgetJson | null): string {
   return `${usd(budget.limit_usd)}${per}${alert}`;
 }
 
+export function formatBudgetStatus(status: BudgetStatusJson | null): string {
+  if (status === null) return 'unavailable just now (the shared counters could not be read)';
+  const resets = status.resets_at ? `; resets ${status.resets_at}` : '; never resets';
+  return `spent ${usd(status.spent_usd)}, reserved ${usd(status.reserved_usd)}, remaining ${usd(status.remaining_usd)}${resets}${status.alerting ? '; ALERT: past the alert threshold' : ''}`;
+}
+
 export function formatRateLimits(limits: RateLimitsJson | null): string {
   if (!limits) return '-';
   const parts = [limits.rpm !== undefined ? `${groupDigits(limits.rpm)} rpm` : '', limits.tpm !== undefined ? `${groupDigits(limits.tpm)} tpm` : ''].filter(Boolean);
@@ -136,6 +152,7 @@ export function formatTeam(team: TeamJson): string {
   const rows: Array<[string, string]> = [
     ['Team', `${team.name} (${team.id})`],
     ['Budget', formatBudget(team.budget)],
+    ...(team.budget_status !== undefined ? [['Budget status', formatBudgetStatus(team.budget_status)] as [string, string]] : []),
     ['Rate limits', formatRateLimits(team.rate_limits)],
     ['Per model', modelLimits],
     ['Models', list(team.allowed_models, 'any')],

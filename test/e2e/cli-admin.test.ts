@@ -3,7 +3,10 @@ import { mkdtempSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ADMIN_OPENAPI } from '../../src/server/routes/admin-openapi.js';
 import type { RunningGateway } from '../../src/server/start-gateway.js';
 import { postJson, SIMULATED_ONLY, startTestGateway, TEST_KEY } from '../helpers/start-test-gateway.js';
 
@@ -16,7 +19,7 @@ import { postJson, SIMULATED_ONLY, startTestGateway, TEST_KEY } from '../helpers
  */
 
 /** Every CLI run is a new Node process: about a second each on an idle machine, several on a loaded one. */
-const SLOW = 120_000;
+const SLOW = 240_000;
 
 const CLI = resolve(import.meta.dirname, '../../dist/cli/main.js');
 const cwd = mkdtempSync(join(tmpdir(), 'swy-cli-admin-'));
@@ -34,6 +37,18 @@ function run(args: string[], env: Record<string, string> = {}): Promise<Run> {
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
   child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
   return new Promise((done) => child.on('close', (code) => done({ code, stdout, stderr })));
+}
+
+/** What the gateway really answered (printed by --json) must match the admin OpenAPI document. */
+const DOC_ID = 'https://switchyard.test/admin-openapi.json';
+const ajv = new Ajv2020({ allowUnionTypes: true, allErrors: true });
+addFormatsModule.default(ajv);
+ajv.addKeyword('components');
+ajv.addSchema({ $id: DOC_ID, components: { schemas: (ADMIN_OPENAPI.components as { schemas: unknown }).schemas } });
+
+function expectDocumented(schema: string, value: unknown): void {
+  const validate = ajv.getSchema(`${DOC_ID}#/components/schemas/${schema}`)!;
+  expect(validate(value), `${schema}: ${ajv.errorsText(validate.errors)}\n${JSON.stringify(value)}`).toBe(true);
 }
 
 let gateway: RunningGateway;
@@ -80,11 +95,21 @@ describe('switchyard teams / keys / spend against a running gateway', () => {
       cache: true,
     });
     expect(team.id).toMatch(/^team_/);
+    expectDocumented('Team', team);
     expectNoAdminKey(created);
 
-    // teams show (a table) and keys create (the secret once, with the warning)
-    const [shown, keyRun] = await Promise.all([cli('teams', 'show', team.id), cli('keys', 'create', '--team', team.id, '--name', 'ci', '--models', 'sim-small', '--rpm', '60')]);
+    // teams show (a table, and JSON with the live budget status) and keys create (the secret once, with the warning)
+    const [shown, shownJson, keyRun] = await Promise.all([
+      cli('teams', 'show', team.id),
+      cli('teams', 'show', team.id, '--json'),
+      cli('keys', 'create', '--team', team.id, '--name', 'ci', '--models', 'sim-small', '--rpm', '60'),
+    ]);
+    expect(shownJson.code).toBe(0);
+    const detail = JSON.parse(shownJson.stdout);
+    expectDocumented('TeamDetail', detail);
+    expect(detail.budget_status).toMatchObject({ spent_usd: '0.000000000', remaining_usd: '25.000000000', alerting: false });
     expect(shown.code).toBe(0);
+    expect(shown.stdout).toMatch(/^Budget status: +spent \$0, reserved \$0, remaining \$25; resets \d{4}-\d\d-01T00:00:00\.000Z$/m);
     expect(shown.stdout).toMatch(new RegExp(`^Team: +research \\(${team.id}\\)$`, 'm'));
     expect(shown.stdout).toMatch(/^Budget: +\$25\/month, alert at 80%$/m);
     expect(shown.stdout).toMatch(/^Rate limits: +600 rpm$/m);
@@ -112,6 +137,7 @@ describe('switchyard teams / keys / spend against a running gateway', () => {
     expect(updated.stderr).toBe('');
     expect(updated.code).toBe(0);
     expect(JSON.parse(updated.stdout)).toMatchObject({ id: team.id, rate_limits: { rpm: 600, tpm: 100000 }, cache: false });
+    expectDocumented('Team', JSON.parse(updated.stdout));
     expect(listed.code).toBe(0);
     expect(listed.stdout).toMatch(/^ID +NAME +BUDGET +RATE LIMITS +MODELS +CACHE$/m);
     expect(listed.stdout).toMatch(new RegExp(`^${team.id} +research +\\$25/month, alert at 80% +600 rpm, 100,000 tpm +sim-small, small +off$`, 'm'));
@@ -122,6 +148,7 @@ describe('switchyard teams / keys / spend against a running gateway', () => {
     expect(keyList.stdout).not.toContain(secret);
     const keysJson = JSON.parse(keyListJson.stdout);
     expect(keysJson.object).toBe('list');
+    expectDocumented('KeyList', keysJson);
     expect(keysJson.data.map((k: { id: string }) => k.id)).toContain(keyId);
     expect(keyListJson.stdout).not.toContain(secret);
 
@@ -145,6 +172,7 @@ describe('switchyard teams / keys / spend against a running gateway', () => {
     expect(spend.stderr).toBe('');
     expect(spend.code).toBe(0);
     const report = JSON.parse(spend.stdout);
+    expectDocumented('SpendReport', report);
     expect(report).toMatchObject({ object: 'spend', group_by: 'model', from: null, to: null });
     expect(report.data).toHaveLength(1);
     expect(report.data[0]).toMatchObject({ group: 'sim-small', requests: 1 });
@@ -165,6 +193,7 @@ describe('switchyard teams / keys / spend against a running gateway', () => {
     expect(created.stderr).toMatch(/shown only this once/);
     const key = JSON.parse(created.stdout);
     expect(key).toMatchObject({ role: 'admin', team_id: null, name: 'ops' });
+    expectDocumented('CreatedKey', key);
     const [asAdmin, asMaster] = await Promise.all([
       run(['teams', 'list', '--json'], { SWITCHYARD_URL: gateway.url, SWITCHYARD_ADMIN_KEY: key.key }),
       // SWITCHYARD_MASTER_KEY is the fallback

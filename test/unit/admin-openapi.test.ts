@@ -10,6 +10,7 @@ import {
   createKeyInput,
   createTeamInput,
   keyJson,
+  nanosToUsd,
   patchTeamInput,
   rateLimitsInput,
   spendQueryInput,
@@ -482,6 +483,17 @@ describe('ADMIN_OPENAPI mirrors tenancy/admin-json.ts', () => {
       expect([...doc.components.schemas.Team.required].sort()).toEqual(Object.keys(json).sort());
     }
     expect(check(component('TeamList'), { object: 'list', data: [teamJson(fullTeam), teamJson(bareTeam)] })).toBe('valid');
+    // GET /admin/teams/{id}: the same fields, plus the live budget status (absent without a budget, null when unreadable)
+    const detail = doc.components.schemas.TeamDetail;
+    expect(Object.keys(detail.properties).sort()).toEqual([...Object.keys(teamJson(fullTeam)), 'budget_status'].sort());
+    expect([...detail.required].sort()).toEqual(Object.keys(teamJson(fullTeam)).sort());
+    const status = { spent_usd: nanosToUsd(12_500_000_000n), reserved_usd: nanosToUsd(0), remaining_usd: nanosToUsd(237_500_000_000n), resets_at: '2026-02-01T00:00:00.000Z', alerting: false };
+    expect(check(component('TeamDetail'), { ...teamJson(fullTeam), budget_status: status })).toBe('valid');
+    expect(check(component('TeamDetail'), { ...teamJson(fullTeam), budget_status: { ...status, resets_at: null } })).toBe('valid');
+    expect(check(component('TeamDetail'), { ...teamJson(fullTeam), budget_status: null })).toBe('valid');
+    expect(check(component('TeamDetail'), teamJson(bareTeam))).toBe('valid');
+    expect(check(component('TeamDetail'), { ...teamJson(fullTeam), budget_status: { ...status, spent_usd: 12.5 } })).not.toBe('valid');
+    expect(doc.paths['/admin/teams/{id}'].get.responses['200'].content['application/json'].schema.$ref).toBe('#/components/schemas/TeamDetail');
     expect(check(component('Team'), { ...teamJson(fullTeam), secret: 'x' })).not.toBe('valid');
     for (const key of [fullKey, adminKey]) {
       const json = keyJson(key);

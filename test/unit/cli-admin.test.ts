@@ -231,6 +231,13 @@ describe('tables', () => {
         '',
       ].join('\n'),
     );
+    expect(formatTeam({ ...TEAM, budget_status: { spent_usd: '12.500000000', reserved_usd: '0.040000000', remaining_usd: '237.460000000', resets_at: '2026-02-01T00:00:00.000Z', alerting: true } })).toMatch(
+      /^Budget status: +spent \$12\.50, reserved \$0\.04, remaining \$237\.46; resets 2026-02-01T00:00:00\.000Z; ALERT: past the alert threshold$/m,
+    );
+    expect(formatTeam({ ...TEAM, budget: { limit_usd: 5, period: 'total' }, budget_status: { spent_usd: '0.000000000', reserved_usd: '0.000000000', remaining_usd: '5.000000000', resets_at: null, alerting: false } })).toMatch(
+      /^Budget status: +spent \$0, reserved \$0, remaining \$5; never resets$/m,
+    );
+    expect(formatTeam({ ...TEAM, budget_status: null })).toMatch(/^Budget status: +unavailable just now/m);
     expect(formatTeamList([])).toBe('No teams yet: switchyard teams create --name <name>\n');
     expect(formatTeam(TEAM)).toBe(
       [

@@ -138,6 +138,23 @@ const COMMON_ERRORS: JsonObject = {
   '403': { $ref: '#/components/responses/Forbidden' },
 };
 
+const TEAM_REQUIRED: Json[] = [
+  'id',
+  'object',
+  'name',
+  'budget',
+  'rate_limits',
+  'model_rate_limits',
+  'allowed_models',
+  'allowed_providers',
+  'default_route',
+  'data_policy',
+  'cache',
+  'credentials',
+  'created_at',
+  'updated_at',
+];
+
 export const ADMIN_OPENAPI: JsonObject = {
   openapi: '3.1.0',
   jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
@@ -207,7 +224,17 @@ export const ADMIN_OPENAPI: JsonObject = {
         tags: ['teams'],
         summary: 'Show a team',
         responses: {
-          '200': { description: 'The team.', content: json(ref('Team'), { team: { value: TEAM_EXAMPLE } }) },
+          '200': {
+            description: 'The team, with its live budget status.',
+            content: json(ref('TeamDetail'), {
+              team: {
+                value: {
+                  ...TEAM_EXAMPLE,
+                  budget_status: { spent_usd: '12.500000000', reserved_usd: '0.040000000', remaining_usd: '237.460000000', resets_at: '2026-02-01T00:00:00.000Z', alerting: false },
+                },
+              },
+            }),
+          },
           ...COMMON_ERRORS,
           '404': { $ref: '#/components/responses/NotFound' },
         },
@@ -478,45 +505,30 @@ export const ADMIN_OPENAPI: JsonObject = {
         description: 'Only the limits that are set.',
         properties: { rpm: { type: 'integer', minimum: 1 }, tpm: { type: 'integer', minimum: 1 } },
       },
-      Team: {
+      Team: { type: 'object', additionalProperties: false, required: TEAM_REQUIRED, properties: teamProperties() },
+      TeamDetail: {
         type: 'object',
         additionalProperties: false,
-        required: [
-          'id',
-          'object',
-          'name',
-          'budget',
-          'rate_limits',
-          'model_rate_limits',
-          'allowed_models',
-          'allowed_providers',
-          'default_route',
-          'data_policy',
-          'cache',
-          'credentials',
-          'created_at',
-          'updated_at',
-        ],
+        description: "A team as GET /admin/teams/{id} shows it: with its budget's live status when it has a budget.",
+        required: TEAM_REQUIRED,
         properties: {
-          id: { type: 'string', examples: ['team_3f9c2a7b1d'] },
-          object: { const: 'team' },
-          name: { type: 'string' },
-          budget: orNull(ref('Budget')),
-          rate_limits: orNull(ref('RateLimits')),
-          model_rate_limits: { type: ['object', 'null'], additionalProperties: ref('RateLimits') },
-          allowed_models: { type: ['array', 'null'], items: { type: 'string' }, description: 'null: every name allowed.' },
-          allowed_providers: { type: ['array', 'null'], items: { type: 'string' }, description: 'null: every provider allowed.' },
-          default_route: { type: ['string', 'null'] },
-          data_policy: {
-            type: 'object',
-            additionalProperties: false,
-            required: ['log_prompts', 'retention_days'],
-            properties: { log_prompts: { type: 'boolean' }, retention_days: { type: 'integer', minimum: 1 } },
+          ...teamProperties(),
+          budget_status: {
+            description: 'Present when the team has a budget; null when the shared counters could not be read just now.',
+            anyOf: [ref('BudgetStatus'), { type: 'null' }],
           },
-          cache: { type: 'boolean' },
-          credentials: { type: 'array', items: { type: 'string' }, description: 'Providers the team brought credentials for (sorted); the secrets are never returned.' },
-          created_at: { type: 'string', format: 'date-time' },
-          updated_at: { type: 'string', format: 'date-time' },
+        },
+      },
+      BudgetStatus: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['spent_usd', 'reserved_usd', 'remaining_usd', 'resets_at', 'alerting'],
+        properties: {
+          spent_usd: { type: 'string', pattern: '^-?[0-9]+\\.[0-9]{9}$', description: 'Settled spend in the current period, exact (nine decimals).' },
+          reserved_usd: { type: 'string', pattern: '^-?[0-9]+\\.[0-9]{9}$', description: 'Held by requests in flight (their worst case).' },
+          remaining_usd: { type: 'string', pattern: '^-?[0-9]+\\.[0-9]{9}$', description: 'limit − spent − reserved, never below 0.' },
+          resets_at: { type: ['string', 'null'], format: 'date-time', description: 'When the period ends; null for a total budget.' },
+          alerting: { type: 'boolean', description: 'Spend has reached alert_at × limit.' },
         },
       },
       TeamList: {
@@ -724,6 +736,31 @@ export const ADMIN_OPENAPI: JsonObject = {
     },
   },
 };
+
+
+function teamProperties(): JsonObject {
+  return {
+    id: { type: 'string', examples: ['team_3f9c2a7b1d'] },
+    object: { const: 'team' },
+    name: { type: 'string' },
+    budget: orNull(ref('Budget')),
+    rate_limits: orNull(ref('RateLimits')),
+    model_rate_limits: { type: ['object', 'null'], additionalProperties: ref('RateLimits') },
+    allowed_models: { type: ['array', 'null'], items: { type: 'string' }, description: 'null: every name allowed.' },
+    allowed_providers: { type: ['array', 'null'], items: { type: 'string' }, description: 'null: every provider allowed.' },
+    default_route: { type: ['string', 'null'] },
+    data_policy: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['log_prompts', 'retention_days'],
+      properties: { log_prompts: { type: 'boolean' }, retention_days: { type: 'integer', minimum: 1 } },
+    },
+    cache: { type: 'boolean' },
+    credentials: { type: 'array', items: { type: 'string' }, description: 'Providers the team brought credentials for (sorted); the secrets are never returned.' },
+    created_at: { type: 'string', format: 'date-time' },
+    updated_at: { type: 'string', format: 'date-time' },
+  };
+}
 
 function keyProperties(): JsonObject {
   return {
