@@ -16,6 +16,7 @@ import { registerConfigSecrets } from '../config/config-secrets.js';
 import { registerSecret } from '../spec/redact-secrets.js';
 import { Lifecycle } from './lifecycle.js';
 import { InMemoryHealthTracker } from '../routing/health/in-memory-health-tracker.js';
+import { SharedHealthTracker } from '../routing/health/shared-health-tracker.js';
 import type { HealthTracker } from '../routing/health/health-tracker.js';
 import { RetryBudget } from '../routing/health/retry-budget.js';
 import { deploymentKey } from '../routing/deployment.js';
@@ -94,9 +95,14 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
   const pool = new UpstreamPool();
   const providers = options.providers ?? createProviders(config, { pool });
   const clock = options.clock ?? Date.now;
-  const health = new InMemoryHealthTracker(config.routing.breaker, clock);
-  const retryBudget = new RetryBudget(config.routing.retryBudget, clock);
   const deploymentKeys = config.models.map(deploymentKey);
+  const localHealth = new InMemoryHealthTracker(config.routing.breaker, clock);
+  // In a fleet, breaker openings/closes and cooldowns are shared through Redis; measurements stay local.
+  const known = new Set(deploymentKeys);
+  const shared = tenancy.redis ? new SharedHealthTracker(localHealth, tenancy.redis, { clock, accept: (key) => known.has(key) }) : undefined;
+  await shared?.start(); // never throws: without Redis the replica runs on its own state until it reconnects
+  const health: HealthTracker = shared ?? localHealth;
+  const retryBudget = new RetryBudget(config.routing.retryBudget, clock);
   metrics.attachHealth(health, () => deploymentKeys);
   const lifecycle = new Lifecycle();
   let ready = false;
@@ -156,6 +162,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
         }
         await Promise.all([...providers.values()].map((p) => p.close?.()));
         await ledger.close();
+        await shared?.close();
         await tenancy.close();
         await store.close();
         await pool.close();

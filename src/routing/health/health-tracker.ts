@@ -37,8 +37,9 @@ export interface AttemptOutcome {
 
 /**
  * Health per deployment: circuit breaker, cooldown on 429 honouring retry-after, EWMA latency and
- * TTFT, in-flight count, rate-limit headroom. Kept in-process today behind this interface (a later
- * issue shares it across replicas). All times come from an injected clock, so tests never sleep.
+ * TTFT, in-flight count, rate-limit headroom. Kept in-process (InMemoryHealthTracker); in a fleet a
+ * SharedHealthTracker wraps it and shares breaker and cooldown transitions through Redis. All times
+ * come from an injected clock, so tests never sleep.
  */
 export interface HealthTracker {
   /** The current view of a deployment (a fresh deployment is closed, idle, with no measurements). */
@@ -78,3 +79,17 @@ export interface BreakerOptions {
 }
 
 export type Clock = () => number;
+
+/**
+ * A breaker or cooldown decision about one deployment, as a tracker reports its own (to a listener)
+ * and applies one made elsewhere (another replica). Times are absolute epoch milliseconds.
+ * - `{breaker: 'open', until}`: the breaker opened; no attempt before `until`, then a half-open probe;
+ * - `{breaker: 'closed'}`: a half-open probe succeeded and closed the breaker;
+ * - `{cooldownUntil, kind}`: a 429 / overload (or a rate-limit header at zero) started or extended a cooldown.
+ */
+export type HealthTransition =
+  | { readonly breaker: 'open'; readonly until: number }
+  | { readonly breaker: 'closed' }
+  | { readonly cooldownUntil: number; readonly kind: 'rate_limit' | 'overloaded' };
+
+export type HealthTransitionListener = (key: string, transition: HealthTransition) => void;

@@ -1,5 +1,5 @@
 import { type GatewayError, headerValue } from '../../spec/errors.js';
-import type { AttemptOutcome, BreakerOptions, BreakerState, Clock, DeploymentHealth, HealthTracker } from './health-tracker.js';
+import type { AttemptOutcome, BreakerOptions, BreakerState, Clock, DeploymentHealth, HealthTracker, HealthTransition, HealthTransitionListener } from './health-tracker.js';
 import { WindowedCounters } from './windowed-counters.js';
 
 /**
@@ -93,7 +93,10 @@ class State {
   remainingTokens: number | undefined = undefined;
   remainingReadAt: number | undefined = undefined;
 
-  constructor(windowMs: number) {
+  constructor(
+    readonly key: string,
+    windowMs: number,
+  ) {
     this.window = new WindowedCounters(windowMs, 10);
   }
 }
@@ -115,11 +118,16 @@ const FRESH: DeploymentHealth = Object.freeze({ breaker: 'closed', inFlight: 0, 
  * Cooldown: a counted rate_limit / overloaded failure sets `cooldownUntil = now + clamp(retryAfterMs
  * ?? defaultCooldownMs, 0, maxCooldownMs)` (the later of that and any cooldown already running), as
  * does a rate-limit header reporting zero remaining requests (or tokens) with a known reset time.
+ *
+ * Sharing (see SharedHealthTracker): `onTransition` reports this tracker's own breaker openings,
+ * probe-closes and cooldown starts/extensions; `applyRemote` applies such a decision taken elsewhere
+ * without reporting it again. Counters, latencies and in-flight counts are never touched from outside.
  */
 export class InMemoryHealthTracker implements HealthTracker {
   readonly options: Readonly<BreakerOptions>;
   private readonly states = new Map<string, State>();
   private readonly sortScratch = new Float64Array(TTFT_SAMPLES);
+  private listener: HealthTransitionListener | undefined;
 
   constructor(options: Partial<BreakerOptions> = {}, private readonly clock: Clock = Date.now) {
     const merged: BreakerOptions = { ...DEFAULT_BREAKER_OPTIONS };
@@ -227,6 +235,56 @@ export class InMemoryHealthTracker implements HealthTracker {
     }
   }
 
+  /**
+   * Calls `listener` synchronously on each of this tracker's own transitions: the breaker opened
+   * (closed → open, or a failed half-open probe), a half-open probe closed it, a cooldown started or
+   * was extended. Never for `applyRemote`. One listener: a later call replaces it, undefined removes
+   * it. A listener that throws is ignored (the attempt's bookkeeping is done by then).
+   */
+  onTransition(listener: HealthTransitionListener | undefined): void {
+    this.listener = listener;
+  }
+
+  /**
+   * Applies a decision another replica took, without reporting it to the listener; returns whether
+   * anything changed. Times are absolute (this tracker's clock) and capped at `now + openMs` (breaker)
+   * or `now + maxCooldownMs` (cooldown), so a skewed clock or bogus event cannot park a deployment.
+   * - open until T: unavailable until T (a later local opening wins; a half-open probe slot is
+   *   dropped); after T the local half-open probe logic applies. An until already past is ignored.
+   * - closed: a breaker that is not closed closes, with its consecutive-failure count and error
+   *   window reset (cooldowns stay); a deployment never seen stays unseen.
+   * - cooldown until T: cooling down until T unless a longer cooldown already runs.
+   */
+  applyRemote(key: string, transition: HealthTransition): boolean {
+    const now = this.clock();
+    if ('cooldownUntil' in transition) {
+      const until = Math.min(transition.cooldownUntil, now + this.options.maxCooldownMs);
+      if (!(until > now)) return false;
+      const state = this.stateOf(key);
+      if (until <= state.cooldownUntil) return false;
+      state.cooldownUntil = until;
+      state.cooldownKind = transition.kind;
+      return true;
+    }
+    if (transition.breaker === 'open') {
+      const until = Math.min(transition.until, now + this.options.openMs);
+      if (!(until > now)) return false;
+      const state = this.stateOf(key);
+      if (state.breaker === 'open' && state.openUntil >= until) return false;
+      state.breaker = 'open';
+      state.openUntil = until;
+      state.probeInFlight = false;
+      return true;
+    }
+    const state = this.states.get(key);
+    if (!state || state.breaker === 'closed') return false;
+    state.breaker = 'closed';
+    state.probeInFlight = false;
+    state.consecutiveFailures = 0;
+    state.window.reset();
+    return true;
+  }
+
   entries(): Array<[string, DeploymentHealth]> {
     const now = this.clock();
     const out: Array<[string, DeploymentHealth]> = [];
@@ -257,6 +315,7 @@ export class InMemoryHealthTracker implements HealthTracker {
       state.probeInFlight = false;
       state.window.reset();
       state.window.addFirst(now);
+      this.emit(state, { breaker: 'closed' });
     }
     // Open: a straggler from before the breaker opened; the breaker waits for its probe.
   }
@@ -289,6 +348,7 @@ export class InMemoryHealthTracker implements HealthTracker {
     state.breaker = 'open';
     state.openUntil = now + this.options.openMs;
     state.probeInFlight = false;
+    this.emit(state, { breaker: 'open', until: state.openUntil });
   }
 
   private coolDown(state: State, now: number, forMs: number, kind: 'rate_limit' | 'overloaded'): void {
@@ -297,6 +357,17 @@ export class InMemoryHealthTracker implements HealthTracker {
     if (until > state.cooldownUntil) {
       state.cooldownUntil = until;
       state.cooldownKind = kind;
+      if (until > now) this.emit(state, { cooldownUntil: until, kind });
+    }
+  }
+
+  private emit(state: State, transition: HealthTransition): void {
+    const listener = this.listener;
+    if (listener === undefined) return;
+    try {
+      listener(state.key, transition);
+    } catch {
+      // A listener's failure must not reach the attempt that caused the transition.
     }
   }
 
@@ -315,7 +386,7 @@ export class InMemoryHealthTracker implements HealthTracker {
   private stateOf(key: string): State {
     let state = this.states.get(key);
     if (!state) {
-      state = new State(this.options.windowMs);
+      state = new State(key, this.options.windowMs);
       this.states.set(key, state);
     }
     return state;
