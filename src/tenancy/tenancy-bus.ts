@@ -93,7 +93,9 @@ export class RedisTenancyBus implements TenancyBus {
     private readonly options: RedisTenancyBusOptions = {},
   ) {
     this.channel = options.channel ?? `${redisKeyPrefix(client)}tenancy`;
-    this.subscriber = client.duplicate({ connectionName: client.options.connectionName ? `${client.options.connectionName}-sub` : undefined });
+    // No autoResubscribe: ioredis' own resubscription leaves its promise unhandled when the connection
+    // drops again at once (an unhandled rejection ends the process); 'ready' below subscribes with its failure caught.
+    this.subscriber = client.duplicate({ autoResubscribe: false, connectionName: client.options.connectionName ? `${client.options.connectionName}-sub` : undefined });
     this.subscriber.on('error', () => {
       // Reconnection is automatic; publishers see failures through their own errors.
     });
@@ -115,7 +117,7 @@ export class RedisTenancyBus implements TenancyBus {
         throw new LimitsUnavailableError(`tenancy bus unavailable: subscribing to ${this.channel} failed: ${describeRedisFailure(error)}`, { cause: error });
       }
       this.subscriber.on('ready', () => {
-        // A reconnection: ioredis subscribes again by itself; confirm it, then tell the owner.
+        // A reconnection: subscribe again, then tell the owner (events sent meanwhile are lost).
         this.subscriber.subscribe(this.channel).then(
           () => this.options.onResubscribed?.(),
           () => {
