@@ -1,6 +1,6 @@
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { encodeOpenAIChatErrorBody } from '../../src/dialects/openai-chat/encode-openai-chat-error.js';
 import { ADMIN_OPENAPI } from '../../src/server/routes/admin-openapi.js';
@@ -18,6 +18,8 @@ import {
   teamJson,
 } from '../../src/tenancy/admin-json.js';
 import type { Team, VirtualKey } from '../../src/tenancy/tenancy-types.js';
+import type { RunningGateway } from '../../src/server/start-gateway.js';
+import { SIMULATED_ONLY, startTestGateway } from '../helpers/start-test-gateway.js';
 
 /**
  * The admin OpenAPI document is checked twice: as a document (OpenAPI 3.1 structure, references,
@@ -173,6 +175,32 @@ const OPENAPI_SUBSET = {
   additionalProperties: false,
 };
 
+/** Method and OpenAPI-style path of every route a gateway registers (HEAD left out), from Fastify's route tree. */
+function parseRouteTree(tree: string): Array<{ method: string; path: string }> {
+  const routes: Array<{ method: string; path: string }> = [];
+  const stack: string[] = [];
+  for (const line of tree.split('\n')) {
+    const match = /^((?:[│ ] {3})*)[├└]── (\S+)(?: \(([^)]*)\))?$/.exec(line);
+    if (!match) continue;
+    const depth = match[1].length / 4;
+    stack.length = depth;
+    const path = (stack[depth - 1] ?? '') + match[2];
+    stack[depth] = path;
+    for (const method of (match[3] ?? '').split(', ').filter((m) => m && m !== 'HEAD')) routes.push({ method, path: path.replace(/:(\w+)/g, '{$1}') });
+  }
+  return routes;
+}
+
+let gateway: RunningGateway;
+let servedRoutes: Array<{ method: string; path: string }>;
+beforeAll(async () => {
+  gateway = await startTestGateway(SIMULATED_ONLY);
+  servedRoutes = parseRouteTree(gateway.app.printRoutes({ commonPrefix: false }));
+});
+afterAll(async () => {
+  await gateway?.close();
+});
+
 describe('ADMIN_OPENAPI as an OpenAPI 3.1 document', () => {
   it('has the structure of an OpenAPI 3.1 document', () => {
     const meta = new Ajv2020({ strict: false, allErrors: true });
@@ -195,10 +223,21 @@ describe('ADMIN_OPENAPI as an OpenAPI 3.1 document', () => {
         'DELETE /admin/keys/{id}',
         'GET /admin/spend',
         'GET /v1/spend',
+        'GET /admin/logs',
+        'GET /v1/logs',
         'POST /admin/route/explain',
         'GET /admin/health',
       ].sort(),
     );
+  });
+
+  it('describes exactly the admin routes a gateway serves: every /admin route, and /v1/spend and /v1/logs', () => {
+    const all = servedRoutes.map(({ method, path }) => `${method} ${path}`);
+    expect(all).toEqual(expect.arrayContaining(['PATCH /admin/teams/{id}', 'DELETE /admin/keys/{id}', 'POST /v1/messages/count_tokens', 'GET /healthz'])); // the tree was read
+    const served = servedRoutes.filter(({ path }) => path.startsWith('/admin/') && path !== '/admin/openapi.json');
+    const documented = operations().map(({ method, path }) => `${method.toUpperCase()} ${path}`);
+    for (const { method, path } of served) expect(documented, `${method} ${path} is served: describe it in src/server/routes/admin-openapi.ts`).toContain(`${method} ${path}`);
+    for (const operation of documented) expect(all, `${operation} is documented but not served`).toContain(operation);
   });
 
   it('resolves every $ref, declares every path parameter, and has unique operation ids and known security schemes', () => {

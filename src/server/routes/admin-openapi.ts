@@ -130,6 +130,31 @@ const SPEND_PARAMETERS = (groups: string[], defaultGroup: string): Json[] => [
   { name: 'to', in: 'query', required: false, description: 'End, exclusive: an ISO 8601 time with offset or a date (YYYY-MM-DD).', schema: ref('TimeOrDate') },
 ];
 
+const LOG_PARAMETERS: Json[] = [
+  { name: 'from', in: 'query', required: false, description: 'Start, inclusive: an ISO 8601 time with offset or a date (YYYY-MM-DD).', schema: ref('TimeOrDate') },
+  { name: 'to', in: 'query', required: false, description: 'End, exclusive: an ISO 8601 time with offset or a date (YYYY-MM-DD).', schema: ref('TimeOrDate') },
+  { name: 'limit', in: 'query', required: false, description: 'Rows per page.', schema: { type: 'integer', minimum: 1, maximum: 500, default: 50 } },
+];
+
+const LOG_PAGE_EXAMPLE: JsonObject = {
+  object: 'list',
+  data: [
+    {
+      id: 1042,
+      object: 'request_log',
+      request_id: 'req_5c1e9a0b7f2d00001a',
+      created_at: '2026-01-05T09:40:12.345Z',
+      team_id: 'team_3f9c2a7b1d',
+      key_id: 'key_8b1e44c0a2',
+      model: 'reasoning',
+      status: 200,
+      request: { model: 'reasoning', messages: [{ role: 'user', content: 'Summarise this ticket' }] },
+      truncated: false,
+    },
+  ],
+  has_more: false,
+};
+
 const TEAM_ID_PARAMETER: JsonObject = { name: 'id', in: 'path', required: true, description: 'The team id (`team_…`).', schema: { type: 'string', minLength: 1 } };
 const KEY_ID_PARAMETER: JsonObject = { name: 'id', in: 'path', required: true, description: 'The key id (`key_…`), never the secret.', schema: { type: 'string', minLength: 1 } };
 
@@ -162,9 +187,9 @@ export const ADMIN_OPENAPI: JsonObject = {
     title: 'Switchyard admin API',
     version: '0.1.0',
     description:
-      'Teams, virtual keys, spend and routing diagnostics of a Switchyard gateway. JSON, snake_case. Every /admin endpoint needs an admin key ' +
+      'Teams, virtual keys, spend, request logs and routing diagnostics of a Switchyard gateway. JSON, snake_case. Every /admin endpoint needs an admin key ' +
       '(the master key or a key created with role admin) as `Authorization: Bearer <key>` (or `x-api-key`); other keys get a 403. ' +
-      "GET /v1/spend is the team-scoped view for team keys. Errors use OpenAI's error shape and say which field to fix.",
+      "GET /v1/spend and GET /v1/logs are the team-scoped views for team keys. Errors use OpenAI's error shape and say which field to fix.",
     license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
   },
   servers: [{ url: 'http://127.0.0.1:8080', description: 'The default listen address of `switchyard serve`.' }],
@@ -173,6 +198,7 @@ export const ADMIN_OPENAPI: JsonObject = {
     { name: 'teams', description: 'Teams and their policy: allow-lists, default route, budget, rate limits, data policy, cache, bring-your-own-key credentials.' },
     { name: 'keys', description: 'Virtual keys (`sk-swy-…`): stored as a hash with a display prefix; the secret is returned once.' },
     { name: 'spend', description: 'Requests, tokens and exact cost from the usage ledger, grouped.' },
+    { name: 'logs', description: "The request log of teams whose data policy logs prompts (log_prompts), kept retention_days." },
     { name: 'routing', description: 'Routing diagnostics: explain a decision, deployment health.' },
   ],
   paths: {
@@ -344,6 +370,36 @@ export const ADMIN_OPENAPI: JsonObject = {
         parameters: SPEND_PARAMETERS(['key', 'model', 'provider', 'day'], 'key'),
         responses: {
           '200': { description: 'One row per group and the total.', content: json(ref('SpendReport'), { byModel: { value: SPEND_EXAMPLE } }) },
+          '400': { $ref: '#/components/responses/BadRequest' },
+          '401': { $ref: '#/components/responses/Unauthorized' },
+          '403': errorResponse('Not a team key (SWY_ERR_TEAM_KEY_REQUIRED), or team_id names another team (SWY_ERR_OTHER_TEAM).'),
+        },
+      },
+    },
+    '/admin/logs': {
+      get: {
+        operationId: 'listRequestLogs',
+        tags: ['logs'],
+        summary: 'The request log',
+        description: 'Logged requests of teams with log_prompts, newest first. Page back with to=<created_at of the last row> while has_more.',
+        parameters: [{ name: 'team_id', in: 'query', required: false, description: 'Only this team.', schema: { type: 'string', minLength: 1 } }, ...LOG_PARAMETERS],
+        responses: {
+          '200': { description: 'A page of logged requests.', content: json(ref('RequestLogList'), { page: { value: LOG_PAGE_EXAMPLE } }) },
+          '400': { $ref: '#/components/responses/BadRequest' },
+          ...COMMON_ERRORS,
+        },
+      },
+    },
+    '/v1/logs': {
+      get: {
+        operationId: 'listTeamRequestLogs',
+        tags: ['logs'],
+        summary: "The caller's team's request log (team keys)",
+        description: "For team keys: GET /admin/logs restricted to the caller's team. A team_id other than the caller's team is a 403. Admin keys use GET /admin/logs.",
+        security: [{ teamKey: [] }],
+        parameters: LOG_PARAMETERS,
+        responses: {
+          '200': { description: 'A page of logged requests.', content: json(ref('RequestLogList'), { page: { value: LOG_PAGE_EXAMPLE } }) },
           '400': { $ref: '#/components/responses/BadRequest' },
           '401': { $ref: '#/components/responses/Unauthorized' },
           '403': errorResponse('Not a team key (SWY_ERR_TEAM_KEY_REQUIRED), or team_id names another team (SWY_ERR_OTHER_TEAM).'),
@@ -586,6 +642,29 @@ export const ADMIN_OPENAPI: JsonObject = {
           data: { type: 'array', items: ref('SpendRow') },
           total: ref('SpendTotal'),
         },
+      },
+      RequestLog: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['id', 'object', 'request_id', 'created_at', 'team_id', 'key_id', 'model', 'status', 'request', 'truncated'],
+        properties: {
+          id: { type: 'integer' },
+          object: { const: 'request_log' },
+          request_id: { type: 'string', description: 'The x-switchyard-request-id the client got.' },
+          created_at: { type: 'string', format: 'date-time', description: 'When the request ended.' },
+          team_id: { type: 'string' },
+          key_id: { type: 'string' },
+          model: { type: 'string', description: 'The model or route the request named.' },
+          status: { type: 'integer', description: 'The HTTP status the client got.' },
+          request: { description: 'The body as the client sent it (credentials the gateway holds replaced by [redacted]): a JSON value, or when truncated the first 64 KiB of its JSON text.' },
+          truncated: { type: 'boolean' },
+        },
+      },
+      RequestLogList: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['object', 'data', 'has_more'],
+        properties: { object: { const: 'list' }, data: { type: 'array', items: ref('RequestLog') }, has_more: { type: 'boolean', description: 'Older rows remain.' } },
       },
       ExplainRequest: {
         type: 'object',
