@@ -99,7 +99,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(Math.min(server.headersTimeoutMs, server.requestTimeoutMs) / 4))),
     },
   });
-  const pipeline = new ChatPipeline({ config: deps.config, providers: deps.providers, meter: deps.meter, health: deps.health, retryBudget: deps.retryBudget, now: deps.clock, admission: deps.admission });
+  const pipeline = new ChatPipeline({ config: deps.config, providers: deps.providers, meter: deps.meter, health: deps.health, retryBudget: deps.retryBudget, now: deps.clock, admission: deps.admission, requestLog: deps.tenancy?.requestLog });
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, jsonBodyParser(server.maxJsonDepth));

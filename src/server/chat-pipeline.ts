@@ -13,9 +13,11 @@ import type { RetryBudget } from '../routing/health/retry-budget.js';
 import { planRequest, type Plan, type PlanStep } from '../routing/plan-request.js';
 import type { Dialect } from '../spec/index.js';
 import { GatewayError } from '../spec/index.js';
+import { toGatewayError } from '../spec/errors.js';
 import type { Caller } from '../tenancy/api-keys.js';
 import { RateLimitRefusal, type Admission, type AdmissionTicket } from '../tenancy/admission.js';
 import { worstCaseRequestNanos } from '../tenancy/worst-case-cost.js';
+import type { RequestLogSink } from '../tenancy/request-log.js';
 import { OwnCredentialsHealth } from '../routing/health/own-credentials-health.js';
 import { meteredUsage } from './attempt-billing.js';
 import type { MeterBase, RequestMeter } from './request-meter.js';
@@ -31,6 +33,8 @@ export interface PipelineDeps {
   now?: () => number;
   /** Team keys' allow-lists, rate limits and budgets (absent: every caller is admitted as is). */
   admission?: Admission;
+  /** Where the prompts of teams whose data policy logs them go (tenancy/request-log.ts). */
+  requestLog?: RequestLogSink;
 }
 
 /** Everything the pipeline needs from the HTTP layer for one request. */
@@ -68,8 +72,23 @@ export class ChatPipeline {
 
   async handle(call: ChatCall): Promise<void> {
     const startedAt = performance.now();
-    // prepare
     const body = requireObject(call.body);
+    // The team's data policy: its prompts are logged with the final status (a reference is kept; serialised off the request path).
+    const log = call.caller.tenant?.team.policy.dataPolicy.logPrompts === true ? this.deps.requestLog : undefined;
+    if (!log) return this.run(call, body, startedAt);
+    let status = 200;
+    try {
+      await this.run(call, body, startedAt);
+    } catch (error) {
+      status = call.dialect.encodeError(toGatewayError(error)).status;
+      throw error;
+    } finally {
+      log.record({ requestId: call.requestId, caller: call.caller, body, status });
+    }
+  }
+
+  private async run(call: ChatCall, body: Record<string, unknown>, startedAt: number): Promise<void> {
+    // prepare
     const tenant = call.caller.tenant;
     const requestedModel = body.model === undefined && tenant?.team.policy.defaultRoute ? 'default' : peekModel(body);
     checkBody(call.dialect.name, body);

@@ -120,7 +120,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     isReady: () => ready,
     authenticator: tenancy.authenticator,
     admission: tenancy.admission,
-    tenancy: { config, store: tenancy.store, vault: tenancy.vault, bus: tenancy.bus, admission: tenancy.admission },
+    tenancy: { config, store: tenancy.store, vault: tenancy.vault, bus: tenancy.bus, admission: tenancy.admission, requestLog: tenancy.requestLog },
   });
   const address = await app.listen({ host: options.host ?? config.server.host, port: options.port ?? config.server.port });
   ready = true;

@@ -127,8 +127,13 @@ function redactRegistered(text: string): string {
 }
 
 function buildNeedles(): string[] {
+  return needlesOf([...registered, ...callSecrets.keys()]);
+}
+
+/** Each secret raw, JSON-escaped (with and without escaped slashes) and URL-encoded; long enough ones only, longest first. */
+function needlesOf(secrets: Iterable<string>): string[] {
   const all = new Set<string>();
-  for (const secret of [...registered, ...callSecrets.keys()]) {
+  for (const secret of secrets) {
     all.add(secret);
     const jsonEscaped = JSON.stringify(secret).slice(1, -1);
     all.add(jsonEscaped);
@@ -136,6 +141,24 @@ function buildNeedles(): string[] {
     all.add(encodeURIComponent(secret));
   }
   return [...all].filter((needle) => needle.length >= MIN_REGISTERED_SECRET_LENGTH).sort((a, b) => b.length - a.length);
+}
+
+/**
+ * Replaces every credential the gateway holds (registered secrets and remembered call secrets) and
+ * every `extra` secret, in all their escaped forms, and nothing else: no shape-based scrubbing and no
+ * length cut. For user content that is kept as it was sent (the request log), where a prompt's own
+ * words ("password: hunter2", an `sk-…` example) stay but no credential of the gateway may be stored.
+ * Linear in the text length times the number of secrets; the caller bounds the text.
+ */
+export function redactRegisteredSecrets(text: string, extra?: Iterable<string>): string {
+  if (typeof text !== 'string' || text === '') return text;
+  let out = redactRegistered(text);
+  if (extra) {
+    for (const needle of needlesOf([...extra].map((secret) => secret.trim()))) {
+      if (out.includes(needle)) out = out.split(needle).join(REDACTED);
+    }
+  }
+  return out;
 }
 
 /**

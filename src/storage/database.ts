@@ -76,6 +76,26 @@ export interface Database {
     team_id: string | null;
     key_id: string | null;
   };
+  /**
+   * Added by migration 4: the prompts of teams whose data policy logs them (request body as received,
+   * credentials the gateway holds scrubbed), kept for the team's retention_days.
+   */
+  request_logs: {
+    id: Generated<number>;
+    request_id: string;
+    /** ISO time the request ended. */
+    created_at: string;
+    team_id: string;
+    key_id: string;
+    /** The model or route the request named. */
+    model: string;
+    /** The HTTP status the client got. */
+    status: number;
+    /** The request body as JSON text, at most REQUEST_LOG_MAX_BYTES (64 KiB) of UTF-8. */
+    request: string;
+    /** 1 when `request` was cut to the cap (it is then a prefix, not valid JSON). */
+    truncated: number;
+  };
   schema_migrations: {
     version: number;
     applied_at: string;
@@ -239,6 +259,7 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; up(db: Kysely<Database
     },
   },
   { version: 3, up: addTeams },
+  { version: 4, up: addRequestLogs },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;
@@ -362,4 +383,28 @@ async function addTeams(db: Kysely<Database>): Promise<void> {
   await db.schema.alterTable('usage_ledger').addColumn('key_id', 'text').execute();
   await db.schema.createIndex('usage_ledger_team_created_at').on('usage_ledger').columns(['team_id', 'created_at']).execute();
   await db.schema.createIndex('usage_ledger_key_created_at').on('usage_ledger').columns(['key_id', 'created_at']).execute();
+}
+
+/**
+ * Version 4, the request log: one row per logged request of a team whose data policy logs prompts,
+ * indexed by team and time (the team's list and its retention purge) and by time (the admin's list).
+ */
+async function addRequestLogs(db: Kysely<Database>, dialect: StoreDialect): Promise<void> {
+  const table = db.schema.createTable('request_logs');
+  const withId =
+    dialect === 'postgres'
+      ? table.addColumn('id', 'bigint', (c) => c.primaryKey().generatedByDefaultAsIdentity())
+      : table.addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement());
+  await withId
+    .addColumn('request_id', 'text', (c) => c.notNull())
+    .addColumn('created_at', 'text', (c) => c.notNull())
+    .addColumn('team_id', 'text', (c) => c.notNull())
+    .addColumn('key_id', 'text', (c) => c.notNull())
+    .addColumn('model', 'text', (c) => c.notNull())
+    .addColumn('status', 'integer', (c) => c.notNull())
+    .addColumn('request', 'text', (c) => c.notNull())
+    .addColumn('truncated', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
+  await db.schema.createIndex('request_logs_team_created_at').on('request_logs').columns(['team_id', 'created_at']).execute();
+  await db.schema.createIndex('request_logs_created_at').on('request_logs').column('created_at').execute();
 }

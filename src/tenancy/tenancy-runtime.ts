@@ -12,6 +12,7 @@ import { CredentialVault } from './credential-vault.js';
 import type { BudgetStore, RateLimiter, TenancyBus } from './limits-types.js';
 import { InMemoryRateLimiter, RedisRateLimiter } from './rate-limiter.js';
 import { LocalTenancyBus, RedisTenancyBus } from './tenancy-bus.js';
+import { RequestLog } from './request-log.js';
 
 export interface TenancyRuntime {
   store: SqlTenancyStore;
@@ -25,6 +26,8 @@ export interface TenancyRuntime {
   mode: 'in-process' | 'redis';
   /** The fleet's Redis connection in 'redis' mode (closed by `close()`): other shared state may use it. */
   redis?: Redis;
+  /** The prompts of teams whose data policy logs them; retention purge at start and hourly; flushed by `close()`. */
+  requestLog: RequestLog;
   close(): Promise<void>;
 }
 
@@ -86,7 +89,10 @@ export async function startTenancy(options: TenancyRuntimeOptions): Promise<Tena
     ...(options.clock ? { clock: options.clock } : {}),
     ...(options.onBudgetAlert ? { onBudgetAlert: options.onBudgetAlert } : {}),
   });
+  const requestLog = new RequestLog(options.store);
+  requestLog.startRetention();
   return {
+    requestLog,
     store,
     vault,
     bus,
@@ -97,6 +103,7 @@ export async function startTenancy(options: TenancyRuntimeOptions): Promise<Tena
     mode: redis ? 'redis' : 'in-process',
     ...(redis ? { redis } : {}),
     async close() {
+      await requestLog.close();
       await bus.close();
       await rateLimiter.close();
       await budgets.close();

@@ -23,9 +23,9 @@ export interface RateLimitPolicy {
 }
 
 export interface DataPolicy {
-  /** Whether prompts and answers of this team's requests are kept in the request log. */
+  /** Whether the request bodies (prompts) of this team's requests are kept in the request log (tenancy/request-log.ts); answers are not. */
   logPrompts: boolean;
-  /** How long logged prompts are kept. */
+  /** Days logged prompts are kept (the retention purge deletes older rows, logging on or off). */
   retentionDays: number;
 }
 
@@ -42,7 +42,7 @@ export interface TeamPolicy {
   /** Per requested name (route or model) limits for this team. */
   modelRateLimits?: Record<string, RateLimitPolicy>;
   dataPolicy: DataPolicy;
-  /** Response cache on/off for this team (entries are keyed by team). */
+  /** Response cache on/off for this team. Stored and shown only: the gateway has no response cache yet. */
   cache: boolean;
 }
 

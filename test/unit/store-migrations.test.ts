@@ -56,8 +56,8 @@ describe.each(STORE_DIALECTS)('migrations on %s', (dialect) => {
     const database = await databases.fresh();
     const store = await databases.open(database);
     expect(store.dialect).toBe(dialect);
-    expect(await appliedVersions(store.db)).toEqual([1, 2, 3]);
-    expect(LATEST_SCHEMA_VERSION).toBe(3);
+    expect(await appliedVersions(store.db)).toEqual([1, 2, 3, 4]);
+    expect(LATEST_SCHEMA_VERSION).toBe(4);
     const ledger = await columns(dialect, store.db, 'usage_ledger');
     const keys = await columns(dialect, store.db, 'api_keys');
     expect(Object.keys(await columns(dialect, store.db, 'teams')).sort()).toEqual(['created_at', 'id', 'name', 'policy', 'updated_at']);
@@ -68,10 +68,14 @@ describe.each(STORE_DIALECTS)('migrations on %s', (dialect) => {
     const wide = dialect === 'postgres' ? 'bigint' : 'integer';
     for (const column of ['cost_nanos', 'input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_write_tokens', 'reasoning_tokens']) expect(ledger[column]).toBe(wide);
     if (dialect === 'postgres') expect(ledger.id).toBe('bigint');
+    // v4: the request log of teams that log prompts.
+    const logs = await columns(dialect, store.db, 'request_logs');
+    expect(Object.keys(logs).sort()).toEqual(['created_at', 'id', 'key_id', 'model', 'request', 'request_id', 'status', 'team_id', 'truncated']);
+    if (dialect === 'postgres') expect(logs.id).toBe('bigint');
     await store.close();
 
     const again = await databases.open(database);
-    expect(await appliedVersions(again.db)).toEqual([1, 2, 3]);
+    expect(await appliedVersions(again.db)).toEqual([1, 2, 3, 4]);
   });
 
   it('store a cost beyond 2^32 nano-dollars per row exactly, and give ids that count up', async () => {
@@ -105,7 +109,7 @@ describe.each(STORE_DIALECTS)('migrations on %s', (dialect) => {
     await old.destroy();
 
     const store = await databases.open(database);
-    expect(await appliedVersions(store.db)).toEqual([1, 2, 3]);
+    expect(await appliedVersions(store.db)).toEqual([1, 2, 3, 4]);
     const keys = await store.db.selectFrom('api_keys').selectAll().orderBy('id').execute();
     expect(keys.map(({ public_id: _, id: __, ...rest }) => rest)).toEqual([
       { name: 'master', key_hash: hashKey('sk-swy-old-master'), key_prefix: 'sk-swy-old-m', role: 'master', created_at: '2025-01-01T00:00:00.000Z', team_id: null, policy: null, expires_at: null, revoked_at: null },
@@ -153,6 +157,6 @@ describe('migrations on PostgreSQL, a fleet starting at once', () => {
     const database = await databases.fresh();
     const stores = await Promise.all([1, 2, 3].map(() => openStore(database.options)));
     for (const store of stores) databases.track(store);
-    expect(await appliedVersions(stores[0].db)).toEqual([1, 2, 3]);
+    expect(await appliedVersions(stores[0].db)).toEqual([1, 2, 3, 4]);
   });
 });

@@ -24,6 +24,9 @@ import type { TenancyBus } from '../../tenancy/limits-types.js';
 import type { Admission } from '../../tenancy/admission.js';
 import type { SpendRow, Team, TeamPolicy, TenancyStore } from '../../tenancy/tenancy-types.js';
 import { TenancyConflictError } from '../../storage/tenancy-repository.js';
+import { ADMIN_OPENAPI } from './admin-openapi.js';
+import type { RequestLog } from '../../tenancy/request-log.js';
+import { registerRequestLogRoutes } from './request-logs.js';
 
 export interface TenancyAdminDeps {
   config: ResolvedConfig;
@@ -33,6 +36,8 @@ export interface TenancyAdminDeps {
   bus: TenancyBus;
   /** Budget status (spent, reserved, alerting) in GET /admin/teams/{id}. */
   admission?: Admission;
+  /** The prompts of teams that log them: GET /admin/logs and GET /v1/logs (routes/request-logs.ts); the chat pipeline records into it. */
+  requestLog?: RequestLog;
 }
 
 /** Characters of a new key kept for display (`sk-swy-` and four of the secret). */
@@ -62,6 +67,9 @@ export function registerTenancyAdminRoutes(app: FastifyInstance, deps: TenancyAd
     if (input.credentials) team = (await saveCredentials(team, input.credentials)) ?? team;
     return reply.code(201).type('application/json').send(teamJson(team));
   });
+
+  // The admin API's OpenAPI 3.1 document (admin key required, like everything under /admin).
+  app.get('/admin/openapi.json', route, async (_request, reply) => reply.type('application/json').send(ADMIN_OPENAPI));
 
   app.get('/admin/teams', route, async () => ({ object: 'list', data: (await store.listTeams()).map(teamJson) }));
 
@@ -148,6 +156,8 @@ export function registerTenancyAdminRoutes(app: FastifyInstance, deps: TenancyAd
     await bus.publish({ type: 'key-revoked', keyHash: revoked.keyHash });
     return keyJson(revoked.key);
   });
+
+  if (deps.requestLog) registerRequestLogRoutes(app, deps.requestLog);
 
   app.get('/admin/spend', route, async (request) => spendReport(store, request.query, undefined));
 
