@@ -40,7 +40,7 @@ const teamFields = {
   allowed_providers: names.nullable().optional(),
   default_route: z.string().min(1).nullable().optional(),
   data_policy: z
-    .object({ log_prompts: z.boolean().default(false), retention_days: z.number().int().positive().max(3650).default(30) })
+    .object({ log_prompts: z.boolean().optional(), retention_days: z.number().int().positive().max(3650).optional() })
     .strict()
     .optional(),
   cache: z.boolean().optional(),
@@ -120,7 +120,13 @@ export function applyTeamFields(policy: TeamPolicy, input: PatchTeamInput | Crea
   set('allowedModels', input.allowed_models);
   set('allowedProviders', input.allowed_providers);
   set('defaultRoute', input.default_route);
-  if (input.data_policy) next.dataPolicy = { logPrompts: input.data_policy.log_prompts, retentionDays: input.data_policy.retention_days };
+  // A partial data_policy changes only the fields it names.
+  if (input.data_policy) {
+    next.dataPolicy = {
+      logPrompts: input.data_policy.log_prompts ?? policy.dataPolicy.logPrompts,
+      retentionDays: input.data_policy.retention_days ?? policy.dataPolicy.retentionDays,
+    };
+  }
   if (input.cache !== undefined) next.cache = input.cache;
   return next;
 }

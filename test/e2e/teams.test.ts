@@ -257,3 +257,13 @@ describe('team keys', () => {
     expect(own.json.total.requests).toBe(3);
   });
 });
+
+describe('team policy updates', () => {
+  it('a partial data_policy changes only the fields it names', async () => {
+    const created = await admin('/admin/teams', { name: 'policy-team', data_policy: { log_prompts: true, retention_days: 90 } });
+    expect(created.json.data_policy).toEqual({ log_prompts: true, retention_days: 90 });
+    const patched = await patch(`/admin/teams/${created.json.id}`, { data_policy: { retention_days: 7 } });
+    expect(patched.status, patched.text).toBe(200);
+    expect(patched.json.data_policy).toEqual({ log_prompts: true, retention_days: 7 });
+  });
+});
