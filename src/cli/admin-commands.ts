@@ -202,21 +202,17 @@ function rateLimitsFromOptions(options: LimitOptions): { rpm?: number; tpm?: num
 }
 
 /**
- * Does `teams update` need the team's current settings? Only to keep what a partial change leaves
- * out: --rpm without --tpm (or the reverse) keeps the other limit, and --log-prompts without
- * --retention-days (or the reverse) keeps the other half of the data policy, since the API replaces
- * those objects whole.
+ * Does `teams update` need the team's current settings? Only when --rpm or --tpm is given without the
+ * other: the API replaces rate_limits whole, so the limit left out is read and sent again.
  */
 export function updateNeedsCurrent(options: TeamOptions): boolean {
-  const partialLimits = (options.rpm === undefined) !== (options.tpm === undefined);
-  const partialData = (options.logPrompts === undefined) !== (options.retentionDays === undefined);
-  return partialLimits || partialData;
+  return (options.rpm === undefined) !== (options.tpm === undefined);
 }
 
 /**
  * The body of POST /admin/teams (`create`) or PATCH /admin/teams/{id} (`update`) from the options.
- * For an update, `current` (the team as the API returns it) fills in what a partial change keeps
- * (see updateNeedsCurrent). Throws UsageError naming the option to fix.
+ * For an update, `current` (the team as the API returns it) supplies the rate limit a partial change
+ * keeps (see updateNeedsCurrent). Throws UsageError naming the option to fix.
  */
 export function teamBody(options: TeamOptions, mode: 'create' | 'update', current?: TeamJson): Record<string, unknown> {
   const body: Record<string, unknown> = {};
@@ -251,10 +247,8 @@ export function teamBody(options: TeamOptions, mode: 'create' | 'update', curren
 
   const retention = options.retentionDays === undefined ? undefined : positiveInteger('--retention-days', options.retentionDays, 'a whole number of days from 1 to 3650', 3650);
   if (options.logPrompts !== undefined || retention !== undefined) {
-    const kept = mode === 'update' ? current?.data_policy : undefined;
-    const logPrompts = options.logPrompts ?? kept?.log_prompts;
-    const retentionDays = retention ?? kept?.retention_days;
-    body.data_policy = { ...(logPrompts !== undefined ? { log_prompts: logPrompts } : {}), ...(retentionDays !== undefined ? { retention_days: retentionDays } : {}) };
+    // only the fields given: the API keeps the other one (a new team: log_prompts false, 30 days)
+    body.data_policy = { ...(options.logPrompts !== undefined ? { log_prompts: options.logPrompts } : {}), ...(retention !== undefined ? { retention_days: retention } : {}) };
   }
   if (options.cache !== undefined) body.cache = options.cache;
 

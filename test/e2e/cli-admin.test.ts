@@ -82,7 +82,7 @@ afterAll(async () => {
 describe('switchyard teams / keys / spend against a running gateway', () => {
   it('teams create → keys create → keys list → keys revoke → spend --by model --json', async () => {
     // teams create, as JSON
-    const created = await cli('teams', 'create', '--name', 'research', '--budget-usd', '25', '--period', 'month', '--alert-at', '80%', '--rpm', '600', '--models', 'sim-small,small', '--json');
+    const created = await cli('teams', 'create', '--name', 'research', '--budget-usd', '25', '--period', 'month', '--alert-at', '80%', '--rpm', '600', '--models', 'sim-small,small', '--log-prompts', '--json');
     expect(created.stderr).toBe('');
     expect(created.code).toBe(0);
     const team = JSON.parse(created.stdout);
@@ -92,6 +92,7 @@ describe('switchyard teams / keys / spend against a running gateway', () => {
       budget: { limit_usd: 25, period: 'month', alert_at: 0.8 },
       rate_limits: { rpm: 600 },
       allowed_models: ['sim-small', 'small'],
+      data_policy: { log_prompts: true, retention_days: 30 },
       cache: true,
     });
     expect(team.id).toMatch(/^team_/);
@@ -128,15 +129,16 @@ describe('switchyard teams / keys / spend against a running gateway', () => {
     const answer = await postJson(`${gateway.url}/v1/chat/completions`, { model: 'sim-small', messages: [{ role: 'user', content: 'Hello there' }] }, { authorization: `Bearer ${secret}` });
     expect(answer.status, answer.text).toBe(200);
 
-    // teams update (--tpm alone keeps the rpm set before) then teams list; meanwhile keys list, as a table and as JSON
+    // teams update (--tpm alone keeps the rpm set before; --retention-days alone keeps log_prompts) then teams list;
+    // meanwhile keys list, as a table and as JSON
     const [[updated, listed], keyList, keyListJson] = await Promise.all([
-      cli('teams', 'update', team.id, '--tpm', '100000', '--no-cache', '--json').then(async (u) => [u, await cli('teams', 'list')] as const),
+      cli('teams', 'update', team.id, '--tpm', '100000', '--no-cache', '--retention-days', '7', '--json').then(async (u) => [u, await cli('teams', 'list')] as const),
       cli('keys', 'list', '--team', team.id),
       cli('keys', 'list', '--json'),
     ]);
     expect(updated.stderr).toBe('');
     expect(updated.code).toBe(0);
-    expect(JSON.parse(updated.stdout)).toMatchObject({ id: team.id, rate_limits: { rpm: 600, tpm: 100000 }, cache: false });
+    expect(JSON.parse(updated.stdout)).toMatchObject({ id: team.id, rate_limits: { rpm: 600, tpm: 100000 }, data_policy: { log_prompts: true, retention_days: 7 }, cache: false });
     expectDocumented('Team', JSON.parse(updated.stdout));
     expect(listed.code).toBe(0);
     expect(listed.stdout).toMatch(/^ID +NAME +BUDGET +RATE LIMITS +MODELS +CACHE$/m);

@@ -330,6 +330,7 @@ function expectSameObject(zodObject: AnyZod, pointer: string): void {
     const propertyPointer = `${pointer}/properties/${key}`;
     const validate = schemaAt(propertyPointer);
     expect(validate(null), `${propertyPointer}: null accepted by zod? ${field.safeParse(null).success}`).toBe(field.safeParse(null).success);
+    expect((resolvePointer(propertyPointer) as Obj).default, `${propertyPointer}: default`).toEqual(zodDefault(field));
     const inner = unwrap(field);
     const def = inner._zod.def;
     if (def.type === 'object') expectSameObject(inner, propertyPointer.startsWith('/components') ? pathToObject(propertyPointer) : propertyPointer);
@@ -340,6 +341,13 @@ function expectSameObject(zodObject: AnyZod, pointer: string): void {
       if (valueDef.type === 'object') expectSameObject(def.valueType, pointerOf(values) ?? `${propertyPointer}/additionalProperties`);
     }
   }
+}
+
+/** The default zod fills in for a missing value, if any. */
+function zodDefault(schema: AnyZod): unknown {
+  const def = schema._zod.def;
+  if (def.type === 'default') return typeof def.defaultValue === 'function' ? def.defaultValue() : def.defaultValue;
+  return ['optional', 'nullable'].includes(def.type) ? zodDefault(def.innerType) : undefined;
 }
 
 /** A pointer to the object schema a property resolves to (its $ref target when there is one). */
@@ -355,7 +363,7 @@ function pointerOf(schema: Obj): string | undefined {
 }
 
 describe('ADMIN_OPENAPI mirrors tenancy/admin-json.ts', () => {
-  it('request bodies: the same fields, required, nullable and enums as the zod input schemas', () => {
+  it('request bodies: the same fields, required, nullable, defaults and enums as the zod input schemas', () => {
     expectSameObject(createTeamInput as unknown as AnyZod, '/components/schemas/CreateTeamRequest');
     expectSameObject(patchTeamInput as unknown as AnyZod, '/components/schemas/PatchTeamRequest');
     expectSameObject(createKeyInput as unknown as AnyZod, '/components/schemas/CreateKeyRequest');

@@ -128,16 +128,16 @@ describe('option → request body', () => {
     });
     expect(teamBody({ name: 'renamed', cache: true }, 'update')).toEqual({ name: 'renamed', cache: true });
 
-    // the API replaces rate_limits and data_policy whole: a partial change merges the current values
+    // the API replaces rate_limits whole: --rpm or --tpm alone merges the current other limit
     expect(updateNeedsCurrent({ tpm: '10' })).toBe(true);
+    expect(updateNeedsCurrent({ rpm: '10' })).toBe(true);
     expect(updateNeedsCurrent({ rpm: '1', tpm: '10' })).toBe(false);
-    expect(updateNeedsCurrent({ logPrompts: false })).toBe(true);
-    expect(updateNeedsCurrent({ logPrompts: false, retentionDays: '3' })).toBe(false);
-    expect(updateNeedsCurrent({ budgetUsd: '1', period: 'day', cache: false })).toBe(false);
+    expect(updateNeedsCurrent({ budgetUsd: '1', period: 'day', cache: false, logPrompts: false })).toBe(false);
     expect(teamBody({ tpm: '1000' }, 'update', TEAM)).toEqual({ rate_limits: { rpm: 600, tpm: 1000 } });
     expect(teamBody({ tpm: '1000' }, 'update', { ...TEAM, rate_limits: null })).toEqual({ rate_limits: { tpm: 1000 } });
-    expect(teamBody({ logPrompts: false }, 'update', TEAM)).toEqual({ data_policy: { log_prompts: false, retention_days: 14 } });
-    expect(teamBody({ retentionDays: '3' }, 'update', TEAM)).toEqual({ data_policy: { log_prompts: true, retention_days: 3 } });
+    // data_policy: the API changes only the fields sent
+    expect(teamBody({ logPrompts: false }, 'update', TEAM)).toEqual({ data_policy: { log_prompts: false } });
+    expect(teamBody({ retentionDays: '3' }, 'update')).toEqual({ data_policy: { retention_days: 3 } });
 
     expect(usage(() => teamBody({}, 'update'))).toBe('nothing to change: give at least one option (switchyard teams update --help lists them)');
     expect(usage(() => teamBody({ budgetUsd: '5', period: 'day', clearBudget: true }, 'update'))).toBe('--budget-usd and --clear-budget contradict each other: give one of them');

@@ -496,10 +496,10 @@ export const ADMIN_OPENAPI: JsonObject = {
       DataPolicyInput: {
         type: 'object',
         additionalProperties: false,
-        description: 'Sent as a whole: a missing field takes its default.',
+        description: 'Only the fields sent change; a new team starts with log_prompts false and retention_days 30.',
         properties: {
-          log_prompts: { type: 'boolean', default: false, description: 'Keep prompts and answers in the request log.' },
-          retention_days: { type: 'integer', minimum: 1, maximum: 3650, default: 30, description: 'How long logged prompts are kept.' },
+          log_prompts: { type: 'boolean', description: 'Keep the request bodies and final status of the team\'s requests in the request log (GET /admin/logs, GET /v1/logs).' },
+          retention_days: { type: 'integer', minimum: 1, maximum: 3650, description: 'How long logged requests are kept.' },
         },
       },
       ProviderCredentialsInput: {
