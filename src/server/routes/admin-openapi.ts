@@ -271,7 +271,7 @@ export const ADMIN_OPENAPI: JsonObject = {
         summary: 'Change a team',
         description:
           'Only the fields sent change; `null` removes a setting (budget, rate_limits, model_rate_limits, allowed_models, allowed_providers, default_route) or a provider\'s credentials. ' +
-          'An object replaces the whole setting (sending rate_limits {rpm} drops a tpm set before). Key caches on every replica are refreshed.',
+          'An object replaces the whole setting (sending rate_limits {rpm} drops a tpm set before), except data_policy, where only the fields sent change. Key caches on every replica are refreshed.',
         requestBody: {
           required: true,
           content: json(ref('PatchTeamRequest'), {
