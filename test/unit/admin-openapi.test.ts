@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { encodeOpenAIChatErrorBody } from '../../src/dialects/openai-chat/encode-openai-chat-error.js';
 import { ADMIN_OPENAPI } from '../../src/server/routes/admin-openapi.js';
+import { logsQueryInput, REQUEST_LOG_DEFAULT_LIMIT, REQUEST_LOG_MAX_LIMIT, requestLogJson } from '../../src/server/routes/request-logs.js';
 import { GatewayError, invalidRequest } from '../../src/spec/errors.js';
 import {
   budgetInput,
@@ -571,6 +572,24 @@ describe('ADMIN_OPENAPI mirrors tenancy/admin-json.ts', () => {
     expect(check(component('SpendReport'), report)).toBe('valid');
     expect(check(component('SpendReport'), { ...report, group_by: 'week' })).not.toBe('valid');
     expect(doc.components.schemas.SpendReport.properties.group_by.enum).toEqual(spendQueryInput.shape.group_by.unwrap().options);
+  });
+
+  it('request logs: the query parameters of logsQueryInput, and requestLogJson output valid against RequestLog', () => {
+    const params = doc.paths['/admin/logs'].get.parameters as Obj[];
+    expect(params.map((p) => p.name).sort()).toEqual(Object.keys(logsQueryInput.shape).sort());
+    const limit = params.find((p) => p.name === 'limit')!.schema;
+    expect(limit).toMatchObject({ minimum: 1, maximum: REQUEST_LOG_MAX_LIMIT, default: REQUEST_LOG_DEFAULT_LIMIT });
+    expect(logsQueryInput.parse({}).limit).toBe(REQUEST_LOG_DEFAULT_LIMIT);
+    // /v1/logs: the same without team_id
+    expect((doc.paths['/v1/logs'].get.parameters as Obj[]).map((p) => p.name).sort()).toEqual(params.map((p) => p.name).filter((n) => n !== 'team_id').sort());
+    const row = { id: 7, request_id: 'req_1', created_at: '2026-01-05T09:40:12.345Z', team_id: 'team_abc', key_id: 'key_abc', model: 'sim-small', status: 200, request: '{"model":"sim-small","messages":[]}', truncated: 0 };
+    const whole = requestLogJson(row);
+    const cut = requestLogJson({ ...row, request: '{"model":"sim-sm', truncated: 1 });
+    for (const json of [whole, cut]) {
+      expect(check(component('RequestLog'), json), JSON.stringify(json)).toBe('valid');
+      expect([...doc.components.schemas.RequestLog.required].sort()).toEqual(Object.keys(json).sort());
+    }
+    expect(check(component('RequestLogList'), { object: 'list', data: [whole, cut], has_more: true })).toBe('valid');
   });
 
   it("errors: the gateway's OpenAI-shaped error bodies are valid against Error", () => {
