@@ -4,10 +4,9 @@ import { loadConfig, ConfigError } from '../config/load-config.js';
 import { resolveConfig, type ResolvedConfig } from '../config/resolve-config.js';
 import { explainRoute, isDialect, type RouteExplanation } from '../routing/explain-plan.js';
 import { InMemoryHealthTracker } from '../routing/health/in-memory-health-tracker.js';
-import { startGateway } from '../server/start-gateway.js';
+import type { RunningGateway } from '../server/start-gateway.js';
 import { GatewayError } from '../spec/errors.js';
 import { registerAdminCommands } from './admin-commands.js';
-import { StoreOpenError } from '../storage/database.js';
 
 /** The configuration `serve` and `route` run on: --config, else $SWITCHYARD_CONFIG, else the embedded defaults. Exits 2 on a config problem. */
 function loadResolvedConfig(path: string | undefined, env: NodeJS.ProcessEnv): ResolvedConfig {
@@ -40,7 +39,10 @@ program
     const config = loadResolvedConfig(options.config, env);
     const host = options.host ?? env.HOST ?? config.server.host;
     const port = Number(options.port ?? env.PORT ?? config.server.port);
-    let gateway: Awaited<ReturnType<typeof startGateway>>;
+    // The gateway (Fastify, adapters, storage drivers) is loaded only to serve: the admin commands start fast.
+    const { startGateway } = await import('../server/start-gateway.js');
+    const { StoreOpenError } = await import('../storage/database.js');
+    let gateway: RunningGateway;
     try {
       gateway = await startGateway({ config, host, port, logger: options.log === true });
     } catch (error) {
