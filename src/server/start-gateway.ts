@@ -122,7 +122,17 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     admission: tenancy.admission,
     tenancy: { config, store: tenancy.store, vault: tenancy.vault, bus: tenancy.bus, admission: tenancy.admission, requestLog: tenancy.requestLog },
   });
-  const address = await app.listen({ host: options.host ?? config.server.host, port: options.port ?? config.server.port });
+  let address: string;
+  try {
+    address = await app.listen({ host: options.host ?? config.server.host, port: options.port ?? config.server.port });
+  } catch (error) {
+    // The port is taken (or similar): release what was opened, so the process can exit cleanly.
+    await Promise.allSettled([app.close(), ...[...providers.values()].map((p) => p.close?.())]);
+    await Promise.allSettled([ledger.close(), shared?.close()]);
+    await Promise.allSettled([tenancy.close()]);
+    await Promise.allSettled([store.close(), pool.close()]);
+    throw error;
+  }
   ready = true;
   let closing: Promise<void> | undefined;
   return {

@@ -65,7 +65,9 @@ export async function startTenancy(options: TenancyRuntimeOptions): Promise<Tena
     // A command waits at most 10 s. A lost connection fails at once (no offline queue); the timeout is
     // only for a Redis that hangs, and it must not fire on a starved machine where the reply is already
     // in the socket but the event loop runs timers first (3 s did, on a loaded 2-core CI machine).
-    redis = await connectRedis(options.redisUrl, { ...prefix, commandTimeoutMs: 10_000 });
+    // Named so an operator can tell a replica's connections apart in CLIENT LIST (`-sub`, `-health` for its subscribers).
+    const connectionName = `switchyard-${(options.redisPrefix ?? 'swy:').replace(/[^A-Za-z0-9_.:-]/g, '_')}`;
+    redis = await connectRedis(options.redisUrl, { ...prefix, commandTimeoutMs: 10_000, connectionName });
     rateLimiter = new RedisRateLimiter(redis);
     budgets = new RedisBudgetStore(redis);
     // After a reconnection, revocations published while it was down may be lost: drop every cached key.

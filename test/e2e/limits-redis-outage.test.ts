@@ -67,6 +67,28 @@ describe('limits on Redis', () => {
     expect(recovered).toBe(200);
   }, 30_000);
 
+  it('release its Redis connections when it cannot listen (port taken)', async () => {
+    const counter = await space.connect();
+    // This file's gateways name their connections after the test's unique prefix; other files' clients are not counted.
+    const name = `name=switchyard-${space.prefix}`;
+    const clients = async () => (await counter.client('LIST')).toString().split('\n').filter((line) => line.includes(name)).length;
+    const before = await clients();
+    expect(before).toBeGreaterThanOrEqual(1); // the running gateway's
+    const port = Number(new URL(gateway.url).port);
+    const config = resolveConfig(parseConfig({ auth: { masterKey: TEST_KEY }, ...SIMULATED_ONLY }, {}), {});
+    const error = await startGateway({ config, sqlitePath: ':memory:', host: '127.0.0.1', port, redisUrl: proxy.url, redisPrefix: space.prefix }).then(
+      () => undefined,
+      (e: unknown) => e as NodeJS.ErrnoException,
+    );
+    expect(error?.code).toBe('EADDRINUSE');
+    let after = await clients();
+    for (let i = 0; i < 50 && after > before; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      after = await clients();
+    }
+    expect(after).toBe(before);
+  });
+
   it('refuse to start when Redis cannot be reached, with one line naming it', async () => {
     const port = await closedPort();
     const config = resolveConfig(parseConfig({ auth: { masterKey: TEST_KEY }, ...SIMULATED_ONLY }, {}), {});
