@@ -71,7 +71,7 @@ describe('limits on Redis', () => {
     const counter = await space.connect();
     // This file's gateways name their connections after the test's unique prefix; other files' clients are not counted.
     const name = `name=switchyard-${space.prefix}`;
-    const clients = async () => (await counter.client('LIST')).toString().split('\n').filter((line) => line.includes(name)).length;
+    const clients = async () => String(await counter.client('LIST')).split('\n').filter((line: string) => line.includes(name)).length;
     const before = await clients();
     expect(before).toBeGreaterThanOrEqual(1); // the running gateway's
     const port = Number(new URL(gateway.url).port);
