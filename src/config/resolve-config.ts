@@ -14,6 +14,8 @@ export interface ResolvedModel {
   readonly contextWindow?: number;
   readonly maxOutputTokens?: number;
   readonly tier?: string;
+  /** Declared quality profile (config `quality`); the learned strategies fall back to shipped profiles. */
+  readonly quality?: Readonly<NonNullable<ModelConfig['quality']>>;
   readonly description?: string;
   readonly simulated: boolean;
   readonly traits: Readonly<ModelTraits>;
@@ -29,6 +31,8 @@ export interface ResolvedRoute {
   readonly fallbacks: readonly string[];
   readonly retries: Readonly<RouteConfig['retries']>;
   readonly hedge?: Readonly<NonNullable<RouteConfig['hedge']>>;
+  readonly qualityCost?: Readonly<NonNullable<RouteConfig['qualityCost']>>;
+  readonly taskTiers?: Readonly<NonNullable<RouteConfig['taskTiers']>>;
   readonly description?: string;
 }
 
@@ -116,6 +120,7 @@ export function resolveConfig(config: Config, env: Record<string, string | undef
       contextWindow: model.contextWindow,
       maxOutputTokens: model.maxOutputTokens,
       tier: model.tier,
+      ...(model.quality ? { quality: model.quality } : {}),
       description: model.description,
       simulated: provider.type === 'simulated',
       traits: {
@@ -199,6 +204,8 @@ function resolveRoutes(config: Config, byId: ReadonlyMap<string, ResolvedModel>,
       fallbacks: route.fallbacks,
       retries: route.retries,
       ...(route.hedge ? { hedge: route.hedge } : {}),
+      ...(route.qualityCost ? { qualityCost: route.qualityCost } : {}),
+      ...(route.taskTiers ? { taskTiers: route.taskTiers } : {}),
       ...(route.description !== undefined ? { description: route.description } : {}),
     };
   }

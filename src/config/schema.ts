@@ -29,6 +29,17 @@ export const pricingSchema = z
   })
   .strict();
 
+const unitInterval = z.number().min(0).max(1);
+const TASK_FAMILY_NAMES = ['reasoning', 'planning', 'code-completion', 'code-generation', 'chat'] as const;
+
+export const qualityProfileSchema = z
+  .object({
+    overall: unitInterval,
+    byTask: z.partialRecord(z.enum(TASK_FAMILY_NAMES), unitInterval).default({}),
+    difficultySlope: z.number().min(0).max(20).optional(),
+  })
+  .strict();
+
 export const capabilitiesSchema = z
   .object({
     tools: z.boolean().default(true),
@@ -55,6 +66,11 @@ export const modelSchema = z
     description: z.string().optional(),
     /** Routes or models tried, in order, when this model fails with a failure another could absorb. */
     fallbacks: z.array(z.string().min(1)).optional(),
+    /**
+     * Declared quality profile for the learned strategies (task-tier, quality-cost): expected score
+     * (0–1) per task family at average difficulty. Overrides the shipped profile of a well-known model.
+     */
+    quality: qualityProfileSchema.optional(),
   })
   .strict();
 
@@ -74,7 +90,27 @@ export const routeSchema = z
     candidates: z
       .array(z.union([z.string().min(1), z.object({ model: z.string().min(1), weight: z.number().positive().default(1) }).strict()]))
       .min(1, 'a route needs at least one candidate'),
-    strategy: z.enum(['priority', 'weighted', 'cheapest', 'fastest', 'least-busy', 'headroom']).default('priority'),
+    strategy: z.enum(['priority', 'weighted', 'cheapest', 'fastest', 'least-busy', 'headroom', 'task-tier', 'quality-cost']).default('priority'),
+    /**
+     * `quality-cost`: the quality knob (0 = cheapest … 1 = best predicted) and the range a request may
+     * narrow it to with `x-switchyard-quality`. The choice is the cheapest candidate predicted within
+     * (1 − quality) of the best one.
+     */
+    qualityCost: z
+      .object({ quality: unitInterval.default(0.5), min: unitInterval.default(0), max: unitInterval.default(1) })
+      .strict()
+      .optional(),
+    /**
+     * `task-tier`: candidate tiers (model `tier` labels) per task family, preferred first; prompts
+     * harder than `hard.above` (0–1) go to `hard.tier` first.
+     */
+    taskTiers: z
+      .object({
+        tiers: z.partialRecord(z.enum(TASK_FAMILY_NAMES), z.array(z.string().min(1)).min(1)),
+        hard: z.object({ above: unitInterval, tier: z.string().min(1) }).strict().optional(),
+      })
+      .strict()
+      .optional(),
     /** Routes or models tried after every candidate failed. */
     fallbacks: z.array(z.string().min(1)).default([]),
     retries: retriesSchema.default({ attempts: 1, backoffMs: 100, maxBackoffMs: 2_000 }),

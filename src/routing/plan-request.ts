@@ -7,7 +7,7 @@ import { unknownModelError } from './unknown-model.js';
 import type { HealthTracker } from './health/health-tracker.js';
 import type { RequestFeatures } from './request-features.js';
 import { strategyFor } from './strategies/index.js';
-import type { Candidate } from './strategies/strategy.js';
+import type { Candidate, DecisionReceipt, LearnedContext } from './strategies/strategy.js';
 
 /** Retries of one candidate: how many after the first attempt, and the backoff bounds. */
 export interface RetryPolicy {
@@ -48,6 +48,8 @@ export interface Plan {
   readonly filtered: readonly FilteredCandidate[];
   /** Per-deployment strategy notes (scores, prices, latencies), for explain. */
   readonly scores: Readonly<Record<string, string>>;
+  /** The decision receipt of the first ranked route, when its strategy scores declared criteria. */
+  readonly receipt?: DecisionReceipt;
 }
 
 export interface PlanContext {
@@ -59,6 +61,8 @@ export interface PlanContext {
   readonly inputTokens: () => number;
   /** Capability filter first, then policy filters (team and key allow-lists). */
   readonly filters: readonly CandidateFilter[];
+  /** The learned router for this request (needed by routes whose strategy is task-tier or quality-cost). */
+  readonly learned?: LearnedContext;
 }
 
 /** A plain model requested by name: no retries of its own, its declared fallbacks after it. */
@@ -76,6 +80,7 @@ export function planRequest(config: ResolvedConfig, requested: string, context: 
   const seen = new Set<string>();
   const expanded = new Set<string>();
   let reason = '';
+  let receipt: DecisionReceipt | undefined;
 
   const addRoute = (route: ResolvedRoute, via: string) => {
     const candidates: Candidate[] = [];
@@ -94,8 +99,11 @@ export function planRequest(config: ResolvedConfig, requested: string, context: 
         outputTokens: context.features.maxOutputTokens ?? 1024,
         health: context.health,
         now: context.now,
+        route,
+        ...(context.learned ? { learned: context.learned } : {}),
       });
       if (!reason) reason = ranking.reason;
+      if (!receipt && ranking.receipt) receipt = ranking.receipt;
       Object.assign(scores, ranking.scores ?? {});
       for (const candidate of ranking.ordered) {
         seen.add(candidate.deployment.key);
@@ -130,7 +138,7 @@ export function planRequest(config: ResolvedConfig, requested: string, context: 
   addTarget(requested, 'request');
   const route = config.findRoute(requested);
   if (steps.length === 0) throw noCandidate(requested, filtered);
-  return { requested, ...(route ? { route: route.name } : {}), steps, reason, filtered, scores };
+  return { requested, ...(route ? { route: route.name } : {}), steps, reason, filtered, scores, ...(receipt ? { receipt } : {}) };
 }
 
 function firstVerdict(filters: readonly CandidateFilter[], model: ResolvedModel, features: RequestFeatures): FilterVerdict | undefined {

@@ -164,6 +164,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
         body: request.body,
         caller: request.caller as Caller,
         forwardHeaders: forwardHeaders(request),
+        qualityHeader: request.headers['x-switchyard-quality'],
         res,
         signal: controller.signal,
         requestId,

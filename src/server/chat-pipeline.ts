@@ -19,6 +19,7 @@ import { RateLimitRefusal, type Admission, type AdmissionTicket } from '../tenan
 import { worstCaseRequestNanos } from '../tenancy/worst-case-cost.js';
 import type { RequestLogSink } from '../tenancy/request-log.js';
 import { OwnCredentialsHealth } from '../routing/health/own-credentials-health.js';
+import { learnedContext, parseQualityHeader, type LearnedRouter } from '../routing/learned/learned-context.js';
 import { meteredUsage } from './attempt-billing.js';
 import type { MeterBase, RequestMeter } from './request-meter.js';
 import { writeCommitted, type WriteOutcome } from './response-writer.js';
@@ -35,6 +36,8 @@ export interface PipelineDeps {
   admission?: Admission;
   /** Where the prompts of teams whose data policy logs them go (tenancy/request-log.ts). */
   requestLog?: RequestLogSink;
+  /** The trained analyzer and model profiles for the task-tier and quality-cost strategies. */
+  learned?: LearnedRouter;
 }
 
 /** Everything the pipeline needs from the HTTP layer for one request. */
@@ -51,6 +54,8 @@ export interface ChatCall {
   requestId: string;
   /** Policy filters after the capability filter (the seam for team and key allow-lists). */
   filters?: readonly CandidateFilter[];
+  /** `x-switchyard-quality` as sent (0 = cheapest … 1 = best; quality-cost routes clamp it to their range). */
+  qualityHeader?: string | string[];
 }
 
 /**
@@ -130,6 +135,7 @@ export class ChatPipeline {
       now: this.now(),
       inputTokens: prepared.roughInputTokens,
       filters: policyFilters ? [capability, ...policyFilters] : [capability],
+      ...(this.deps.learned ? { learned: learnedContext(this.deps.learned, prepared.body, { tools: prepared.features.tools, requestedQuality: requestedQuality(call.qualityHeader) }) } : {}),
     });
     if (ticket && this.deps.admission) {
       const concurrent = plan.steps.some((step) => step.hedge !== undefined) ? 2 : 1;
@@ -270,6 +276,16 @@ export class ChatPipeline {
       });
     }
   }
+}
+
+/** The request's quality knob; a header that is present but not a number from 0 to 1 is refused. */
+function requestedQuality(header: string | string[] | undefined): number | undefined {
+  if (header === undefined) return undefined;
+  const value = parseQualityHeader(header);
+  if (value === undefined) {
+    throw new GatewayError({ code: 'SWY_ERR_INVALID_REQUEST', kind: 'invalid_request', param: 'x-switchyard-quality', message: 'x-switchyard-quality: must be a number from 0 (cheapest) to 1 (best).' });
+  }
+  return value;
 }
 
 /** What a request's ledger rows add up to: the actual cost and tokens its budget and token windows are settled with. */

@@ -5,7 +5,7 @@ import { InMemoryHealthTracker } from '../../src/routing/health/in-memory-health
 import { estimateCost } from '../../src/routing/strategies/cheapest.js';
 import { strategyFor } from '../../src/routing/strategies/index.js';
 import { formatCount, formatUsd } from '../../src/routing/strategies/rank-support.js';
-import { STRATEGY_NAMES, type Candidate, type RankingContext, type StrategyName } from '../../src/routing/strategies/strategy.js';
+import { STRATEGY_NAMES, type Candidate, type LearnedContext, type RankingContext, type StrategyName } from '../../src/routing/strategies/strategy.js';
 import { hash32 } from '../../src/routing/strategies/weighted.js';
 import { GatewayError } from '../../src/spec/errors.js';
 
@@ -49,12 +49,24 @@ function setup(specs: Spec[]) {
     outputTokens: 256,
     health,
     now: now,
+    learned: PRICE_LEARNED,
     ...over,
   });
   return { health, list, keys, context, advance: (ms: number) => (now += ms) };
 }
 
 const ids = (ordered: readonly Candidate[]) => ordered.map((c) => c.deployment.model.id);
+
+/**
+ * For the learned strategies in the generic tests: one fixed prompt profile, and a quality that
+ * follows a model's declared price (dearer = better here), never its name or provider.
+ */
+const PRICE_LEARNED: LearnedContext = {
+  prompt: () => ({ task: 'reasoning', taskProbs: { reasoning: 1, planning: 0, 'code-completion': 0, 'code-generation': 0, chat: 0 }, difficulty: 0.4, cluster: 0 }),
+  profile: (m) => ({ overall: m.pricing ? Math.min(0.95, 0.5 + m.pricing.inputPerMTok / 10) : 0.5, byTask: {} }),
+  predict: (m) => (m.pricing ? Math.min(0.95, 0.5 + m.pricing.inputPerMTok / 10) : 0.5),
+  version: 'test',
+};
 
 function fiveFailures(health: InMemoryHealthTracker, key: string): void {
   for (let i = 0; i < 5; i++) {

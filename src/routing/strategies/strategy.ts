@@ -1,5 +1,7 @@
 import type { Deployment } from '../deployment.js';
 import type { HealthTracker } from '../health/health-tracker.js';
+import type { ResolvedModel, ResolvedRoute } from '../../config/resolve-config.js';
+import type { PromptProfile, QualityProfile } from '../learned/learned-types.js';
 
 /** A candidate as a route declares it. */
 export interface Candidate {
@@ -18,6 +20,48 @@ export interface RankingContext {
   readonly health: HealthTracker;
   /** ms timestamp (injected clock). */
   readonly now: number;
+  /** The route being ranked (its declared policy: knobs, tiers). */
+  readonly route?: ResolvedRoute;
+  /** What the learned strategies read: the prompt's profile (computed once, lazily) and each model's predicted quality. */
+  readonly learned?: LearnedContext;
+}
+
+export interface LearnedContext {
+  prompt(): PromptProfile;
+  /** The model's quality profile: configured, shipped, learned online for this team, or neutral. */
+  profile(model: ResolvedModel): QualityProfile;
+  /** Predicted quality (0–1) of the model on this prompt. */
+  predict(model: ResolvedModel): number;
+  /** The request's `x-switchyard-quality` (0–1), clamped later to the route's declared range. */
+  readonly requestedQuality?: number;
+  /** Version of the analyzer artifact (for receipts). */
+  readonly version: string;
+}
+
+/**
+ * What a decision was based on, recorded in the ledger for every routed request: the declared
+ * policy (hashed), each candidate's score on every criterion, the tie-break rule and the choice.
+ */
+export interface DecisionReceipt {
+  readonly strategy: StrategyName;
+  /** The route's declared policy as ranked (strategy, knobs, tiers): its SHA-256 is `policy_hash` in the ledger. */
+  readonly policy: Readonly<Record<string, unknown>>;
+  readonly candidates: ReadonlyArray<{
+    readonly deployment: string;
+    readonly model: string;
+    readonly provider: string;
+    /** Predicted quality 0–1 (learned strategies), estimated cost in USD, EWMA latency ms, availability. */
+    readonly quality?: number;
+    readonly cost_usd?: number;
+    readonly latency_ms?: number;
+    readonly available: boolean;
+    /** Why the strategy put it where it did (e.g. "within tolerance", "tier large"). */
+    readonly note?: string;
+  }>;
+  readonly tie_break: string;
+  /** The first deployment of the plan. */
+  readonly choice: string;
+  readonly prompt?: { readonly task: string; readonly difficulty: number; readonly cluster: number; readonly analyzer: string };
 }
 
 /** An ordered plan and the reason, e.g. "cheapest: $0.0012 est. for 1,200 in + 256 out". */
@@ -27,6 +71,8 @@ export interface Ranking {
   readonly reason: string;
   /** Per-candidate note (score, price, latency …) keyed by deployment key, for explain. */
   readonly scores?: Readonly<Record<string, string>>;
+  /** Set by the strategies that score candidates on declared criteria (learned ones). */
+  readonly receipt?: DecisionReceipt;
 }
 
 /**
@@ -39,6 +85,6 @@ export interface Strategy {
   rank(candidates: readonly Candidate[], context: RankingContext): Ranking;
 }
 
-export type StrategyName = 'priority' | 'weighted' | 'cheapest' | 'fastest' | 'least-busy' | 'headroom';
+export type StrategyName = 'priority' | 'weighted' | 'cheapest' | 'fastest' | 'least-busy' | 'headroom' | 'task-tier' | 'quality-cost';
 
-export const STRATEGY_NAMES: readonly StrategyName[] = ['priority', 'weighted', 'cheapest', 'fastest', 'least-busy', 'headroom'];
+export const STRATEGY_NAMES: readonly StrategyName[] = ['priority', 'weighted', 'cheapest', 'fastest', 'least-busy', 'headroom', 'task-tier', 'quality-cost'];
