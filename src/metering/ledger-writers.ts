@@ -14,6 +14,7 @@ export const LEDGER_COLUMNS = [
   'input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_write_tokens', 'reasoning_tokens', 'cost_nanos', 'latency_ms', 'error_code',
   'route', 'attempt', 'attempts', 'decision', 'usage_source', 'ttft_ms',
   'team_id', 'key_id',
+  'receipt', 'policy_hash',
 ] as const satisfies ReadonlyArray<keyof LedgerEntry>;
 
 const INSERT_SQL = `INSERT INTO usage_ledger (${LEDGER_COLUMNS.join(', ')}) VALUES (${LEDGER_COLUMNS.map(() => '?').join(', ')})`;

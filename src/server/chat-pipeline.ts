@@ -20,6 +20,8 @@ import { worstCaseRequestNanos } from '../tenancy/worst-case-cost.js';
 import type { RequestLogSink } from '../tenancy/request-log.js';
 import { OwnCredentialsHealth } from '../routing/health/own-credentials-health.js';
 import { learnedContext, parseQualityHeader, type LearnedRouter } from '../routing/learned/learned-context.js';
+import { policyHash } from '../routing/learned/receipts.js';
+import type { DecisionReceipt } from '../routing/strategies/strategy.js';
 import { meteredUsage } from './attempt-billing.js';
 import type { MeterBase, RequestMeter } from './request-meter.js';
 import { writeCommitted, type WriteOutcome } from './response-writer.js';
@@ -152,6 +154,7 @@ export class ChatPipeline {
       startedAt,
       ...(plan.route ? { route: plan.route } : {}),
       ...(plan.route || plan.steps.length > 1 ? { decision: plan.reason } : {}),
+      ...(plan.receipt ? receiptColumns(plan.receipt) : {}),
     };
 
     // A team calling with its own provider credentials: their rejections and quotas are not the shared deployment's health.
@@ -251,7 +254,7 @@ export class ChatPipeline {
     }
     if (!final) {
       // No attempt was made (every candidate unhealthy): the request is still on the ledger.
-      this.deps.meter.record({ base, model: plan.steps[0]?.deployment.model, stream, status: failure?.status ?? 500, usage: { inputTokens: 0, outputTokens: 0 }, usageSource: 'none', errorCode: failure?.code, attempt: 0, attempts: 0 });
+      this.deps.meter.record({ base, model: plan.steps[0]?.deployment.model, stream, status: failure?.status ?? 500, usage: { inputTokens: 0, outputTokens: 0 }, usageSource: 'none', errorCode: failure?.code, attempt: 0, attempts: 0, final: true });
       return;
     }
     for (const attempt of attempts) {
@@ -272,10 +275,16 @@ export class ChatPipeline {
         errorCode: error?.code,
         attempt: attempt.number,
         attempts: attempts.length,
+        final: isFinal,
         ...(attempt.ttftMs !== undefined ? { ttftMs: attempt.ttftMs } : {}),
       });
     }
   }
+}
+
+/** The receipt as stored: JSON, and the SHA-256 of the declared policy it was decided under. */
+function receiptColumns(receipt: DecisionReceipt): { receipt: string; policyHash: string } {
+  return { receipt: JSON.stringify(receipt), policyHash: policyHash(receipt.policy) };
 }
 
 /** The request's quality knob; a header that is present but not a number from 0 to 1 is refused. */

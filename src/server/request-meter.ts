@@ -16,6 +16,9 @@ export interface MeterBase {
   route?: string;
   /** Strategy and reason of the plan (x-switchyard-decision). */
   decision?: string;
+  /** The plan's decision receipt (JSON) and the SHA-256 of its declared policy, on the request's own row. */
+  receipt?: string;
+  policyHash?: string;
 }
 
 /** Whether token counts came from the provider or were estimated by the gateway (cut streams, failures). */
@@ -34,6 +37,8 @@ export interface MeterEntry {
   /** 1-based number of this attempt, and how many attempts the request made (0 when none). */
   attempt: number;
   attempts: number;
+  /** This row answers for the request (the committed attempt, or the last one tried). */
+  final?: boolean;
   ttftMs?: number;
 }
 
@@ -90,6 +95,9 @@ export class RequestMeter {
       ttft_ms: entry.ttftMs === undefined ? null : Math.round(entry.ttftMs),
       team_id: base.caller.teamId ?? null,
       key_id: base.caller.keyId ?? null,
+      // The receipt goes on the row that answers for the request (attempt 0/1 … the final), once.
+      receipt: entry.final ? (base.receipt ?? null) : null,
+      policy_hash: entry.final ? (base.policyHash ?? null) : null,
     });
     for (const observer of this.observers) observer({ ...entry, usage, costNanos, latencyMs });
     return costNanos;

@@ -75,6 +75,13 @@ export interface Database {
     /** Added by migration 3: the caller's team and key (public ids); null for keys without them (configured keys, rows from before). */
     team_id: string | null;
     key_id: string | null;
+    /**
+     * Added by migration 5: the decision receipt of a routed request (JSON: declared policy, every
+     * candidate's scores, tie-break rule, choice) and the SHA-256 of its declared policy; null when the
+     * strategy scores no declared criteria (priority, weighted …) or for rows other than the request's own.
+     */
+    receipt: string | null;
+    policy_hash: string | null;
   };
   /**
    * Added by migration 4: the prompts of teams whose data policy logs them (request body as received,
@@ -260,6 +267,13 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; up(db: Kysely<Database
   },
   { version: 3, up: addTeams },
   { version: 4, up: addRequestLogs },
+  {
+    version: 5,
+    async up(db) {
+      await db.schema.alterTable('usage_ledger').addColumn('receipt', 'text').execute();
+      await db.schema.alterTable('usage_ledger').addColumn('policy_hash', 'text').execute();
+    },
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

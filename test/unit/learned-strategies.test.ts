@@ -113,7 +113,8 @@ describe('quality-cost', () => {
     const p = plan(baseDocument(ORIGINAL), 'qc', 'solve x^2 = 4', { quality: 0.75 });
     const receipt = p.receipt!;
     expect(receipt.strategy).toBe('quality-cost');
-    expect(receipt.policy).toMatchObject({ route: 'qc', quality: 0.75, declared_quality: 0.9, min: 0.5, max: 1, tolerance: 0.25, analyzer: 'test-keywords' });
+    expect(receipt.policy).toEqual({ strategy: 'quality-cost', route: 'qc', quality: 0.9, min: 0.5, max: 1, analyzer: 'test-keywords' });
+    expect(receipt.applied).toEqual({ quality: 0.75, tolerance: 0.25 });
     expect(receipt.choice).toBe('anthropic/mid');
     expect(receipt.tie_break).toBe(LEARNED_TIE_BREAK);
     const mid = receipt.candidates.find((c) => c.model === 'mid')!;

@@ -38,7 +38,8 @@ export const qualityCostStrategy: Strategy = {
       const s = scored.find((x) => x.entry === first)!;
       return `${first.key} predicted ${s.quality.toFixed(3)} (best ${best.toFixed(3)}, tolerance ${tolerance.toFixed(2)} at quality ${knob.toFixed(2)}), cheapest within tolerance`;
     });
-    return { ...ranking, receipt: receiptOf('quality-cost', { quality: knob, declared_quality: declared.quality, min: declared.min, max: declared.max, tolerance }, scored, ranking, context, eligible) };
+    const receipt = receiptOf('quality-cost', { quality: declared.quality, min: declared.min, max: declared.max }, scored, ranking, context, eligible);
+    return { ...ranking, receipt: { ...receipt, applied: { quality: knob, tolerance: Math.round(tolerance * 1e6) / 1e6 } } };
   },
 };
 

@@ -59,6 +59,8 @@ export interface DecisionReceipt {
     readonly note?: string;
   }>;
   readonly tie_break: string;
+  /** What this request applied within the declared policy (e.g. the quality knob it sent). */
+  readonly applied?: Readonly<Record<string, unknown>>;
   /** The first deployment of the plan. */
   readonly choice: string;
   readonly prompt?: { readonly task: string; readonly difficulty: number; readonly cluster: number; readonly analyzer: string };
