@@ -25,6 +25,8 @@ import {
  */
 
 /** A mistake in the command line: exit 2. */
+import type { NeutralityReport } from '../routing/learned/audit.js';
+
 export class UsageError extends Error {}
 
 /** The gateway answered with an error, or could not be reached: exit 1. */
@@ -530,4 +532,41 @@ export function registerAdminCommands(program: Command, overrides: Partial<Admin
       print(options, report, () => formatSpend(report));
     }),
   );
+
+  const audit = program.command('audit').description('Audit routing decisions from the receipts in the ledger (admin API).');
+  leaf(
+    audit
+      .command('neutrality')
+      .description("Each provider's share of routed decisions and every dominated choice (a candidate chosen although an available one was predicted at least as good and cheaper), with the declared policy that explains it.")
+      .option('--from <time>', 'start (inclusive): a date (2026-01-31) or an ISO 8601 time')
+      .option('--to <time>', 'end (exclusive): a date or an ISO 8601 time'),
+    'audit neutrality',
+  ).action(
+    run('audit neutrality', async (options: { from?: string; to?: string } & CommonOptions) => {
+      const query = new URLSearchParams();
+      if (options.from !== undefined) query.set('from', timeOrDate('--from', options.from));
+      if (options.to !== undefined) query.set('to', timeOrDate('--to', options.to));
+      const report = (await callAdminApi(io, withConnection(options), 'GET', `/admin/audit/neutrality${query.size ? `?${query}` : ''}`)) as NeutralityReport;
+      print(options, report, () => formatNeutrality(report));
+      if (report.unexplained > 0) io.exit(1);
+    }),
+  );
+}
+
+/** The audit as text: shares, then dominated choices (unexplained first). */
+export function formatNeutrality(report: NeutralityReport): string {
+  const lines = [`Decisions with a receipt: ${report.decisions}${report.from || report.to ? ` (${report.from ?? '…'} to ${report.to ?? '…'})` : ''}`, ''];
+  lines.push('PROVIDER  CHOSEN  SHARE  ELIGIBLE');
+  const width = Math.max(8, ...report.providers.map((p) => p.provider.length));
+  lines[lines.length - 1] = `${'PROVIDER'.padEnd(width)}  CHOSEN  SHARE   ELIGIBLE`;
+  for (const p of report.providers) lines.push(`${p.provider.padEnd(width)}  ${String(p.chosen).padStart(6)}  ${(p.share * 100).toFixed(1).padStart(5)}%  ${String(p.eligible).padStart(8)}`);
+  lines.push('');
+  const sorted = [...report.dominated].sort((a, b) => Number(a.explained_by !== null) - Number(b.explained_by !== null));
+  lines.push(`Dominated choices: ${report.dominated.length} (${report.unexplained} unexplained)`);
+  for (const d of sorted) {
+    const show = (c: { deployment: string; quality?: number; cost_usd?: number }) => `${c.deployment} (q=${c.quality ?? '?'}, $${c.cost_usd ?? '?'})`;
+    lines.push(`  ${d.explained_by ? 'explained  ' : 'UNEXPLAINED'} ${d.request_id}: chose ${show(d.chosen)} over ${show(d.dominated_by)}${d.explained_by ? ` — ${d.explained_by}` : ''}`);
+  }
+  if (report.unreadable) lines.push(`Unreadable receipts: ${report.unreadable}`);
+  return `${lines.join('\n')}\n`;
 }

@@ -120,7 +120,21 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     isReady: () => ready,
     authenticator: tenancy.authenticator,
     admission: tenancy.admission,
-    tenancy: { config, store: tenancy.store, vault: tenancy.vault, bus: tenancy.bus, admission: tenancy.admission, requestLog: tenancy.requestLog },
+    tenancy: {
+      config,
+      store: tenancy.store,
+      vault: tenancy.vault,
+      bus: tenancy.bus,
+      admission: tenancy.admission,
+      requestLog: tenancy.requestLog,
+      receipts: async ({ from, to }) => {
+        await ledger.flush();
+        let query = store.db.selectFrom('usage_ledger').select(['request_id', 'created_at', 'route', 'provider', 'receipt', 'policy_hash']).where('receipt', 'is not', null);
+        if (from) query = query.where('created_at', '>=', from);
+        if (to) query = query.where('created_at', '<', to);
+        return query.orderBy('created_at').execute();
+      },
+    },
   });
   let address: string;
   try {

@@ -228,6 +228,7 @@ describe('ADMIN_OPENAPI as an OpenAPI 3.1 document', () => {
         'GET /v1/logs',
         'POST /admin/route/explain',
         'GET /admin/health',
+        'GET /admin/audit/neutrality',
       ].sort(),
     );
   });

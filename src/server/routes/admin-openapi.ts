@@ -438,6 +438,24 @@ export const ADMIN_OPENAPI: JsonObject = {
         },
       },
     },
+    '/admin/audit/neutrality': {
+      get: {
+        operationId: 'auditNeutrality',
+        tags: ['routing'],
+        summary: 'Neutrality audit of routing decisions',
+        description:
+          "Reads the decision receipts in the ledger (requests routed by a strategy that scores declared criteria) and reports each provider's share and every dominated choice: a candidate chosen although an available one was predicted at least as good and at most as dear. A dominated choice must be explained by a declared policy preference (named in explained_by); `unexplained` counts the rest and should be 0.",
+        parameters: [
+          { name: 'from', in: 'query', required: false, description: 'Start (inclusive), ISO 8601 time or date.', schema: { type: 'string', minLength: 1 } },
+          { name: 'to', in: 'query', required: false, description: 'End (exclusive), ISO 8601 time or date.', schema: { type: 'string', minLength: 1 } },
+        ],
+        responses: {
+          '200': { description: 'The report.', content: json(ref('NeutralityReport')) },
+          '400': { $ref: '#/components/responses/BadRequest' },
+          ...COMMON_ERRORS,
+        },
+      },
+    },
   },
   components: {
     securitySchemes: {
@@ -451,6 +469,40 @@ export const ADMIN_OPENAPI: JsonObject = {
       NotFound: { description: 'No such team or key (SWY_ERR_TEAM_NOT_FOUND, SWY_ERR_KEY_NOT_FOUND).', content: json(ref('Error'), { team: { value: { error: { message: "No team with id 'team_x' (GET /admin/teams lists them).", type: 'invalid_request_error', param: null, code: 'SWY_ERR_TEAM_NOT_FOUND' } } } }) },
     },
     schemas: {
+      NeutralityReport: {
+        type: 'object',
+        required: ['from', 'to', 'decisions', 'providers', 'policies', 'dominated', 'unexplained', 'unreadable'],
+        properties: {
+          from: { type: ['string', 'null'] },
+          to: { type: ['string', 'null'] },
+          decisions: { type: 'integer', minimum: 0 },
+          providers: {
+            type: 'array',
+            items: { type: 'object', required: ['provider', 'chosen', 'share', 'eligible'], properties: { provider: { type: 'string' }, chosen: { type: 'integer' }, share: { type: 'number' }, eligible: { type: 'integer' } } },
+          },
+          policies: {
+            type: 'array',
+            items: { type: 'object', required: ['policy_hash', 'route', 'strategy', 'decisions'], properties: { policy_hash: { type: 'string' }, route: { type: ['string', 'null'] }, strategy: { type: 'string' }, decisions: { type: 'integer' } } },
+          },
+          dominated: {
+            type: 'array',
+            items: {
+              type: 'object',
+              required: ['request_id', 'created_at', 'route', 'chosen', 'dominated_by', 'explained_by'],
+              properties: {
+                request_id: { type: 'string' },
+                created_at: { type: 'string' },
+                route: { type: ['string', 'null'] },
+                chosen: { type: 'object', required: ['deployment'], properties: { deployment: { type: 'string' }, quality: { type: 'number' }, cost_usd: { type: 'number' } } },
+                dominated_by: { type: 'object', required: ['deployment'], properties: { deployment: { type: 'string' }, quality: { type: 'number' }, cost_usd: { type: 'number' } } },
+                explained_by: { type: ['string', 'null'] },
+              },
+            },
+          },
+          unexplained: { type: 'integer', minimum: 0 },
+          unreadable: { type: 'integer', minimum: 0 },
+        },
+      },
       Error: {
         type: 'object',
         description: "OpenAI's error shape; the gateway's SWY_ERR_* code is also in the x-switchyard-error-code header.",

@@ -25,6 +25,7 @@ import type { Admission } from '../../tenancy/admission.js';
 import type { SpendRow, Team, TeamPolicy, TenancyStore } from '../../tenancy/tenancy-types.js';
 import { TenancyConflictError } from '../../storage/tenancy-repository.js';
 import { ADMIN_OPENAPI } from './admin-openapi.js';
+import { auditNeutrality, type AuditRow } from '../../routing/learned/audit.js';
 import type { RequestLog } from '../../tenancy/request-log.js';
 import { registerRequestLogRoutes } from './request-logs.js';
 
@@ -36,6 +37,8 @@ export interface TenancyAdminDeps {
   bus: TenancyBus;
   /** Budget status (spent, reserved, alerting) in GET /admin/teams/{id}. */
   admission?: Admission;
+  /** Ledger rows with a decision receipt in a time range (GET /admin/audit/neutrality). */
+  receipts?: (range: { from?: string; to?: string }) => Promise<AuditRow[]>;
   /** The prompts of teams that log them: GET /admin/logs and GET /v1/logs (routes/request-logs.ts); the chat pipeline records into it. */
   requestLog?: RequestLog;
 }
@@ -158,6 +161,20 @@ export function registerTenancyAdminRoutes(app: FastifyInstance, deps: TenancyAd
   });
 
   if (deps.requestLog) registerRequestLogRoutes(app, deps.requestLog);
+
+  app.get('/admin/audit/neutrality', route, async (request) => {
+    if (!deps.receipts) throw new GatewayError({ code: 'SWY_ERR_NOT_AVAILABLE', kind: 'not_found', origin: 'gateway', message: 'The neutrality audit needs the ledger store.' });
+    const query = request.query as Record<string, unknown>;
+    const range: { from?: string; to?: string } = {};
+    for (const name of Object.keys(query)) {
+      if (name !== 'from' && name !== 'to') throw invalidRequest(`${name}: unknown query parameter; use from and to (ISO times).`, name);
+      const value = query[name];
+      const time = typeof value === 'string' ? Date.parse(value) : Number.NaN;
+      if (!Number.isFinite(time)) throw invalidRequest(`${name}: must be an ISO 8601 time or date, e.g. 2026-12-01.`, name);
+      range[name] = new Date(time).toISOString();
+    }
+    return auditNeutrality(await deps.receipts(range), range);
+  });
 
   app.get('/admin/spend', route, async (request) => spendReport(store, request.query, undefined));
 
