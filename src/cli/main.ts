@@ -7,6 +7,7 @@ import { InMemoryHealthTracker } from '../routing/health/in-memory-health-tracke
 import type { RunningGateway } from '../server/start-gateway.js';
 import { GatewayError } from '../spec/errors.js';
 import { registerAdminCommands } from './admin-commands.js';
+import { registerEvalCommand } from '../router-eval/eval-command.js';
 
 /** The configuration `serve` and `route` run on: --config, else $SWITCHYARD_CONFIG, else the embedded defaults. Exits 2 on a config problem. */
 function loadResolvedConfig(path: string | undefined, env: NodeJS.ProcessEnv): ResolvedConfig {
@@ -146,5 +147,6 @@ function formatExplanation(e: RouteExplanation): string {
 }
 
 registerAdminCommands(program);
+registerEvalCommand(program);
 
 await program.parseAsync(process.argv);
