@@ -1,0 +1,138 @@
+/**
+ * Model quality: a QualityProfile (a model's expected score per task family on a prompt of the family's
+ * average difficulty, and how fast it falls with difficulty) combined with a PromptProfile gives the
+ * predicted score of that model on that prompt:
+ *
+ *   q = Σ_f taskProbs[f] · sigmoid( logit(level_f) − slope · (difficulty − reference_f) )
+ *
+ * where level_f is the profile's byTask[f] (a missing family falls back to a related one —
+ * code-completion ↔ code-generation, planning → reasoning — then to `overall`), slope its
+ * difficultySlope (default DEFAULT_SLOPE), and reference_f the mean difficulty of the family's
+ * training prompts (from the weights file), so that byTask means "the score on a typical prompt of
+ * the family", which is what a benchmark average is. Harder prompts always lower the prediction.
+ */
+import { type RoutingRow, rowDifficulty, rowFamily } from './dataset.js';
+import { TASK_FAMILIES, type PromptProfile, type QualityPredictor, type QualityProfile, type TaskFamily } from './learned-types.js';
+import { logit, sigmoid } from './linear.js';
+
+/** The slope used when a profile declares none (the types' documented default). */
+export const DEFAULT_SLOPE = 4;
+/** The reference difficulty of a family no weights file describes. */
+export const DEFAULT_REFERENCE_DIFFICULTY = 0.35;
+
+/** Mean training difficulty per family (the weights file's `difficulty.reference`). */
+export type DifficultyReference = Readonly<Partial<Record<TaskFamily, number>>>;
+
+const FALLBACK: Readonly<Record<TaskFamily, readonly TaskFamily[]>> = {
+  reasoning: [],
+  planning: ['reasoning'],
+  'code-completion': ['code-generation'],
+  'code-generation': ['code-completion'],
+  chat: [],
+};
+
+/** The profile's level for a family: its own, a related family's, or `overall`. */
+export function familyLevel(profile: QualityProfile, family: TaskFamily): number {
+  const own = profile.byTask[family];
+  if (own !== undefined) return own;
+  for (const related of FALLBACK[family]) {
+    const level = profile.byTask[related];
+    if (level !== undefined) return level;
+  }
+  return profile.overall;
+}
+
+/** The predicted 0…1 score of a model with `profile` on a prompt with `prompt`'s profile. */
+export function predictQuality(profile: QualityProfile, prompt: PromptProfile, reference: DifficultyReference = {}): number {
+  const slope = Math.max(profile.difficultySlope ?? DEFAULT_SLOPE, 0);
+  let q = 0;
+  let mass = 0;
+  for (const family of TASK_FAMILIES) {
+    const p = prompt.taskProbs[family];
+    if (!(p > 1e-6)) continue;
+    const centre = reference[family] ?? DEFAULT_REFERENCE_DIFFICULTY;
+    q += p * sigmoid(logit(familyLevel(profile, family)) - slope * (prompt.difficulty - centre));
+    mass += p;
+  }
+  return mass > 0 ? q / mass : profile.overall;
+}
+
+export function createQualityPredictor(reference: DifficultyReference = {}): QualityPredictor {
+  return { predict: (profile, prompt) => predictQuality(profile, prompt, reference) };
+}
+
+export interface FitOptions {
+  /** Families with fewer rows than this get no byTask entry (default 5). */
+  readonly minRows?: number;
+  /** Upper bound of the fitted slope (default 12). */
+  readonly maxSlope?: number;
+}
+
+/**
+ * Fits a model's profile from dataset rows that scored it: byTask[f] = the model's mean score on the
+ * rows of family f, overall = its mean score on all of them, and the slope from a logistic fit of the
+ * score against the row's difficulty (1 − mean score of every model of the row) with one intercept per
+ * family, difficulty centred on the family's mean. Rows without the model or with an unknown task are
+ * skipped. Returns undefined when no row scores the model.
+ */
+export function fitQualityProfile(rows: readonly RoutingRow[], model: string, options: FitOptions = {}): QualityProfile | undefined {
+  const { minRows = 5, maxSlope = 12 } = options;
+  const groups = new Map<TaskFamily, { x: number[]; y: number[] }>();
+  let total = 0;
+  let sum = 0;
+  for (const row of rows) {
+    const entry = row.models[model];
+    const family = rowFamily(row);
+    if (!entry || family === undefined || !Number.isFinite(entry.score)) continue;
+    const group = groups.get(family) ?? { x: [], y: [] };
+    groups.set(family, group);
+    group.x.push(rowDifficulty(row));
+    group.y.push(entry.score);
+    total += 1;
+    sum += entry.score;
+  }
+  if (total === 0) return undefined;
+  const byTask: Partial<Record<TaskFamily, number>> = {};
+  const fits: { x: number[]; y: number[]; a: number }[] = [];
+  for (const family of TASK_FAMILIES) {
+    const group = groups.get(family);
+    if (!group) continue;
+    const mean = group.y.reduce((a, b) => a + b, 0) / group.y.length;
+    if (group.y.length >= minRows) byTask[family] = round(mean);
+    const centre = group.x.reduce((a, b) => a + b, 0) / group.x.length;
+    fits.push({ x: group.x.map((d) => d - centre), y: group.y, a: logit(mean) });
+  }
+  // coordinate-wise Newton steps on the log-likelihood (small ridge on every parameter keeps it finite)
+  const ridge = 1e-3;
+  let slope = DEFAULT_SLOPE;
+  for (let iter = 0; iter < 100; iter += 1) {
+    for (const fit of fits) {
+      let g = -ridge * fit.a;
+      let h = ridge;
+      for (let i = 0; i < fit.x.length; i += 1) {
+        const p = sigmoid(fit.a - slope * fit.x[i]);
+        g += fit.y[i] - p;
+        h += p * (1 - p);
+      }
+      fit.a += g / h;
+    }
+    let g = -ridge * slope;
+    let h = ridge;
+    for (const fit of fits) {
+      for (let i = 0; i < fit.x.length; i += 1) {
+        const p = sigmoid(fit.a - slope * fit.x[i]);
+        g += (fit.y[i] - p) * -fit.x[i];
+        h += p * (1 - p) * fit.x[i] * fit.x[i];
+      }
+    }
+    const next = Math.min(Math.max(slope + g / h, 0), maxSlope);
+    const done = Math.abs(next - slope) < 1e-6;
+    slope = next;
+    if (done && iter > 3) break;
+  }
+  return { byTask, overall: round(sum / total), difficultySlope: round(slope) };
+}
+
+function round(x: number): number {
+  return Math.round(x * 10000) / 10000;
+}
