@@ -33,6 +33,7 @@ export interface ResolvedRoute {
   readonly hedge?: Readonly<NonNullable<RouteConfig['hedge']>>;
   readonly qualityCost?: Readonly<NonNullable<RouteConfig['qualityCost']>>;
   readonly taskTiers?: Readonly<NonNullable<RouteConfig['taskTiers']>>;
+  readonly learning?: Readonly<NonNullable<RouteConfig['learning']>>;
   readonly description?: string;
 }
 
@@ -206,6 +207,7 @@ function resolveRoutes(config: Config, byId: ReadonlyMap<string, ResolvedModel>,
       ...(route.hedge ? { hedge: route.hedge } : {}),
       ...(route.qualityCost ? { qualityCost: route.qualityCost } : {}),
       ...(route.taskTiers ? { taskTiers: route.taskTiers } : {}),
+      ...(route.learning ? { learning: route.learning } : {}),
       ...(route.description !== undefined ? { description: route.description } : {}),
     };
   }

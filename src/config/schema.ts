@@ -104,6 +104,8 @@ export const routeSchema = z
      * `task-tier`: candidate tiers (model `tier` labels) per task family, preferred first; prompts
      * harder than `hard.above` (0–1) go to `hard.tier` first.
      */
+    /** Learning from feedback (POST /v1/feedback): how far a team's feedback may move a prediction (0 = never). */
+    learning: z.object({ maxShift: z.number().min(0).max(0.5).default(0.15) }).strict().optional(),
     taskTiers: z
       .object({
         tiers: z.partialRecord(z.enum(TASK_FAMILY_NAMES), z.array(z.string().min(1)).min(1)),

@@ -20,6 +20,9 @@ import { Lifecycle } from './lifecycle.js';
 import { Cancellation, shuttingDownError } from '../execution/cancellation.js';
 import type { Authenticator } from '../tenancy/authenticator.js';
 import type { Admission } from '../tenancy/admission.js';
+import type { LearnedRouter } from '../routing/learned/learned-context.js';
+import type { FeedbackEstimator } from '../routing/learned/feedback.js';
+import { registerFeedbackRoute } from './routes/feedback.js';
 import { registerTenancyAdminRoutes, type TenancyAdminDeps } from './routes/admin-tenancy.js';
 
 export interface AppDeps {
@@ -42,6 +45,10 @@ export interface AppDeps {
   authenticator?: Authenticator;
   /** Team keys' allow-lists, rate limits and budgets. */
   admission?: Admission;
+  /** The learned router (task-tier, quality-cost strategies). */
+  learned?: LearnedRouter;
+  /** Feedback on routed requests (POST /v1/feedback) and the online corrections it feeds. */
+  feedback?: FeedbackEstimator;
   /** Teams, keys and spend under /admin (and /v1/spend for team keys). */
   tenancy?: TenancyAdminDeps;
 }
@@ -99,7 +106,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(Math.min(server.headersTimeoutMs, server.requestTimeoutMs) / 4))),
     },
   });
-  const pipeline = new ChatPipeline({ config: deps.config, providers: deps.providers, meter: deps.meter, health: deps.health, retryBudget: deps.retryBudget, now: deps.clock, admission: deps.admission, requestLog: deps.tenancy?.requestLog });
+  const pipeline = new ChatPipeline({ config: deps.config, providers: deps.providers, meter: deps.meter, health: deps.health, retryBudget: deps.retryBudget, now: deps.clock, admission: deps.admission, learned: deps.learned, feedback: deps.feedback, requestLog: deps.tenancy?.requestLog });
 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'buffer' }, jsonBodyParser(server.maxJsonDepth));
@@ -182,6 +189,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   registerModelRoutes(app, deps.config);
   registerAdminRoutes(app, { config: deps.config, health: deps.health, retryBudget: deps.retryBudget, clock: deps.clock });
   if (deps.tenancy) registerTenancyAdminRoutes(app, deps.tenancy);
+  if (deps.feedback) registerFeedbackRoute(app, deps.feedback);
   return app;
 }
 

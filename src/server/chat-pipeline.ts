@@ -19,7 +19,7 @@ import { RateLimitRefusal, type Admission, type AdmissionTicket } from '../tenan
 import { worstCaseRequestNanos } from '../tenancy/worst-case-cost.js';
 import type { RequestLogSink } from '../tenancy/request-log.js';
 import { OwnCredentialsHealth } from '../routing/health/own-credentials-health.js';
-import { learnedContext, parseQualityHeader, type LearnedRouter } from '../routing/learned/learned-context.js';
+import { learnedContext, parseQualityHeader, type LearnedRouter, type OnlineCorrection } from '../routing/learned/learned-context.js';
 import { policyHash } from '../routing/learned/receipts.js';
 import type { DecisionReceipt } from '../routing/strategies/strategy.js';
 import { meteredUsage } from './attempt-billing.js';
@@ -40,6 +40,8 @@ export interface PipelineDeps {
   requestLog?: RequestLogSink;
   /** The trained analyzer and model profiles for the task-tier and quality-cost strategies. */
   learned?: LearnedRouter;
+  /** Teams' online corrections from feedback. */
+  feedback?: OnlineCorrection;
 }
 
 /** Everything the pipeline needs from the HTTP layer for one request. */
@@ -137,7 +139,16 @@ export class ChatPipeline {
       now: this.now(),
       inputTokens: prepared.roughInputTokens,
       filters: policyFilters ? [capability, ...policyFilters] : [capability],
-      ...(this.deps.learned ? { learned: learnedContext(this.deps.learned, prepared.body, { tools: prepared.features.tools, requestedQuality: requestedQuality(call.qualityHeader) }) } : {}),
+      ...(this.deps.learned
+        ? {
+            learned: learnedContext(this.deps.learned, prepared.body, {
+              tools: prepared.features.tools,
+              requestedQuality: requestedQuality(call.qualityHeader),
+              ...(call.caller.teamId ? { teamId: call.caller.teamId } : {}),
+              ...(this.deps.feedback ? { feedback: this.deps.feedback } : {}),
+            }),
+          }
+        : {}),
     });
     if (ticket && this.deps.admission) {
       const concurrent = plan.steps.some((step) => step.hedge !== undefined) ? 2 : 1;

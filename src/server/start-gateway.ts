@@ -10,6 +10,10 @@ import { databaseUrlPassword } from '../storage/database-url.js';
 import { setupKeyRing } from '../tenancy/api-keys.js';
 import { buildApp } from './app.js';
 import { startTenancy, type TenancyRuntime } from '../tenancy/tenancy-runtime.js';
+import { loadLearnedRouter } from '../routing/learned/load.js';
+import { resolveQualityProfile } from '../routing/learned/profiles.js';
+import type { LearnedRouter as LearnedRouterContext } from '../routing/learned/learned-context.js';
+import { FeedbackEstimator } from '../routing/learned/feedback.js';
 import type { BudgetAlert } from '../tenancy/admission.js';
 import { RequestMeter } from './request-meter.js';
 import { registerConfigSecrets } from '../config/config-secrets.js';
@@ -102,6 +106,14 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
   const shared = tenancy.redis ? new SharedHealthTracker(localHealth, tenancy.redis, { clock, accept: (key) => known.has(key) }) : undefined;
   await shared?.start(); // never throws: without Redis the replica runs on its own state until it reconnects
   const health: HealthTracker = shared ?? localHealth;
+  // The learned router (committed weights, decoded once) and the teams' feedback corrections.
+  const trained = loadLearnedRouter();
+  const learned: LearnedRouterContext = {
+    analyzer: trained.analyzer,
+    predictor: trained.predictor,
+    profileFor: (model) => resolveQualityProfile(model.id, model.upstreamModel, model.quality, trained.profiles).profile,
+  };
+  const feedback = new FeedbackEstimator(store.db);
   const retryBudget = new RetryBudget(config.routing.retryBudget, clock);
   metrics.attachHealth(health, () => deploymentKeys);
   const lifecycle = new Lifecycle();
@@ -120,6 +132,8 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     isReady: () => ready,
     authenticator: tenancy.authenticator,
     admission: tenancy.admission,
+    learned,
+    feedback,
     tenancy: {
       config,
       store: tenancy.store,
@@ -137,6 +151,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     },
   });
   let address: string;
+  await feedback.start();
   try {
     address = await app.listen({ host: options.host ?? config.server.host, port: options.port ?? config.server.port });
   } catch (error) {
@@ -187,6 +202,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
         await Promise.all([...providers.values()].map((p) => p.close?.()));
         await ledger.close();
         await shared?.close();
+        feedback.close();
         await tenancy.close();
         await store.close();
         await pool.close();

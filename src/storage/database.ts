@@ -103,6 +103,17 @@ export interface Database {
     /** 1 when `request` was cut to the cap (it is then a prefix, not valid JSON). */
     truncated: number;
   };
+  routing_feedback: {
+    request_id: string;
+    team_id: string;
+    model: string;
+    task: string;
+    cluster: number;
+    score: number;
+    predicted: number;
+    residual: number;
+    created_at: string;
+  };
   schema_migrations: {
     version: number;
     applied_at: string;
@@ -272,6 +283,25 @@ export const MIGRATIONS: ReadonlyArray<{ version: number; up(db: Kysely<Database
     async up(db) {
       await db.schema.alterTable('usage_ledger').addColumn('receipt', 'text').execute();
       await db.schema.alterTable('usage_ledger').addColumn('policy_hash', 'text').execute();
+    },
+  },
+  {
+    version: 6,
+    async up(db) {
+      // Feedback on routed requests (POST /v1/feedback): one row per request, per team, for the online estimates.
+      await db.schema
+        .createTable('routing_feedback')
+        .addColumn('request_id', 'text', (c) => c.primaryKey())
+        .addColumn('team_id', 'text', (c) => c.notNull())
+        .addColumn('model', 'text', (c) => c.notNull())
+        .addColumn('task', 'text', (c) => c.notNull())
+        .addColumn('cluster', 'integer', (c) => c.notNull())
+        .addColumn('score', 'double precision', (c) => c.notNull())
+        .addColumn('predicted', 'double precision', (c) => c.notNull())
+        .addColumn('residual', 'double precision', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('routing_feedback_team').on('routing_feedback').columns(['team_id', 'model', 'task']).execute();
     },
   },
 ];

@@ -80,7 +80,7 @@ describe('switchyard serve and its database', () => {
     const db = new Database(join(dataDir, 'switchyard.db'), { readonly: true });
     const versions = db.prepare('select version from schema_migrations order by version').all() as Array<{ version: number }>;
     db.close();
-    expect(versions.map((v) => v.version)).toEqual([1, 2, 3, 4, 5]);
+    expect(versions.map((v) => v.version)).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
   it('runs on PostgreSQL from DATABASE_URL: migrates, stores the generated master key, meters to the shared ledger', async () => {
@@ -103,7 +103,7 @@ describe('switchyard serve and its database', () => {
     await client.connect();
     try {
       const versions = await client.query('select version from schema_migrations order by version');
-      expect(versions.rows.map((r) => r.version)).toEqual([1, 2, 3, 4, 5]);
+      expect(versions.rows.map((r) => r.version)).toEqual([1, 2, 3, 4, 5, 6]);
       const keys = await client.query('select name, role, key_prefix, public_id from api_keys');
       expect(keys.rows).toEqual([{ name: 'master', role: 'master', key_prefix: key!.slice(0, 12), public_id: expect.stringMatching(/^key_[a-z2-7]{16}$/) }]);
       const ledger = await client.query('select model, status, request_id from usage_ledger');

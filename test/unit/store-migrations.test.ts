@@ -56,8 +56,8 @@ describe.each(STORE_DIALECTS)('migrations on %s', (dialect) => {
     const database = await databases.fresh();
     const store = await databases.open(database);
     expect(store.dialect).toBe(dialect);
-    expect(await appliedVersions(store.db)).toEqual([1, 2, 3, 4, 5]);
-    expect(LATEST_SCHEMA_VERSION).toBe(5);
+    expect(await appliedVersions(store.db)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(LATEST_SCHEMA_VERSION).toBe(6);
     const ledger = await columns(dialect, store.db, 'usage_ledger');
     const keys = await columns(dialect, store.db, 'api_keys');
     expect(Object.keys(await columns(dialect, store.db, 'teams')).sort()).toEqual(['created_at', 'id', 'name', 'policy', 'updated_at']);
@@ -75,7 +75,7 @@ describe.each(STORE_DIALECTS)('migrations on %s', (dialect) => {
     await store.close();
 
     const again = await databases.open(database);
-    expect(await appliedVersions(again.db)).toEqual([1, 2, 3, 4, 5]);
+    expect(await appliedVersions(again.db)).toEqual([1, 2, 3, 4, 5, 6]);
   });
 
   it('store a cost beyond 2^32 nano-dollars per row exactly, and give ids that count up', async () => {
@@ -109,7 +109,7 @@ describe.each(STORE_DIALECTS)('migrations on %s', (dialect) => {
     await old.destroy();
 
     const store = await databases.open(database);
-    expect(await appliedVersions(store.db)).toEqual([1, 2, 3, 4, 5]);
+    expect(await appliedVersions(store.db)).toEqual([1, 2, 3, 4, 5, 6]);
     const keys = await store.db.selectFrom('api_keys').selectAll().orderBy('id').execute();
     expect(keys.map(({ public_id: _, id: __, ...rest }) => rest)).toEqual([
       { name: 'master', key_hash: hashKey('sk-swy-old-master'), key_prefix: 'sk-swy-old-m', role: 'master', created_at: '2025-01-01T00:00:00.000Z', team_id: null, policy: null, expires_at: null, revoked_at: null },
@@ -157,6 +157,6 @@ describe('migrations on PostgreSQL, a fleet starting at once', () => {
     const database = await databases.fresh();
     const stores = await Promise.all([1, 2, 3].map(() => openStore(database.options)));
     for (const store of stores) databases.track(store);
-    expect(await appliedVersions(stores[0].db)).toEqual([1, 2, 3, 4, 5]);
+    expect(await appliedVersions(stores[0].db)).toEqual([1, 2, 3, 4, 5, 6]);
   });
 });

@@ -2,6 +2,11 @@ import type { ResolvedModel } from '../../config/resolve-config.js';
 import type { LearnedContext } from '../strategies/strategy.js';
 import type { PromptAnalyzer, PromptProfile, QualityPredictor, QualityProfile } from './learned-types.js';
 
+/** A team's online corrections from feedback (routing/learned/feedback.ts). */
+export interface OnlineCorrection {
+  shift(teamId: string, model: string, task: string, maxShift?: number): { shift: number; n: number };
+}
+
 /** What the gateway runs the learned strategies with: the trained analyzer, the predictor and the model profiles. */
 export interface LearnedRouter {
   readonly analyzer: PromptAnalyzer;
@@ -18,21 +23,29 @@ export const PROMPT_TAIL_CHARS = 2_000;
  * The learned context of one request: the prompt is analyzed once, on first use (only routes with a
  * learned strategy pay for it), and predictions are memoized per model.
  */
-export function learnedContext(router: LearnedRouter, body: Record<string, unknown>, options: { tools: boolean; requestedQuality?: number }): LearnedContext {
+export function learnedContext(
+  router: LearnedRouter,
+  body: Record<string, unknown>,
+  options: { tools: boolean; requestedQuality?: number; teamId?: string; feedback?: OnlineCorrection },
+): LearnedContext {
   let profile: PromptProfile | undefined;
   const predictions = new Map<string, number>();
   const prompt = () => (profile ??= router.analyzer.analyze(promptText(body), { tools: options.tools }));
+  const online = (model: ResolvedModel, maxShift?: number) =>
+    options.feedback && options.teamId ? options.feedback.shift(options.teamId, model.id, prompt().task, maxShift) : { shift: 0, n: 0 };
   return {
     prompt,
     profile: (model) => router.profileFor(model),
-    predict(model) {
+    predict(model, maxShift) {
       let value = predictions.get(model.id);
       if (value === undefined) {
         value = router.predictor.predict(router.profileFor(model), prompt());
         predictions.set(model.id, value);
       }
-      return value;
+      const { shift } = online(model, maxShift);
+      return shift === 0 ? value : Math.min(1, Math.max(0, value + shift));
     },
+    online,
     ...(options.requestedQuality !== undefined ? { requestedQuality: options.requestedQuality } : {}),
     version: router.analyzer.version,
   };

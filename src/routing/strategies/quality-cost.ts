@@ -59,7 +59,7 @@ export function scoreEntries(entries: readonly Entry[], context: RankingContext)
   const anyPriced = costs.some((c) => c !== undefined);
   return entries.map((entry, i) => ({
     entry,
-    quality: learned.predict(entry.candidate.deployment.model),
+    quality: learned.predict(entry.candidate.deployment.model, context.route?.learning?.maxShift),
     cost: costs[i],
     costKey: costs[i] ?? (anyPriced ? Number.POSITIVE_INFINITY : 0),
     latency: entry.health.latencyMs ?? Number.POSITIVE_INFINITY,
@@ -98,6 +98,7 @@ export function receiptOf(
     candidates: scored.map((s) => {
       const model = s.entry.candidate.deployment.model;
       const note = notes?.get(s.entry.key) ?? (eligible ? (eligible.has(s.entry.key) ? 'within tolerance' : 'outside tolerance') : undefined);
+      const online = learned.online?.(model, context.route?.learning?.maxShift);
       return {
         deployment: s.entry.key,
         model: model.id,
@@ -107,6 +108,7 @@ export function receiptOf(
         ...(Number.isFinite(s.latency) ? { latency_ms: Math.round(s.latency) } : {}),
         available: s.entry.available,
         ...(note ? { note } : {}),
+        ...(online && online.n > 0 ? { online_shift: round(online.shift, 4), feedback_n: online.n } : {}),
       };
     }),
     tie_break: LEARNED_TIE_BREAK,

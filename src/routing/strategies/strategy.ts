@@ -30,8 +30,13 @@ export interface LearnedContext {
   prompt(): PromptProfile;
   /** The model's quality profile: configured, shipped, learned online for this team, or neutral. */
   profile(model: ResolvedModel): QualityProfile;
-  /** Predicted quality (0–1) of the model on this prompt. */
-  predict(model: ResolvedModel): number;
+  /**
+   * Predicted quality (0–1) of the model on this prompt: the offline prediction plus this team's online
+   * correction from feedback, bounded by ±maxShift (the route's `learning.maxShift`).
+   */
+  predict(model: ResolvedModel, maxShift?: number): number;
+  /** The online correction applied to a model's prediction and how many feedbacks it rests on (0/0 without). */
+  online?(model: ResolvedModel, maxShift?: number): { shift: number; n: number };
   /** The request's `x-switchyard-quality` (0–1), clamped later to the route's declared range. */
   readonly requestedQuality?: number;
   /** Version of the analyzer artifact (for receipts). */
@@ -57,6 +62,9 @@ export interface DecisionReceipt {
     readonly available: boolean;
     /** Why the strategy put it where it did (e.g. "within tolerance", "tier large"). */
     readonly note?: string;
+    /** The team's feedback correction included in `quality`, and the number of feedbacks behind it. */
+    readonly online_shift?: number;
+    readonly feedback_n?: number;
   }>;
   readonly tie_break: string;
   /** What this request applied within the declared policy (e.g. the quality knob it sent). */
