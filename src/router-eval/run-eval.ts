@@ -72,6 +72,14 @@ async function run(options: EvalCommandOptions, io: EvalIo, progress: ProgressBa
   for (const bad of data.bad_lines.slice(0, 10)) io.stderr.write(`switchyard eval: ${options.data}:${bad.line}: skipped: ${bad.error}\n`);
   if (data.bad_lines.length > 10) io.stderr.write(`switchyard eval: … and ${data.bad_lines.length - 10} more bad lines skipped\n`);
 
+  if (data.rows.length === 0) {
+    const dropped = [
+      data.bad_lines.length ? `${data.bad_lines.length} bad` : '',
+      ...Object.entries(data.excluded).filter(([, n]) => n > 0).map(([flag, n]) => `${n} excluded by ${flag}`),
+      data.other_tasks ? `${data.other_tasks} of other tasks` : '',
+    ].filter(Boolean);
+    throw new NoRowsError(`no rows to evaluate in ${options.data} (${data.lines} lines${dropped.length ? `: ${dropped.join(', ')}` : ''})`);
+  }
   const resolved: string[] = [];
   const resolve = (flag: string, wanted: string) => {
     const r = resolveModelName(wanted, data.models);
