@@ -87,7 +87,7 @@ program
   .option('--dialect <dialect>', 'request dialect: openai-chat or anthropic-messages', 'openai-chat')
   .option('--max-tokens <n>', 'output tokens the request allows (used by cheapest and the context-length filter)')
   .option('--json', 'print the raw explanation as JSON')
-  .action((prompt: string, options: { model: string; explain?: boolean; config?: string; dialect: string; maxTokens?: string; json?: boolean }) => {
+  .action(async (prompt: string, options: { model: string; explain?: boolean; config?: string; dialect: string; maxTokens?: string; json?: boolean }) => {
     if (!options.explain) {
       process.stderr.write('switchyard route: only --explain is supported: switchyard route --explain --model <route> "<prompt>"\n');
       process.exit(2);
@@ -107,7 +107,8 @@ program
       options.dialect === 'anthropic-messages' ? { model: options.model, max_tokens: maxTokens ?? 1024, messages } : { model: options.model, messages, ...(maxTokens ? { max_tokens: maxTokens } : {}) };
     let explanation: RouteExplanation;
     try {
-      explanation = explainRoute(config, new InMemoryHealthTracker(config.routing.breaker), { model: options.model, dialect: options.dialect, body, now: Date.now() });
+      const { gatewayLearnedRouter } = await import('../routing/learned/gateway-router.js');
+      explanation = explainRoute(config, new InMemoryHealthTracker(config.routing.breaker), { model: options.model, dialect: options.dialect, body, now: Date.now(), learned: gatewayLearnedRouter() });
     } catch (error) {
       if (GatewayError.is(error)) {
         process.stderr.write(`switchyard route: ${error.message}\n`);

@@ -1,3 +1,5 @@
+import { learnedContext, type LearnedRouter } from './learned/learned-context.js';
+import type { DecisionReceipt } from './strategies/strategy.js';
 import type { ResolvedConfig } from '../config/resolve-config.js';
 import type { DialectCodec } from '../dialects/dialect.js';
 import { anthropicMessagesDialect } from '../dialects/anthropic-messages/index.js';
@@ -25,6 +27,10 @@ export interface ExplainInput {
   readonly now: number;
   /** Policy filters after the capability filter, as the pipeline would apply them for a caller. */
   readonly filters?: readonly CandidateFilter[];
+  /** The learned router, for routes whose strategy is task-tier or quality-cost (their receipt is explained too). */
+  readonly learned?: LearnedRouter;
+  /** `x-switchyard-quality` for quality-cost routes. */
+  readonly quality?: number;
 }
 
 /** A deployment's health as JSON (snake_case; milliseconds; null when not measured). */
@@ -97,6 +103,8 @@ export interface RouteExplanation {
   output_tokens: number;
   /** Strategy and why the first step is first; null when nothing could be planned. */
   reason: string | null;
+  /** The decision receipt, for strategies that score declared criteria (task-tier, quality-cost). */
+  receipt: DecisionReceipt | null;
   /** Set when every candidate was filtered out: the error the client would get. */
   error: { code: string; message: string } | null;
   /** Planned steps by rank, then filtered candidates. */
@@ -160,6 +168,7 @@ export function explainRoute(config: ResolvedConfig, health: HealthTracker, inpu
       now: input.now,
       inputTokens: prepared.roughInputTokens,
       filters: [recording],
+      ...(input.learned ? { learned: learnedContext(input.learned, body, { tools: features.tools, ...(input.quality !== undefined ? { requestedQuality: input.quality } : {}) }) } : {}),
     });
   } catch (caught) {
     // An unknown name is the caller's mistake: it is thrown as the pipeline would. A known name whose
@@ -228,6 +237,7 @@ export function explainRoute(config: ResolvedConfig, health: HealthTracker, inpu
     input_tokens: { estimated: prepared.preciseInputTokens(), rough: prepared.roughInputTokens() },
     output_tokens: features.maxOutputTokens ?? DEFAULT_OUTPUT_TOKENS,
     reason: plan?.reason ?? null,
+    receipt: plan?.receipt ?? null,
     error: error ? { code: error.code, message: error.message } : null,
     candidates,
   };

@@ -187,7 +187,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.post('/v1/messages', { config: { dialect: 'anthropic-messages' } }, chatRoute(anthropicMessagesDialect));
   registerCountTokensRoute(app, deps.config);
   registerModelRoutes(app, deps.config);
-  registerAdminRoutes(app, { config: deps.config, health: deps.health, retryBudget: deps.retryBudget, clock: deps.clock });
+  registerAdminRoutes(app, { config: deps.config, health: deps.health, retryBudget: deps.retryBudget, clock: deps.clock, ...(deps.learned ? { learned: deps.learned } : {}) });
   if (deps.tenancy) registerTenancyAdminRoutes(app, deps.tenancy);
   if (deps.feedback) registerFeedbackRoute(app, deps.feedback);
   return app;

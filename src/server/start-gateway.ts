@@ -10,9 +10,7 @@ import { databaseUrlPassword } from '../storage/database-url.js';
 import { setupKeyRing } from '../tenancy/api-keys.js';
 import { buildApp } from './app.js';
 import { startTenancy, type TenancyRuntime } from '../tenancy/tenancy-runtime.js';
-import { loadLearnedRouter } from '../routing/learned/load.js';
-import { resolveQualityProfile } from '../routing/learned/profiles.js';
-import type { LearnedRouter as LearnedRouterContext } from '../routing/learned/learned-context.js';
+import { gatewayLearnedRouter } from '../routing/learned/gateway-router.js';
 import { FeedbackEstimator } from '../routing/learned/feedback.js';
 import type { BudgetAlert } from '../tenancy/admission.js';
 import { RequestMeter } from './request-meter.js';
@@ -107,12 +105,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
   await shared?.start(); // never throws: without Redis the replica runs on its own state until it reconnects
   const health: HealthTracker = shared ?? localHealth;
   // The learned router (committed weights, decoded once) and the teams' feedback corrections.
-  const trained = loadLearnedRouter();
-  const learned: LearnedRouterContext = {
-    analyzer: trained.analyzer,
-    predictor: trained.predictor,
-    profileFor: (model) => resolveQualityProfile(model.id, model.upstreamModel, model.quality, trained.profiles).profile,
-  };
+  const learned = gatewayLearnedRouter();
   const feedback = new FeedbackEstimator(store.db);
   const retryBudget = new RetryBudget(config.routing.retryBudget, clock);
   metrics.attachHealth(health, () => deploymentKeys);

@@ -93,6 +93,14 @@ describe('quality-cost with the shipped analyzer', () => {
     expect(cheap).toMatchObject({ online_shift: -0.15, feedback_n: 4, note: 'outside tolerance' });
   });
 
+  it('explains a learned route with its receipt (POST /admin/route/explain)', async () => {
+    const res = await postJson(`${gateway.url}/admin/route/explain`, { model: 'smart', prompt: 'What is the capital of France?' });
+    expect(res.status, res.text).toBe(200);
+    expect(res.json.reason).toMatch(/^quality-cost: /);
+    expect(res.json.receipt).toMatchObject({ strategy: 'quality-cost', choice: 'simulated/cheap' });
+    expect(res.json.receipt.candidates.map((c: { model: string }) => c.model).sort()).toEqual(['cheap', 'good']);
+  });
+
   it('refuses feedback without a team key or with a bad score', async () => {
     // postJson sends the master key by default: an admin, not a team.
     expect((await postJson(`${gateway.url}/v1/feedback`, { request_id: 'x', score: 1 })).status).toBe(403);

@@ -6,6 +6,7 @@ import type { HealthTracker } from '../../routing/health/health-tracker.js';
 import type { RetryBudget } from '../../routing/health/retry-budget.js';
 import { GatewayError, invalidRequest } from '../../spec/errors.js';
 import type { Caller } from '../../tenancy/api-keys.js';
+import type { LearnedRouter } from '../../routing/learned/learned-context.js';
 
 export interface AdminDeps {
   config: ResolvedConfig;
@@ -13,6 +14,8 @@ export interface AdminDeps {
   retryBudget: RetryBudget;
   /** ms clock of the health tracker (cooldown arithmetic, strategies); Date.now by default. */
   clock?: () => number;
+  /** The learned router, so explain works for task-tier and quality-cost routes. */
+  learned?: LearnedRouter;
 }
 
 /** Is this URL under /admin (the admin key is required there)? */
@@ -62,6 +65,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void
       dialect,
       ...(hasMessages ? { body: chat } : { prompt: prompt ?? '' }),
       ...(requestId !== undefined ? { requestId } : {}),
+      ...(deps.learned ? { learned: deps.learned } : {}),
       now: clock(),
     });
     reply.type('application/json');
