@@ -7,6 +7,7 @@ import type { PromptProfile, QualityProfile, TaskFamily } from '../../src/routin
 import { planRequest } from '../../src/routing/plan-request.js';
 import { readRequestFeatures } from '../../src/routing/request-features.js';
 import { LEARNED_TIE_BREAK } from '../../src/routing/strategies/quality-cost.js';
+import { gatewayLearnedRouter } from '../../src/routing/learned/gateway-router.js';
 
 /**
  * The task-tier and quality-cost strategies, through planRequest on resolved configs: the knob, the
@@ -70,7 +71,7 @@ function baseDocument(providerOf: Record<string, string>) {
 
 const ORIGINAL = { big: 'openai', mid: 'anthropic', small: 'house' };
 
-function plan(document: ReturnType<typeof baseDocument>, route: string, text: string, options: { quality?: number; tools?: boolean } = {}) {
+function plan(document: ReturnType<typeof baseDocument>, route: string, text: string, options: { quality?: number; tools?: boolean; router?: LearnedRouter } = {}) {
   const config = resolveConfig(parseConfig(document, {}), {});
   const body: Record<string, unknown> = { model: route, messages: [{ role: 'user', content: text }], max_tokens: 100 };
   if (options.tools) body.tools = [{ type: 'function', function: { name: 'search', parameters: { type: 'object' } } }];
@@ -82,7 +83,7 @@ function plan(document: ReturnType<typeof baseDocument>, route: string, text: st
     now: Date.now(),
     inputTokens: () => 1000,
     filters: [],
-    learned: learnedContext(router, body, { tools: features.tools, ...(options.quality !== undefined ? { requestedQuality: options.quality } : {}) }),
+    learned: learnedContext(options.router ?? router, body, { tools: features.tools, ...(options.quality !== undefined ? { requestedQuality: options.quality } : {}) }),
   });
 }
 
@@ -156,6 +157,20 @@ describe('task-tier', () => {
 
 describe('neutrality', () => {
   const PROMPTS = ['hello there', 'solve x^2 = 4', 'solve the integral HARD', 'write a function in python', 'summarize MEDIUM', 'prove it MEDIUM', 'book a flight'];
+
+  it('holds with the shipped analyzer and profiles too', () => {
+    const shipped = gatewayLearnedRouter();
+    const worlds = [ORIGINAL, { big: 'house', mid: 'openai', small: 'anthropic' }];
+    for (const route of ['qc', 'tiers']) {
+      for (const text of PROMPTS) {
+        const [a, b] = worlds.map((world) => {
+          const p = plan(baseDocument(world), route, text, { router: shipped });
+          return JSON.stringify({ order: p.steps.map((s) => s.deployment.model.id), candidates: p.receipt!.candidates.map(({ provider: _p, deployment: _d, ...rest }) => rest) });
+        });
+        expect(b, `${route} "${text}"`).toBe(a);
+      }
+    }
+  });
 
   it('renaming providers and marking a different model as the house model changes no decision', () => {
     // The "house" provider serves `small` in one world and `big` in the other; providers are shuffled.
