@@ -20,7 +20,7 @@ export interface EvalCommandOptions {
   task: string[];
   split?: string;
   router: string;
-  seed: string;
+  seed?: string;
   loto?: boolean;
   json?: boolean;
   svg?: string;
@@ -45,7 +45,7 @@ export function registerEvalCommand(program: Command): void {
     .option('--task <task>', 'evaluate only these tasks (repeatable or comma-separated)', collect, [])
     .option('--split <split>', 'rows to evaluate: test, train or all (default: test; the router is always fitted on train rows)')
     .option('--router <name>', 'the router to evaluate: task-prior, random, oracle, learned (when built)', 'task-prior')
-    .option('--seed <n>', 'seed of the random router', '1')
+    .option('--seed <n>', 'seed of the random router (default 1) or of a router that trains')
     .option('--loto', 'also leave-one-task-out: for each task, fit on the train rows of the others and score that task')
     .option('--json', 'print the report as JSON')
     .option('--svg <file>', 'write a chart of the overall result (SVG)')

@@ -34,7 +34,7 @@ export function evalRouterNames(): { name: string; description: string }[] {
 
 export class UnknownRouterError extends Error {}
 
-export async function createEvalRouter(name: string, options: { seed: number }): Promise<EvalRouter> {
+export async function createEvalRouter(name: string, options: { seed?: number } = {}): Promise<EvalRouter> {
   const entry = registry.get(name);
   if (entry) return entry.factory(options);
   if (name === 'learned') {
@@ -42,7 +42,7 @@ export async function createEvalRouter(name: string, options: { seed: number }):
     if (url === null) throw new UnknownRouterError('router "learned" is not available in this build (src/routing/learned/eval-router.ts does not exist yet)');
     const module = (await import(url)) as { createLearnedEvalRouter?: (options?: { seed?: number }) => EvalRouter | Promise<EvalRouter> };
     if (typeof module.createLearnedEvalRouter !== 'function') throw new UnknownRouterError('router "learned": routing/learned/eval-router does not export createLearnedEvalRouter()');
-    return module.createLearnedEvalRouter(options);
+    return module.createLearnedEvalRouter(options.seed === undefined ? {} : { seed: options.seed });
   }
   throw new UnknownRouterError(`unknown router "${name}"; available: ${evalRouterNames().map((r) => r.name).join(', ')}`);
 }
@@ -131,5 +131,5 @@ export function createOracleRouter(): EvalRouter {
 }
 
 registerEvalRouter('task-prior', "each model's mean train score on the row's task (overall train mean for an unseen task)", () => createTaskPriorRouter());
-registerEvalRouter('random', 'seeded uniform random predictions (--seed)', ({ seed }) => createRandomRouter(seed));
+registerEvalRouter('random', 'seeded uniform random predictions (--seed, default 1)', ({ seed }) => createRandomRouter(seed ?? 1));
 registerEvalRouter('oracle', 'reads the recorded scores: a check of the pipeline, not a router', () => createOracleRouter());

@@ -64,4 +64,5 @@ export interface EvalRouter {
 }
 
 /** Builds a fresh router (one per fold: a fitted router is never reused across folds). */
-export type EvalRouterFactory = (options: { seed: number }) => EvalRouter | Promise<EvalRouter>;
+/** `seed` is --seed when given (the random router defaults to 1; a trained router keeps its own default). */
+export type EvalRouterFactory = (options: { seed?: number }) => EvalRouter | Promise<EvalRouter>;

@@ -49,8 +49,8 @@ async function run(options: EvalCommandOptions, io: EvalIo, progress: ProgressBa
   if (!pairGiven && options.models === undefined) throw new UsageError('name the models: --strong M --weak M for a pair, or --models a,b,c');
   const split = (options.split ?? 'test') as SplitChoice;
   if (!SPLITS.includes(split)) throw new UsageError(`--split must be test, train or all, got "${options.split}"`);
-  const seed = Number(options.seed);
-  if (!Number.isInteger(seed)) throw new UsageError(`--seed must be an integer, got "${options.seed}"`);
+  const seed = options.seed === undefined ? undefined : Number(options.seed);
+  if (seed !== undefined && !Number.isInteger(seed)) throw new UsageError(`--seed must be an integer, got "${options.seed}"`);
   const aliases = parseAliases(options.alias);
   // create the router first: an unknown name fails before the file is read
   await createEvalRouter(options.router, { seed });

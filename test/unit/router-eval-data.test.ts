@@ -179,6 +179,15 @@ describe('router registry', () => {
     expect((await createEvalRouter('constant-test', { seed: 1 })).name).toBe('constant-test');
   });
 
+  it('learned: the trained router (src/routing/learned/eval-router.ts) plugs in by name and scores rows', async () => {
+    expect(evalRouterNames().map((r) => r.name)).toContain('learned');
+    const router = await createEvalRouter('learned');
+    expect(router.name).toBe('learned');
+    const r = { id: 'x', task: 'gsm8k', prompt: 'What is 17 * 23? Think step by step.', question: 'What is 17 * 23?', split: 'test', flags: {}, models: {}, line: 1, category: null } as EvalRow;
+    const scores = router.score(r, ['gpt-4-1106-preview', 'mistral-7b-chat']);
+    expect(Object.values(scores).every(Number.isFinite)).toBe(true);
+  });
+
   it('random is reproducible for a seed and independent of row order', async () => {
     const a = await createEvalRouter('random', { seed: 7 });
     const b = await createEvalRouter('random', { seed: 7 });
