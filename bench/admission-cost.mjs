@@ -20,7 +20,8 @@
  * connection. Keys go under a random namespace, deleted at the end.
  *
  * Flags: --requests=N (default 200000 in memory, 5000 on Redis), --no-redis, --auto-pipelining (the
- * Redis connection sends the commands of one event-loop tick in one write)
+ * Redis connection sends the commands of one event-loop tick in one write), --json (after the text, one
+ * last line with every figure as JSON: how `npm run bench` reads them)
  */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -45,6 +46,7 @@ const { values: flags } = parseArgs({
     requests: { type: 'string' },
     'no-redis': { type: 'boolean', default: false },
     'auto-pipelining': { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
   },
 });
 
@@ -233,10 +235,12 @@ console.log(`  consume (4 checks) + reserve (2 scopes) + settle + adjust   ${fmt
 console.log(`  consume alone                                               ${fmt(mem.consumeUs)} µs`);
 console.log(`  reserve + settle alone                                      ${fmt(mem.cycleUs)} µs`);
 
+let redisResult;
 if (!flags['no-redis']) {
   const url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   const redisRequests = Number(flags.requests ?? 5000);
   const result = await onRedis(url, Math.min(redisRequests, 50_000));
+  redisResult = result;
   console.log('');
   console.log(`Redis at ${url.replace(/:[^:@/]*@/, ':***@')} (${Math.min(redisRequests, 50_000).toLocaleString('en-US')} requests, one at a time; commands counted at the client${flags['auto-pipelining'] ? '; auto-pipelining' : ''})`);
   console.log(`  round trips per request: ${fmt(result.roundTrips, 2)} (consume, reserve, settle, adjust); first reserve in a scope's period: ${result.firstUseRoundTrips} round trips + the seed's ledger read (${fmt(result.firstUseMs)} ms here, a stub read)`);
@@ -245,4 +249,7 @@ if (!flags['no-redis']) {
     console.log(`    ${name.padEnd(22)} ${fmt(s.p50, 1).padStart(8)}  ${fmt(s.p99, 1).padStart(8)}`);
   }
   console.log(`  ${result.concurrent.inFlight} requests in flight on one connection: ${Math.round(result.concurrent.requestsPerSecond).toLocaleString('en-US')} requests/s, client CPU ${fmt(result.concurrent.cpuUsPerRequest)} µs per request`);
+}
+if (flags.json) {
+  process.stdout.write(`${JSON.stringify({ node: process.version, inMemory: { requests: memRequests, ...mem }, redis: redisResult ?? null, autoPipelining: flags['auto-pipelining'] })}\n`);
 }

@@ -2,9 +2,11 @@
 /**
  * Profiles Switchyard's hot path: starts the mock and `node --cpu-prof dist/cli/main.js serve`
  * (pinned like the bench), drives it at saturation for --seconds (default 10) on one path, stops it
- * gracefully so V8 writes the profile, and prints the top self-time functions and areas.
+ * gracefully so V8 writes the profile, and prints the top self-time functions and areas. Requests are
+ * sent with a team key that has a budget and rate limits, as in the bench's rows (team.mjs); the
+ * `passthrough-noteam` path sends the master key instead.
  *
- *   node bench/profile.mjs [--path passthrough|translated|routed|failover[-stream]] [--seconds 10]
+ *   node bench/profile.mjs [--path passthrough|passthrough-noteam|translated|routed|failover[-stream]] [--seconds 10]
  *
  * Run `npm run build` first. The .cpuprofile and its summary are kept in bench/results/profiles/.
  */
@@ -18,13 +20,13 @@ import { startLoadWorker, startMock, startSwitchyard } from './lib/services.mjs'
 import { CPU_LOAD } from './lib/settings.mjs';
 import { printSummary, summarizeProfile } from './lib/summarize-cpuprofile.mjs';
 import { chatRequest, defineTargets } from './lib/targets.mjs';
+import { provisionTeam } from './lib/team.mjs';
 import { workerClient } from './lib/worker-client.mjs';
 
 const root = dirname(dirname(new URL(import.meta.url).pathname));
 const { values } = parseArgs({ options: { path: { type: 'string', default: 'passthrough' }, seconds: { type: 'string', default: '10' } } });
-const [route, streamFlag] = values.path.split('-');
-const stream = streamFlag === 'stream';
-const targetName = `switchyard-${route}`;
+const stream = values.path.endsWith('-stream');
+const targetName = `switchyard-${values.path.replace(/-stream$/, '')}`;
 
 const group = new ProcessGroup();
 const tempDir = mkdtempSync(join(os.tmpdir(), 'switchyard-profile-'));
@@ -36,7 +38,9 @@ try {
   const mock = await startMock(group, { slowIntervalMs: 100, slowChunks: 20 });
   const gateway = await startSwitchyard(group, { root, mock, dir: tempDir, nodeFlags: ['--cpu-prof', '--cpu-prof-dir', profileDir] });
   const worker = workerClient(await startLoadWorker(group));
-  const target = defineTargets({ mock, gateway })[targetName];
+  const team = await provisionTeam(`http://127.0.0.1:${gateway.port}`);
+  const target = defineTargets({ mock, gateway, teamKey: team.key })[targetName];
+  if (!target) throw new Error(`unknown --path ${values.path}`);
   await worker.run('saturate', { ...chatRequest(target, { stream }), connections: 64, durationS: 2 }); // warm-up (in the profile too; small)
   const before = cpuMicros(gateway.pid);
   const result = await worker.run('saturate', { ...chatRequest(target, { stream }), connections: 64, durationS: Number(values.seconds) });

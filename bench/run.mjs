@@ -1,18 +1,24 @@
 #!/usr/bin/env node
 /**
- * Switchyard overhead benchmark: `npm run bench` (full, ~5 min), `npm run bench -- --quick` (< 1 min),
+ * Switchyard overhead benchmark: `npm run bench` (full, ~9 min), `npm run bench -- --quick` (~1 min),
  * `npm run bench -- --soak` (5 min of moderate load on the gateway, RSS every 10 s).
  *
  * One run starts, on loopback: a mock upstream (OpenAI + Anthropic wire formats), a bare undici
- * pass-through proxy, Switchyard (passthrough and translated paths) and the Portkey gateway; then
- * measures them side by side under the same load, prints one table and writes
- * bench/results/<timestamp>.json/.svg and latest.json/.svg. Every child process is stopped at the
- * end, on errors and on Ctrl-C.
+ * pass-through proxy, Switchyard (one process on SQLite: passthrough, translated, routed and failover
+ * rows called with a team key that has a budget and rate limits, plus a passthrough row with the
+ * master key — no team, no limits), a fleet of two Switchyard replicas on a fresh PostgreSQL database
+ * and Redis (fleet.mjs; left out with --no-fleet) and the Portkey gateway; then measures them side by
+ * side under the same load, measures admission's CPU per request in process (admission-phase.mjs),
+ * prints one table and writes bench/results/<timestamp>.json/.svg and latest.json/.svg. Every child
+ * process is stopped at the end, on errors and on Ctrl-C, and the fleet's database and Redis keys are
+ * removed.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { admissionPhase } from './lib/admission-phase.mjs';
+import { startFleet } from './lib/fleet.mjs';
 import { probeGatewayFeatures } from './lib/gateway-features.mjs';
 import { ledgerRows } from './lib/ledger-count.mjs';
 import { machineInfo } from './lib/machine.mjs';
@@ -26,8 +32,9 @@ import { startBareProxy, startLoadWorker, startMock, startPortkey, startSwitchya
 import { CPU_LOAD, settingsFor } from './lib/settings.mjs';
 import { smokeCheck } from './lib/smoke.mjs';
 import { runSoak } from './lib/soak.mjs';
-import { headline, targetsMet } from './lib/summary.mjs';
+import { admissionFigures, fleetFigures, headline, issueTargets, targetsMet } from './lib/summary.mjs';
 import { chatRequest, defineTargets } from './lib/targets.mjs';
+import { BENCH_TEAM_POLICY, provisionTeam } from './lib/team.mjs';
 import { workerClient } from './lib/worker-client.mjs';
 import { writeResults } from './lib/write-results.mjs';
 
@@ -39,6 +46,7 @@ const { values: flags } = parseArgs({
     soak: { type: 'boolean', default: false },
     'soak-seconds': { type: 'string', default: '300' },
     'no-portkey': { type: 'boolean', default: false },
+    'no-fleet': { type: 'boolean', default: false },
   },
 });
 
@@ -48,7 +56,12 @@ const group = new ProcessGroup();
 const tempDir = mkdtempSync(join(os.tmpdir(), 'switchyard-bench-'));
 let cleaning;
 let interrupted = false;
-const cleanup = () => (cleaning ??= group.stopAll().finally(() => rmSync(tempDir, { recursive: true, force: true })));
+let fleet;
+const cleanup = () =>
+  (cleaning ??= (fleet ? fleet.cleanup().then((problems) => problems.forEach((p) => log(`fleet cleanup: ${p}`))) : Promise.resolve())
+    .catch((error) => log(`fleet cleanup: ${error.message}`))
+    .then(() => group.stopAll())
+    .finally(() => rmSync(tempDir, { recursive: true, force: true })));
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.once(signal, () => {
     interrupted = true;
@@ -62,14 +75,28 @@ async function main() {
   if (flags.soak) return runSoak({ root, group, tempDir, resultsDir, log, seconds: Number(flags['soak-seconds']) });
 
   const settings = settingsFor({ quick: flags.quick });
-  const wanted = settings.targets.filter((name) => !(name === 'portkey' && flags['no-portkey']));
+  const wanted = settings.targets.filter((name) => !(name === 'portkey' && flags['no-portkey']) && !(name === 'switchyard-fleet' && flags['no-fleet']));
   const unavailable = {};
   const machine = machineInfo();
+  // The machine is shared: the 1-minute load average every 10 s, kept with the results.
+  const loadSamples = [os.loadavg()[0]];
+  setInterval(() => loadSamples.push(os.loadavg()[0]), 10_000).unref();
   log(`${settings.mode} run on ${machine.cpus} CPUs, node ${machine.node}, pinning: ${machine.pinning}`);
 
   const mock = await startMock(group, settings);
   const bare = await startBareProxy(group, mock);
   const gateway = await startSwitchyard(group, { root, mock, dir: tempDir });
+  const team = await provisionTeam(`http://127.0.0.1:${gateway.port}`);
+  if (wanted.includes('switchyard-fleet')) {
+    try {
+      fleet = await startFleet(group, { root, mock, dir: tempDir, replicas: settings.fleetReplicas });
+      fleet.teamKey = (await provisionTeam(`http://127.0.0.1:${fleet.replicas[0].port}`)).key;
+      log(`fleet: ${fleet.replicas.length} replicas :${fleet.replicas.map((r) => r.port).join(', :')}, PostgreSQL database ${fleet.database}, Redis prefix ${fleet.redisPrefix}`);
+    } catch (error) {
+      unavailable['switchyard-fleet'] = `did not start: ${error.message.split('\n')[0]}`;
+      fleet = undefined;
+    }
+  } else if (settings.targets.includes('switchyard-fleet')) unavailable['switchyard-fleet'] = 'left out (--no-fleet)';
   let portkey;
   if (wanted.includes('portkey')) {
     portkey = await startPortkey(group, { root }).catch((error) => {
@@ -80,7 +107,7 @@ async function main() {
   const worker = workerClient(await startLoadWorker(group));
   log(`mock :${mock.port}, bare proxy :${bare.port}, switchyard :${gateway.port}${portkey ? `, portkey :${portkey.port}` : ''}`);
 
-  const allTargets = defineTargets({ mock, bare, gateway, portkey });
+  const allTargets = defineTargets({ mock, bare, gateway, portkey, teamKey: team.key, fleet });
   const targets = Object.fromEntries(wanted.filter((name) => allTargets[name]).map((name) => [name, allTargets[name]]));
   const ctx = { worker, targets, settings, log };
   const smoke = await smokeCheck(ctx);
@@ -104,6 +131,7 @@ async function main() {
     mode: settings.mode,
     generatedAt: new Date().toISOString(),
     machine,
+    team: { policy: BENCH_TEAM_POLICY, rows: 'every Switchyard row but "no team" calls with a key of a team with this policy (never refused in a run); the fleet has its own team, created the same way' },
     settings,
     targetOrder: Object.keys(targets),
     labels: Object.fromEntries(Object.entries(targets).map(([name, t]) => [name, t.label])),
@@ -129,16 +157,32 @@ async function main() {
     await group.stop(gateway.child);
     mkdirSync(join(tempDir, 'fresh'));
     const fresh = await startSwitchyard(group, { root, mock, dir: join(tempDir, 'fresh') });
-    const freshTargets = defineTargets({ mock, gateway: fresh });
+    const freshTeam = await provisionTeam(`http://127.0.0.1:${fresh.port}`);
+    const freshTargets = defineTargets({ mock, gateway: fresh, teamKey: freshTeam.key });
     for (const name of slowNames) if (name.startsWith('switchyard')) slowTargets[name] = { ...freshTargets[name], freshProcess: true };
   }
   raw.slowStreams = await slowStreamsPhase({ ...ctx, targets: slowTargets }, { names: slowNames, count: settings.slowStreamCount });
   log('router decision micro-benchmark');
   raw.router = routerPhase({ root, iterations: settings.routerIterations });
+  if (settings.admissionRequests > 0) {
+    log('admission CPU micro-benchmark (in process) and the shared counters (bench/admission-cost.mjs)');
+    raw.admission = admissionPhase({ root, requests: settings.admissionRequests, redisUrl: fleet?.redisUrl ?? process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379' });
+    if (raw.admission.inProcess.error) log(`admission: ${raw.admission.inProcess.error}`);
+    else log(`admission in process: ${raw.admission.inProcess.teamAdmissionUs.toFixed(2)} µs CPU per team-key request, ${raw.admission.inProcess.masterKeyAuthUs.toFixed(2)} µs for the master key's auth`);
+  }
 
-  await group.stopAll();
+  await group.stopAll(); // SIGTERM: the replicas flush their ledgers before exiting
   raw.ledgerRows = ledgerRows(gateway.sqlitePath);
   log(`usage ledger rows written by Switchyard: ${raw.ledgerRows}`);
+  if (fleet) {
+    raw.fleet = { replicas: fleet.replicas.length, database: fleet.database, redisPrefix: fleet.redisPrefix, ledgerRows: await fleet.ledgerRows(), redisVersion: (await fleet.serverStats().catch(() => ({}))).version ?? null };
+    log(`usage ledger rows written by the fleet (PostgreSQL): ${raw.fleet.ledgerRows}`);
+    const problems = await fleet.cleanup();
+    fleet = undefined;
+    raw.fleet.cleanup = problems.length ? problems : 'database dropped, Redis keys deleted';
+  }
+  raw.machine.loadAverageAtEnd = os.loadavg();
+  raw.machine.loadAverage1mDuringRun = { min: Math.min(...loadSamples), mean: loadSamples.reduce((a, b) => a + b, 0) / loadSamples.length, max: Math.max(...loadSamples), everyTenSeconds: loadSamples };
 
   const figures = headline(raw);
   const translated = headline(raw, 'switchyard-translated');
@@ -148,8 +192,12 @@ async function main() {
     translated: { ...translated, targets_met: targetsMet(translated) },
     routed: { ...headline(raw, 'switchyard-routed') },
     failover: { ...headline(raw, 'switchyard-failover') },
+    no_team: { ...headline(raw, 'switchyard-passthrough-noteam') },
+    admission: admissionFigures(raw),
+    fleet: fleetFigures(raw),
     routing_cpu_us_over_passthrough: cpuOver(raw, 'switchyard-routed', 'switchyard-passthrough'),
     failover_added_p50_ms_at_500rps: addedOver(raw, 500, 'switchyard-failover', 'switchyard-passthrough'),
+    issue_targets: issueTargets(raw, figures),
     metrics_in_path: features.metrics,
     metrics_in_path_reason: features.metricsReason,
     mode: settings.mode,
@@ -163,6 +211,9 @@ async function main() {
   process.stdout.write(`\n${result.table_markdown}\n\n`);
   process.stdout.write(`${JSON.stringify(Object.fromEntries(Object.entries(figures)), null, 2)}\n`);
   process.stdout.write(`targets met: ${JSON.stringify(result.targets_met)}\n`);
+  process.stdout.write(`issue targets: ${JSON.stringify(result.issue_targets)}\n`);
+  process.stdout.write(`admission: ${JSON.stringify(result.admission)}\nfleet: ${JSON.stringify(result.fleet)}\n`);
+  log(`load average at start ${machine.loadAverageAtStart.map((v) => v.toFixed(2)).join(' ')}, at end ${raw.machine.loadAverageAtEnd.map((v) => v.toFixed(2)).join(' ')}`);
   log(`wrote ${files.join(', ')}`);
 }
 

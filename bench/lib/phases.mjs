@@ -4,6 +4,7 @@
  * time and RSS from /proc around the load job. Raw latency samples stay in memory; the results
  * keep per-round figures and pooled percentiles.
  */
+import { redisDelta, serverDelta } from './fleet.mjs';
 import { summarize } from './percentiles.mjs';
 import { cpuMicros, rssMb, sampleRss, waitIdle } from './proc-stats.mjs';
 import { roundOrder } from './settings.mjs';
@@ -11,14 +12,55 @@ import { chatRequest } from './targets.mjs';
 
 const END_MARKER = '[DONE]'; // every target answers the client in OpenAI Chat Completions SSE
 
-async function withProcessStats(pid, job) {
-  await waitIdle(pid);
-  const sampler = sampleRss(pid, 200);
-  const before = cpuMicros(pid);
+/** The target's processes: one, or a fleet's replicas (CPU and RSS are then their sums). */
+const pidsOf = (target) => target.pids ?? [target.pid];
+const cpuOf = (pids) => pids.reduce((sum, pid) => sum + cpuMicros(pid), 0);
+
+/**
+ * Runs a load job and reads the target's CPU time and peak RSS around it; for a fleet also the Redis
+ * commands its replicas sent (and the Redis server's own counters), per answered request. The Redis
+ * counters are read again 300 ms after the job, once the settles of the last requests are done.
+ */
+async function withProcessStats(target, job, answered) {
+  const pids = pidsOf(target);
+  for (const pid of pids) await waitIdle(pid);
+  const samplers = pids.map((pid) => sampleRss(pid, 200));
+  const redisBefore = target.redisCounters ? await target.redisCounters() : undefined;
+  const serverBefore = target.redisServerStats ? await target.redisServerStats().catch(() => undefined) : undefined;
+  const before = cpuOf(pids);
   const result = await job();
-  const cpuUs = cpuMicros(pid) - before;
-  const rss = sampler.stop();
-  return { result, cpuUs, rssMaxMb: rss.maxMb };
+  const cpuUs = cpuOf(pids) - before;
+  const rssMaxMb = samplers.map((sampler) => sampler.stop().maxMb).reduce((a, b) => a + b, 0);
+  let redis;
+  if (redisBefore) {
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const requests = answered(result);
+    redis = redisDelta(redisBefore, await target.redisCounters(), requests);
+    const serverAfter = serverBefore ? await target.redisServerStats().catch(() => undefined) : undefined;
+    if (serverAfter) redis.server = serverDelta(serverBefore, serverAfter, requests);
+  }
+  return { result, cpuUs, rssMaxMb, ...(redis ? { redis } : {}) };
+}
+
+/** Median over rounds of the Redis figures of a fleet (per request and per reply). */
+function redisOfRounds(rounds) {
+  const withRedis = rounds.map((r) => r.redis).filter(Boolean);
+  if (withRedis.length === 0) return undefined;
+  const names = [...new Set(withRedis.flatMap((r) => Object.keys(r.byNamePerRequest)))];
+  return {
+    commandsPerRequest: median(withRedis.map((r) => r.commandsPerRequest)),
+    byNamePerRequest: Object.fromEntries(names.map((name) => [name, median(withRedis.map((r) => r.byNamePerRequest[name] ?? 0))])),
+    replyWaitUs: Object.fromEntries(['mean', 'p50', 'p90', 'p99'].map((key) => [key, median(withRedis.map((r) => r.replyWaitUs[key]))])),
+    replyWaitUsPerRequest: median(withRedis.map((r) => r.replyWaitUsPerRequest)),
+    server: withRedis[0].server
+      ? {
+          note: withRedis[0].server.note,
+          scriptsPerRequest: median(withRedis.map((r) => r.server?.scriptsPerRequest)),
+          scriptUs: median(withRedis.map((r) => r.server?.scriptUs)),
+          cpuUsPerRequest: median(withRedis.map((r) => r.server?.cpuUsPerRequest)),
+        }
+      : undefined,
+  };
 }
 
 const median = (values) => summarize(values.filter((v) => Number.isFinite(v))).p50;
@@ -35,8 +77,10 @@ export async function saturationPhase(ctx, { names, stream, durationS, rounds })
   for (let round = 0; round < rounds; round++) {
     for (const name of roundOrder(names, round)) {
       const target = ctx.targets[name];
-      const { result, cpuUs, rssMaxMb } = await withProcessStats(target.pid, () =>
-        ctx.worker.run('saturate', { ...chatRequest(target, { stream }), connections: ctx.settings.connections, durationS }),
+      const { result, cpuUs, rssMaxMb, redis } = await withProcessStats(
+        target,
+        () => ctx.worker.run('saturate', { ...chatRequest(target, { stream }), connections: ctx.settings.connections, durationS }),
+        (r) => r.ok + r.non2xx,
       );
       const entry = out[name];
       entry.pooled.push(...result.latenciesUs);
@@ -49,8 +93,9 @@ export async function saturationPhase(ctx, { names, stream, durationS, rounds })
         cpuUsPerReq: result.ok > 0 ? cpuUs / result.ok : null,
         rssMaxMb,
         latencyUs: summarize(result.latenciesUs),
+        ...(redis ? { redis } : {}),
       });
-      ctx.log(`${stream ? 'stream ' : ''}saturation r${round + 1} ${name}: ${Math.round(result.rps)} req/s, ${result.ok > 0 ? Math.round(cpuUs / result.ok) : '-'} µs CPU/req, ${rssMaxMb.toFixed(0)} MB${result.non2xx || result.errors ? `, non2xx ${result.non2xx}, errors ${result.errors}` : ''}`);
+      ctx.log(`${stream ? 'stream ' : ''}saturation r${round + 1} ${name}: ${Math.round(result.rps)} req/s, ${result.ok > 0 ? Math.round(cpuUs / result.ok) : '-'} µs CPU/req, ${rssMaxMb.toFixed(0)} MB${result.non2xx || result.errors ? `, non2xx ${result.non2xx}, errors ${result.errors}` : ''}${redisLog(redis)}`);
     }
   }
   return Object.fromEntries(
@@ -61,11 +106,14 @@ export async function saturationPhase(ctx, { names, stream, durationS, rounds })
         cpuUsPerReq: median(entry.rounds.map((r) => r.cpuUsPerReq)),
         rssMaxMb: Math.max(...entry.rounds.map((r) => r.rssMaxMb)),
         latencyUs: summarize(entry.pooled),
+        ...(redisOfRounds(entry.rounds) ? { redis: redisOfRounds(entry.rounds) } : {}),
         rounds: entry.rounds,
       },
     ]),
   );
 }
+
+const redisLog = (redis) => (redis ? `, Redis ${redis.commandsPerRequest?.toFixed(2)} cmd/req, reply ${redis.replyWaitUs.mean?.toFixed(0)} µs mean` : '');
 
 /** Open-loop fixed rates; latency percentiles pooled over the rounds. */
 export async function fixedRatePhase(ctx, { names, rates, durationS, rounds }) {
@@ -75,15 +123,17 @@ export async function fixedRatePhase(ctx, { names, rates, durationS, rounds }) {
     for (const rate of rates) {
       for (const name of roundOrder(names, round)) {
         const target = ctx.targets[name];
-        const { result, cpuUs, rssMaxMb } = await withProcessStats(target.pid, () =>
-          ctx.worker.run('fixedRate', { ...chatRequest(target), rate, durationS, connections: ctx.settings.connections }),
+        const { result, cpuUs, rssMaxMb, redis } = await withProcessStats(
+          target,
+          () => ctx.worker.run('fixedRate', { ...chatRequest(target), rate, durationS, connections: ctx.settings.connections }),
+          (r) => r.ok + r.non2xx,
         );
         const entry = out[rate][name];
         entry.pooled.push(...result.latenciesUs);
         const { latenciesUs, ...counts } = result;
-        entry.rounds.push({ ...counts, cpuUsPerReq: result.ok > 0 ? cpuUs / result.ok : null, rssMaxMb, latencyUs: summarize(latenciesUs) });
+        entry.rounds.push({ ...counts, cpuUsPerReq: result.ok > 0 ? cpuUs / result.ok : null, rssMaxMb, latencyUs: summarize(latenciesUs), ...(redis ? { redis } : {}) });
         const s = summarize(latenciesUs);
-        ctx.log(`fixed ${rate}/s r${round + 1} ${name}: p50 ${(s.p50 / 1000).toFixed(2)} ms, p99 ${(s.p99 / 1000).toFixed(2)} ms, achieved ${Math.round(result.achievedRps)}/s${result.errors || result.non2xx || result.timeouts || result.dropped ? `, errors ${result.errors}, non2xx ${result.non2xx}, timeouts ${result.timeouts}, dropped ${result.dropped}` : ''}`);
+        ctx.log(`fixed ${rate}/s r${round + 1} ${name}: p50 ${(s.p50 / 1000).toFixed(2)} ms, p99 ${(s.p99 / 1000).toFixed(2)} ms, achieved ${Math.round(result.achievedRps)}/s${result.errors || result.non2xx || result.timeouts || result.dropped ? `, errors ${result.errors}, non2xx ${result.non2xx}, timeouts ${result.timeouts}, dropped ${result.dropped}` : ''}${redisLog(redis)}`);
       }
     }
   }
@@ -100,6 +150,7 @@ export async function fixedRatePhase(ctx, { names, rates, durationS, rounds }) {
           achievedRps: median(entry.rounds.map((r) => r.achievedRps)),
           cpuUsPerReq: median(entry.rounds.map((r) => r.cpuUsPerReq)),
           failed: entry.rounds.reduce((n, r) => n + r.errors + r.non2xx + r.timeouts + r.dropped, 0),
+          ...(redisOfRounds(entry.rounds) ? { redis: redisOfRounds(entry.rounds) } : {}),
           rounds: entry.rounds,
         },
       ]),
@@ -114,7 +165,7 @@ export async function streamTimingPhase(ctx, { names, durationS, rounds }) {
   for (let round = 0; round < rounds; round++) {
     for (const name of roundOrder(names, round)) {
       const target = ctx.targets[name];
-      await waitIdle(target.pid);
+      for (const pid of pidsOf(target)) await waitIdle(pid);
       const result = await ctx.worker.run('streamTiming', {
         ...chatRequest(target, { stream: true }),
         concurrency: ctx.settings.streamConcurrency,

@@ -39,8 +39,9 @@ export function tableRows(raw) {
     const slow = raw.slowStreams?.[name];
     const streamNote = raw.streamUnavailable?.[name] ? `${raw.streamUnavailable[name].split(' (')[0]} (${note(`${label}: ${raw.streamUnavailable[name]}`)})` : undefined;
     const direct = raw.streamTiming?.direct;
+    const fleetNote = name === 'switchyard-fleet' ? fleetText(raw) : undefined;
     const cells = [
-      label,
+      fleetNote ? `${label} (${note(fleetNote)})` : label,
       num(s?.rps),
       ratio(s?.rps, sat.direct?.rps),
       ratio(s?.rps, sat.bare?.rps),
@@ -56,7 +57,40 @@ export function tableRows(raw) {
   }
   for (const [name, reason] of Object.entries(raw.notYetMeasurable ?? {})) rows.push({ name, cells: [name, `null (${note(`${name}: ${reason}`)})`] });
   if (slowCapped(raw)) note(slowCapped(raw));
+  const admission = admissionText(raw);
+  if (admission) note(admission);
   return { rates, rows, notes };
+}
+
+/** The fleet row's footnote: what CPU and RSS mean for two processes, and the Redis round trips it made. */
+function fleetText(raw) {
+  const s = raw.saturation?.['switchyard-fleet'];
+  if (!s) return undefined;
+  const r = s.redis;
+  const parts = [`Switchyard fleet: passthrough with a team key (budget + rate limits) on ${raw.fleet?.replicas ?? 2} replicas (the built CLI) pinned to the one core every other target gets, so CPU and RSS are their sums; PostgreSQL for teams, keys and the ledger, Redis for the counters; the load alternates between the replicas`];
+  if (r) {
+    const byName = Object.entries(r.byNamePerRequest ?? {}).map(([n, v]) => `${n} ${num(v, 2)}`).join(', ');
+    const rates = Object.keys(raw.fixedRate ?? {}).map(Number).sort((a, b) => a - b);
+    const low = rates.length ? raw.fixedRate[rates[0]]?.['switchyard-fleet']?.redis : undefined;
+    const atLow = low ? `${num(low.replyWaitUs?.p50, 0)} µs p50 (mean ${num(low.replyWaitUs?.mean, 0)}) at ${rates[0].toLocaleString('en-US')}/s, ` : '';
+    const server = r.server?.scriptUs ? `; Redis itself ran a script in ${num(r.server.scriptUs, 1)} µs on average (its INFO, server-wide)` : '';
+    parts.push(
+      `${num(low?.commandsPerRequest ?? r.commandsPerRequest, 2)} Redis round trips per request (${byName} at saturation, where requests cut at the end of a round inflate it slightly; counted in the replicas)` +
+        `; from issuing a command to its reply reaching the gateway code: ${atLow}${num(r.replyWaitUs?.p50, 0)} µs p50 at saturation (mostly the replicas' busy event loops)${server}`,
+    );
+  }
+  if (raw.fleet?.ledgerRows !== undefined) parts.push(`${typeof raw.fleet.ledgerRows === 'number' ? num(raw.fleet.ledgerRows) : raw.fleet.ledgerRows} ledger rows in PostgreSQL`);
+  return `${parts.join('; ')}.`;
+}
+
+/** Admission's CPU per request in process, beside the table (it has no row of its own). */
+function admissionText(raw) {
+  const m = raw.admission?.inProcess;
+  if (!m) return undefined;
+  if (m.error) return `Admission CPU in process: not measured (${m.error}).`;
+  const c = raw.admission.counters;
+  const counters = c && !c.error ? `; of which the shared counters alone ${num(c.inMemory?.perRequestUs, 2)} µs (bench/admission-cost.mjs)${c.redis ? `, on Redis ${num(c.redis.roundTrips, 0)} round trips per request, ${num(c.redis.calls?.request?.p50, 0)} µs p50 one at a time on loopback` : ''}` : '';
+  return `Admission in process (team key: auth + rate limits + budget reservation + settle, in-memory counters): ${num(m.teamAdmissionUs, 2)} µs CPU per request (issue 8: ≤ 10 µs); the master key's auth alone ${num(m.masterKeyAuthUs, 2)} µs; with the key's own budget and limits as well ${num(m.teamAndKeyAdmissionUs, 2)} µs${counters}.`;
 }
 
 /** A note when a target never had all slow streams open at once (a connection cap, not memory, limited it). */

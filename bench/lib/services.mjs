@@ -39,12 +39,17 @@ export async function startBareProxy(group, mock) {
   return { pid: started.pid, port: started.info.port, child: started.child };
 }
 
-/** Switchyard as in production: `node dist/cli/main.js serve --config <file>`, extra node flags optional (--cpu-prof). */
+/**
+ * Switchyard as in production: `node dist/cli/main.js serve --config <file>`, extra node flags optional
+ * (--cpu-prof). One process on its SQLite file with in-process counters: DATABASE_URL and REDIS_URL
+ * are blanked for it, so a shell that exports them does not turn it into a fleet member.
+ */
 export async function startSwitchyard(group, { root, mock, dir, nodeFlags = [], cpus = CPU_TARGET, timeouts }) {
   const configPath = writeGatewayConfig({ mockPort: mock.port, dir, timeouts });
   const started = await group.start({
     name: 'switchyard',
     nodeArgs: [...nodeFlags, join(root, 'dist/cli/main.js'), 'serve', '--config', configPath, '--port', '0'],
+    env: { DATABASE_URL: '', REDIS_URL: '' },
     cpus,
     ready: (line) => {
       const match = /listening on https?:\/\/[^:]+:(\d+)/.exec(line);

@@ -1,6 +1,6 @@
 /**
- * Durations, rates and targets per mode. The full run fits in ~5 minutes, --quick in under one;
- * --soak is its own flow (soak.mjs).
+ * Durations, rates and targets per mode. The full run takes ~9 minutes (bounded well under 15 on a
+ * busy 2-core machine), --quick about one; --soak is its own flow (soak.mjs).
  */
 export const CPU_TARGET = '0'; // the system under test (proxy, gateway, Portkey) has core 0 to itself
 export const CPU_LOAD = '1'; // mock upstream, load generator and this script share core 1
@@ -9,7 +9,7 @@ export function settingsFor({ quick }) {
   if (quick) {
     return {
       mode: 'quick',
-      targets: ['direct', 'bare', 'switchyard-passthrough', 'switchyard-routed', 'switchyard-failover', 'portkey'],
+      targets: ['direct', 'bare', 'switchyard-passthrough', 'switchyard-routed', 'switchyard-failover', 'switchyard-fleet', 'portkey'],
       warmupS: 1,
       rounds: 1,
       rates: [1000],
@@ -24,11 +24,13 @@ export function settingsFor({ quick }) {
       slowChunks: 20,
       slowIntervalMs: 100,
       routerIterations: 100_000,
+      fleetReplicas: 2,
+      admissionRequests: 0, // the admission micro-benchmark and admission-cost.mjs: full runs only
     };
   }
   return {
     mode: 'full',
-    targets: ['direct', 'bare', 'switchyard-passthrough', 'switchyard-translated', 'switchyard-routed', 'switchyard-failover', 'portkey'],
+    targets: ['direct', 'bare', 'switchyard-passthrough', 'switchyard-passthrough-noteam', 'switchyard-translated', 'switchyard-routed', 'switchyard-failover', 'switchyard-fleet', 'portkey'],
     warmupS: 2,
     rounds: 3,
     rates: [500, 1000],
@@ -44,6 +46,8 @@ export function settingsFor({ quick }) {
     slowChunks: 40,
     slowIntervalMs: 100,
     routerIterations: 100_000,
+    fleetReplicas: 2,
+    admissionRequests: 100_000,
   };
 }
 

@@ -12,8 +12,10 @@ import { poolFor } from './pools.mjs';
  * back-to-back at the start of every second and records whole milliseconds, which turns a
  * 1,000 requests/s measurement into bursts at full concurrency measured at 1 ms resolution.)
  */
-export async function fixedRate({ origin, path, headers, body, rate, durationS, connections = 64, maxInFlight = 5000, drainMs = 5000 }) {
-  const pool = poolFor(origin, connections);
+export async function fixedRate({ origin, origins, path, headers, body, rate, durationS, connections = 64, maxInFlight = 5000, drainMs = 5000 }) {
+  // A fleet: request i goes to origin i mod n, each origin with its share of the connections.
+  const targets = origins && origins.length > 1 ? origins : [origin];
+  const pools = targets.map((o) => poolFor(o, Math.max(1, Math.ceil(connections / targets.length))));
   const total = Math.round(rate * durationS);
   const intervalNs = 1e9 / rate;
   const latenciesUs = [];
@@ -26,6 +28,7 @@ export async function fixedRate({ origin, path, headers, body, rate, durationS, 
 
   const fire = () => {
     inFlight++;
+    const pool = pools[counts.sent % pools.length];
     const t0 = hrtime.bigint();
     pool
       .request({ method: 'POST', path, headers, body, signal: controller.signal })

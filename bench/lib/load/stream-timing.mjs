@@ -6,8 +6,10 @@ import { poolFor } from './pools.mjs';
  * request the response headers, the first body byte (TTFB) and the end of the stream, in µs.
  * A stream counts as complete only if its tail contains `endMarker` (`[DONE]`, `message_stop`).
  */
-export async function streamTiming({ origin, path, headers, body, concurrency = 8, durationS, endMarker }) {
-  const pool = poolFor(origin, Math.max(concurrency, 8));
+export async function streamTiming({ origin, origins, path, headers, body, concurrency = 8, durationS, endMarker }) {
+  // A fleet: successive requests alternate between the origins.
+  const pools = (origins && origins.length > 1 ? origins : [origin]).map((o) => poolFor(o, Math.max(concurrency, 8)));
+  let issued = 0;
   const ttfbUs = [];
   const headersUs = [];
   const totalUs = [];
@@ -18,6 +20,7 @@ export async function streamTiming({ origin, path, headers, body, concurrency = 
   const deadline = Date.now() + durationS * 1000;
 
   const one = async () => {
+    const pool = pools[issued++ % pools.length];
     const t0 = hrtime.bigint();
     const response = await pool.request({ method: 'POST', path, headers, body });
     const tHeaders = hrtime.bigint();
