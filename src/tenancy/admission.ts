@@ -282,16 +282,34 @@ export class RateLimitRefusal extends GatewayError {
   }
 }
 
+interface Period {
+  label: string;
+  startIso: string;
+  startMs: number;
+  endMs: number;
+}
+
+/** The current day and month, computed once per period (Date and toISOString per request cost more than the rest of admission). */
+const PERIOD_CACHE: Partial<Record<BudgetPeriod, Period>> = {};
+
 /** UTC period boundaries: a day, a calendar month, or all time. */
 export function periodOf(period: BudgetPeriod, nowMs: number): { label: string; startIso: string; endMs: number } {
+  const cached = PERIOD_CACHE[period];
+  if (cached && nowMs >= cached.startMs && nowMs < cached.endMs) return cached;
+  const computed = computePeriod(period, nowMs);
+  PERIOD_CACHE[period] = computed;
+  return computed;
+}
+
+function computePeriod(period: BudgetPeriod, nowMs: number): Period {
   const date = new Date(nowMs);
-  if (period === 'total') return { label: 'total', startIso: '1970-01-01T00:00:00.000Z', endMs: Number.POSITIVE_INFINITY };
+  if (period === 'total') return { label: 'total', startIso: '1970-01-01T00:00:00.000Z', startMs: Number.NEGATIVE_INFINITY, endMs: Number.POSITIVE_INFINITY };
   if (period === 'day') {
     const start = Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate());
-    return { label: `day:${new Date(start).toISOString().slice(0, 10)}`, startIso: new Date(start).toISOString(), endMs: start + 86_400_000 };
+    return { label: `day:${new Date(start).toISOString().slice(0, 10)}`, startIso: new Date(start).toISOString(), startMs: start, endMs: start + 86_400_000 };
   }
   const start = Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1);
-  return { label: `month:${new Date(start).toISOString().slice(0, 7)}`, startIso: new Date(start).toISOString(), endMs: Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1) };
+  return { label: `month:${new Date(start).toISOString().slice(0, 7)}`, startIso: new Date(start).toISOString(), startMs: start, endMs: Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 1) };
 }
 
 /** OpenAI's rate-limit headers from the tightest request and token windows. */
