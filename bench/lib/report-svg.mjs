@@ -2,7 +2,7 @@
  * A dependency-free SVG chart of a run: three panels of horizontal bars (saturation requests/s,
  * CPU µs per request, added p99 latency at the highest fixed rate), one bar per target.
  */
-const COLORS = { direct: '#8c8c8c', bare: '#4e79a7', 'switchyard-passthrough': '#59a14f', 'switchyard-translated': '#76b7b2', 'switchyard-routed': '#edc948', 'switchyard-failover': '#b07aa1', 'switchyard-passthrough-noteam': '#8cd17d', 'switchyard-fleet': '#f28e2b', portkey: '#e15759' };
+const COLORS = { direct: '#8c8c8c', bare: '#4e79a7', 'switchyard-passthrough': '#59a14f', 'switchyard-translated': '#76b7b2', 'switchyard-routed': '#edc948', 'switchyard-learned': '#9c755f', 'switchyard-failover': '#b07aa1', 'switchyard-passthrough-noteam': '#8cd17d', 'switchyard-fleet': '#f28e2b', portkey: '#e15759' };
 const escape = (text) => String(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 function panel({ title, bars, unit, x, y, width }) {

@@ -30,7 +30,7 @@ export function settingsFor({ quick }) {
   }
   return {
     mode: 'full',
-    targets: ['direct', 'bare', 'switchyard-passthrough', 'switchyard-passthrough-noteam', 'switchyard-translated', 'switchyard-routed', 'switchyard-failover', 'switchyard-fleet', 'portkey'],
+    targets: ['direct', 'bare', 'switchyard-passthrough', 'switchyard-passthrough-noteam', 'switchyard-translated', 'switchyard-routed', 'switchyard-learned', 'switchyard-failover', 'switchyard-fleet', 'portkey'],
     warmupS: 2,
     rounds: 3,
     rates: [500, 1000],

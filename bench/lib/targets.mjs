@@ -34,6 +34,7 @@ export function defineTargets({ mock, bare, gateway, portkey, teamKey, fleet }) 
     targets['switchyard-passthrough-noteam'] = { ...base, headers: { authorization: `Bearer ${BENCH_MASTER_KEY}` }, label: 'Switchyard passthrough, no team (master key)', model: 'bench-openai', slowModel: 'bench-openai-slow' };
     targets['switchyard-translated'] = { ...base, label: 'Switchyard translated', model: 'bench-anthropic', slowModel: 'bench-anthropic-slow' };
     targets['switchyard-routed'] = { ...base, label: 'Switchyard routed (3 candidates, least-busy)', model: 'bench-routed', slowModel: 'bench-routed-slow' };
+    targets['switchyard-learned'] = { ...base, label: 'Switchyard learned router (3 candidates, quality-cost)', model: 'bench-learned', slowModel: 'bench-learned-slow' };
     targets['switchyard-failover'] = { ...base, label: 'Switchyard failover (primary 503 → fallback)', model: 'bench-failover', slowModel: 'bench-failover-slow' };
   }
   if (fleet) {
