@@ -34,6 +34,7 @@ export interface ResolvedRoute {
   readonly qualityCost?: Readonly<NonNullable<RouteConfig['qualityCost']>>;
   readonly taskTiers?: Readonly<NonNullable<RouteConfig['taskTiers']>>;
   readonly learning?: Readonly<NonNullable<RouteConfig['learning']>>;
+  readonly cacheAffinity?: Readonly<NonNullable<RouteConfig['cacheAffinity']>>;
   readonly description?: string;
 }
 
@@ -208,6 +209,7 @@ function resolveRoutes(config: Config, byId: ReadonlyMap<string, ResolvedModel>,
       ...(route.qualityCost ? { qualityCost: route.qualityCost } : {}),
       ...(route.taskTiers ? { taskTiers: route.taskTiers } : {}),
       ...(route.learning ? { learning: route.learning } : {}),
+      ...(route.cacheAffinity ? { cacheAffinity: route.cacheAffinity } : {}),
       ...(route.description !== undefined ? { description: route.description } : {}),
     };
   }

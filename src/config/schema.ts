@@ -104,6 +104,12 @@ export const routeSchema = z
      * `task-tier`: candidate tiers (model `tier` labels) per task family, preferred first; prompts
      * harder than `hard.above` (0–1) go to `hard.tier` first.
      */
+    /**
+     * Prompt-cache affinity: keep a conversation on the deployment holding its prompt cache while the
+     * cache lives (`ttl`), unless switching saves more than `minSavings` of its cost or the route's
+     * criteria no longer accept it.
+     */
+    cacheAffinity: z.object({ ttl: z.enum(['5m', '1h']).default('5m'), minSavings: unitInterval.default(0.2) }).strict().optional(),
     /** Learning from feedback (POST /v1/feedback): how far a team's feedback may move a prediction (0 = never). */
     learning: z.object({ maxShift: z.number().min(0).max(0.5).default(0.15) }).strict().optional(),
     taskTiers: z

@@ -22,6 +22,7 @@ import { OwnCredentialsHealth } from '../routing/health/own-credentials-health.j
 import { learnedContext, parseQualityHeader, type LearnedRouter, type OnlineCorrection } from '../routing/learned/learned-context.js';
 import { policyHash } from '../routing/learned/receipts.js';
 import type { DecisionReceipt } from '../routing/strategies/strategy.js';
+import { AffinityStore, applyAffinity, conversationKey, type AffinityPolicy } from '../routing/learned/cache-affinity.js';
 import { meteredUsage } from './attempt-billing.js';
 import type { MeterBase, RequestMeter } from './request-meter.js';
 import { writeCommitted, type WriteOutcome } from './response-writer.js';
@@ -132,7 +133,7 @@ export class ChatPipeline {
   private async admitted(call: ChatCall, prepared: PreparedRequest, requestedModel: string, name: string, policyFilters: readonly CandidateFilter[] | undefined, ticket: AdmissionTicket | undefined, startedAt: number, totals: SettledTotals): Promise<void> {
     // plan
     const capability = capabilityFilter(prepared.preciseInputTokens);
-    const plan = planRequest(this.deps.config, name, {
+    const planned = planRequest(this.deps.config, name, {
       requestId: call.requestId,
       features: prepared.features,
       health: this.deps.health,
@@ -150,6 +151,8 @@ export class ChatPipeline {
           }
         : {}),
     });
+    const sticky = this.withAffinity(call, prepared, planned);
+    const plan = sticky.plan;
     if (ticket && this.deps.admission) {
       const concurrent = plan.steps.some((step) => step.hedge !== undefined) ? 2 : 1;
       const worstCase = worstCaseRequestNanos(prepared.features, plan.steps.map((step) => step.deployment.model), concurrent);
@@ -204,8 +207,44 @@ export class ChatPipeline {
       outcome = await writeCommitted(call.res, call.dialect, call.signal, winner, this.gatewayHeaders(call.requestId, plan, winner, attempts, skipped, ticket), attempts, prepared.preciseInputTokens);
     } finally {
       // settle
-      this.settle(base, prepared, plan, attempts, winner, outcome, failure, health, totals);
+      this.settle(base, prepared, plan, attempts, winner, outcome, failure, health, totals, sticky.affinity);
     }
+  }
+
+  /** Conversations' prompt caches: which deployment holds each (routes with `cacheAffinity`). */
+  private readonly affinity = new AffinityStore();
+
+  /**
+   * Prompt-cache affinity for routes that declare it: the plan starts with the deployment holding the
+   * conversation's cache unless switching is worth it; the decision goes into the receipt and reason.
+   */
+  private withAffinity(call: ChatCall, prepared: PreparedRequest, plan: Plan): { plan: Plan; affinity?: { conversation: string; ttl: AffinityPolicy['ttl'] } } {
+    const route = plan.route ? this.deps.config.findRoute(plan.route) : undefined;
+    const policy = route?.cacheAffinity;
+    if (!route || !policy) return { plan };
+    const now = this.now();
+    const conversation = conversationKey(call.caller.keyId ?? call.caller.keyName, route.name, prepared.body);
+    const promptTokens = prepared.roughInputTokens();
+    const outputTokens = prepared.features.maxOutputTokens ?? 1024;
+    const cost = (step: PlanStep, cached: number) => {
+      const pricing = step.deployment.model.pricing;
+      if (!pricing) return undefined;
+      const hit = Math.min(cached, promptTokens);
+      return ((promptTokens - hit) * pricing.inputPerMTok + hit * (pricing.cacheReadPerMTok ?? pricing.inputPerMTok) + outputTokens * pricing.outputPerMTok) / 1_000_000;
+    };
+    // The route's criteria: quality-cost accepts what is within tolerance, task-tier what is in a wanted tier.
+    const notes = new Map((plan.receipt?.candidates ?? []).map((c) => [c.deployment, c.note ?? '']));
+    const acceptable = (key: string) => {
+      if (plan.receipt?.strategy === 'quality-cost') return notes.get(key) === 'within tolerance';
+      if (plan.receipt?.strategy === 'task-tier') return (notes.get(key) ?? '').includes('preference');
+      return true;
+    };
+    const { steps, decision } = applyAffinity(plan.steps, this.affinity.get(conversation, now), conversation, policy, this.deps.health, promptTokens, cost, acceptable);
+    const receipt = plan.receipt
+      ? { ...plan.receipt, choice: steps[0]?.deployment.key ?? plan.receipt.choice, applied: { ...(plan.receipt.applied ?? {}), affinity: decision } }
+      : undefined;
+    const reason = decision.previous ? `${plan.reason}; cache affinity: ${decision.kept ? 'kept' : 'switched'} (${decision.reason})` : plan.reason;
+    return { plan: { ...plan, steps, reason, ...(receipt ? { receipt } : {}) }, affinity: { conversation, ttl: policy.ttl } };
   }
 
   private startAttempt(call: ChatCall, prepared: PreparedRequest, requestedModel: string, step: PlanStep, number: number, startedAt: number, cancellable: boolean): Attempt {
@@ -254,7 +293,7 @@ export class ChatPipeline {
    * attempt the provider billed (accepted, then failed or lost a hedge). Usage is the provider's when it
    * reported a complete answer, else an estimate (never $0 for tokens that reached the client).
    */
-  private settle(base: MeterBase, prepared: PreparedRequest, plan: Plan, attempts: readonly Attempt[], winner: Attempt | undefined, outcome: WriteOutcome, failure: GatewayError | undefined, health: HealthTracker, totals: SettledTotals): void {
+  private settle(base: MeterBase, prepared: PreparedRequest, plan: Plan, attempts: readonly Attempt[], winner: Attempt | undefined, outcome: WriteOutcome, failure: GatewayError | undefined, health: HealthTracker, totals: SettledTotals, affinity?: { conversation: string; ttl: AffinityPolicy['ttl'] }): void {
     const stream = prepared.stream;
     const final = winner ?? attempts[attempts.length - 1];
     if (winner) {
@@ -262,6 +301,8 @@ export class ChatPipeline {
       const ok = !failed || failed.code === 'SWY_ERR_CLIENT_CLOSED' || failed.code === 'SWY_ERR_SHUTTING_DOWN';
       health.ended(winner.deployment.key, ok ? { ok: true, latencyMs: performance.now() - winner.startedAt, ttftMs: winner.ttftMs } : { ok: false, error: failed });
       winner.finish();
+      // The answer wrote (or refreshed) the conversation's prompt cache on this deployment.
+      if (ok && affinity) this.affinity.set(affinity.conversation, winner.deployment.key, affinity.ttl, this.now());
     }
     if (!final) {
       // No attempt was made (every candidate unhealthy): the request is still on the ledger.

@@ -82,6 +82,17 @@ describe('auditNeutrality', () => {
     expect(report.unexplained).toBe(1);
   });
 
+  it('names declared cache affinity when a conversation was kept on a dominated deployment', () => {
+    const kept = row(
+      'req_affinity',
+      receipt('quality-cost', 'a/big', [...CANDIDATES, ['b/twin', 'b', 0.9, 0.005]], { applied: { affinity: { conversation: 'c_1', previous: 'a/big', kept: true, reason: 'kept' } } }),
+    );
+    const report = auditNeutrality([kept]);
+    expect(report.dominated).toHaveLength(1);
+    expect(report.dominated[0].explained_by).toContain('declared cache affinity');
+    expect(report.unexplained).toBe(0);
+  });
+
   it('does not count equal candidates (ties) as dominated', () => {
     const tie = row('req_tie', receipt('quality-cost', 'a/x', [['a/x', 'a', 0.8, 0.001], ['b/y', 'b', 0.8, 0.001]]));
     expect(auditNeutrality([tie]).dominated).toEqual([]);

@@ -118,6 +118,10 @@ function pick(candidate: ReceiptCandidate) {
 
 /** The declared preference behind a dominated choice, if the receipt records one. */
 function explanation(receipt: DecisionReceipt, chosen: ReceiptCandidate, other: ReceiptCandidate): string | null {
+  const affinity = receipt.applied?.affinity as { kept?: boolean; previous?: string | null; conversation?: string } | undefined;
+  if (affinity?.kept && affinity.previous === chosen.deployment) {
+    return `declared cache affinity (policy cacheAffinity): conversation ${affinity.conversation ?? '?'} kept on the deployment holding its prompt cache`;
+  }
   if (receipt.strategy === 'task-tier') {
     const preference = (note: string | undefined) => {
       const match = /preference (\d+)/.exec(note ?? '');
