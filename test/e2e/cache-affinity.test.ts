@@ -71,5 +71,11 @@ describe('cache affinity', () => {
     expect(switched.applied.affinity).toMatchObject({ previous: 'simulated/cheap', kept: false });
     expect(switched.applied.affinity.reason).toContain("criteria no longer accept");
     expect(switched.applied.affinity.switch_cost_usd).toBeGreaterThan(0);
+    // Per conversation, what the switches cost.
+    const report = await getJson(`${gateway.url}/admin/audit/neutrality`, TEST_KEY);
+    const conversation = report.json.conversations.find((c: { conversation: string }) => c.conversation === switched.applied.affinity.conversation);
+    expect(conversation).toMatchObject({ requests: 2, kept: 0, switches: 1, switch_cost_usd: switched.applied.affinity.switch_cost_usd });
+    const opening = report.json.conversations.find((c: { conversation: string }) => c.conversation === kept.applied.affinity.conversation);
+    expect(opening).toMatchObject({ requests: 2, kept: 1, switches: 0, switch_cost_usd: 0 });
   });
 });

@@ -33,6 +33,8 @@ export interface NeutralityReport {
   dominated: DominatedChoice[];
   /** Dominated choices no declared preference explains: must be 0. */
   unexplained: number;
+  /** Prompt-cache affinity per conversation (routes with cacheAffinity): requests, kept, switches and what the switches cost. */
+  conversations: Array<{ conversation: string; requests: number; kept: number; switches: number; switch_cost_usd: number }>;
   unreadable: number;
 }
 
@@ -50,6 +52,7 @@ export function auditNeutrality(rows: Iterable<AuditRow>, range: { from?: string
   const dominated: DominatedChoice[] = [];
   let decisions = 0;
   let unreadable = 0;
+  const conversations = new Map<string, { conversation: string; requests: number; kept: number; switches: number; switch_cost_usd: number }>();
   for (const row of rows) {
     if (!row.receipt) continue;
     let receipt: DecisionReceipt;
@@ -68,6 +71,17 @@ export function auditNeutrality(rows: Iterable<AuditRow>, range: { from?: string
     const provider = choice?.provider ?? row.provider;
     chosenBy.set(provider, (chosenBy.get(provider) ?? 0) + 1);
     for (const provider of new Set(receipt.candidates.filter((c) => c.available).map((c) => c.provider))) eligibleBy.set(provider, (eligibleBy.get(provider) ?? 0) + 1);
+    const affinity = receipt.applied?.affinity as { conversation?: string; previous?: string | null; kept?: boolean; switch_cost_usd?: number } | undefined;
+    if (affinity?.conversation) {
+      const c = conversations.get(affinity.conversation) ?? { conversation: affinity.conversation, requests: 0, kept: 0, switches: 0, switch_cost_usd: 0 };
+      c.requests++;
+      if (affinity.kept) c.kept++;
+      else if (affinity.previous) {
+        c.switches++;
+        c.switch_cost_usd = Math.round((c.switch_cost_usd + (affinity.switch_cost_usd ?? 0)) * 1e9) / 1e9;
+      }
+      conversations.set(affinity.conversation, c);
+    }
     const hash = row.policy_hash ?? '';
     const policy = policies.get(hash) ?? { policy_hash: hash, route: row.route, strategy: receipt.strategy, decisions: 0 };
     policy.decisions++;
@@ -101,6 +115,7 @@ export function auditNeutrality(rows: Iterable<AuditRow>, range: { from?: string
     policies: [...policies.values()].sort((a, b) => b.decisions - a.decisions),
     dominated,
     unexplained: dominated.filter((d) => d.explained_by === null).length,
+    conversations: [...conversations.values()].sort((a, b) => b.switch_cost_usd - a.switch_cost_usd || b.requests - a.requests),
     unreadable,
   };
 }

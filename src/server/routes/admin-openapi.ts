@@ -471,7 +471,7 @@ export const ADMIN_OPENAPI: JsonObject = {
     schemas: {
       NeutralityReport: {
         type: 'object',
-        required: ['from', 'to', 'decisions', 'providers', 'policies', 'dominated', 'unexplained', 'unreadable'],
+        required: ['from', 'to', 'decisions', 'providers', 'policies', 'dominated', 'unexplained', 'conversations', 'unreadable'],
         properties: {
           from: { type: ['string', 'null'] },
           to: { type: ['string', 'null'] },
@@ -500,6 +500,15 @@ export const ADMIN_OPENAPI: JsonObject = {
             },
           },
           unexplained: { type: 'integer', minimum: 0 },
+          conversations: {
+            type: 'array',
+            description: 'Prompt-cache affinity per conversation: requests, kept on the cache holder, switches and their estimated cost.',
+            items: {
+              type: 'object',
+              required: ['conversation', 'requests', 'kept', 'switches', 'switch_cost_usd'],
+              properties: { conversation: { type: 'string' }, requests: { type: 'integer' }, kept: { type: 'integer' }, switches: { type: 'integer' }, switch_cost_usd: { type: 'number' } },
+            },
+          },
           unreadable: { type: 'integer', minimum: 0 },
         },
       },
