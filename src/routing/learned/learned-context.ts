@@ -29,7 +29,8 @@ export function learnedContext(
   options: { tools: boolean; requestedQuality?: number; teamId?: string; feedback?: OnlineCorrection },
 ): LearnedContext {
   let profile: PromptProfile | undefined;
-  const predictions = new Map<string, number>();
+  // Created on first use: most routes never ask (the context is built for every request).
+  let predictions: Map<string, number> | undefined;
   const prompt = () => (profile ??= router.analyzer.analyze(promptText(body), { tools: options.tools }));
   const online = (model: ResolvedModel, maxShift?: number) =>
     options.feedback && options.teamId ? options.feedback.shift(options.teamId, model.id, prompt().task, maxShift) : { shift: 0, n: 0 };
@@ -37,6 +38,7 @@ export function learnedContext(
     prompt,
     profile: (model) => router.profileFor(model),
     predict(model, maxShift) {
+      predictions ??= new Map();
       let value = predictions.get(model.id);
       if (value === undefined) {
         value = router.predictor.predict(router.profileFor(model), prompt());
