@@ -202,9 +202,11 @@ describe('team keys', () => {
     expect(revoked.json.revoked_at).toBeTruthy();
     const after = await chat(key, { model: 'sim-small' });
     expect(after.status).toBe(401);
-    const expiring = await createKey({ team_id: teamId, name: 'short', expires_at: new Date(Date.now() + 1500).toISOString() });
+    // Long enough for the first call on a loaded machine; then wait exactly until it has passed.
+    const expiresAt = Date.now() + 4_000;
+    const expiring = await createKey({ team_id: teamId, name: 'short', expires_at: new Date(expiresAt).toISOString() });
     expect((await chat(expiring.key, { model: 'sim-small' })).status).toBe(200);
-    await new Promise((resolve) => setTimeout(resolve, 1600));
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, expiresAt - Date.now()) + 50));
     expect((await chat(expiring.key, { model: 'sim-small' })).status).toBe(401);
   });
 
