@@ -1,4 +1,4 @@
-import { clientClosedError, GatewayError } from '../spec/errors.js';
+import { clientClosedError, GatewayError, shuttingDownError } from '../spec/errors.js';
 
 /**
  * Who or what cancelled work, carried as an AbortSignal's `reason` so that everything downstream
@@ -46,17 +46,4 @@ export function cancellationError(reason: CancelReason, provider?: string): Gate
     default:
       return new GatewayError({ code: 'SWY_ERR_ATTEMPT_CANCELLED', kind: 'upstream_error', origin: 'gateway', message: CANCEL_MESSAGES[reason], retryable: true, provider });
   }
-}
-
-/** A 503 for requests that reach a draining gateway, or streams cut at the drain deadline. */
-export function shuttingDownError(): GatewayError {
-  return new GatewayError({
-    code: 'SWY_ERR_SHUTTING_DOWN',
-    kind: 'overloaded',
-    status: 503,
-    origin: 'gateway',
-    message: 'The gateway is shutting down; retry on another replica.',
-    retryable: true,
-    retryAfterMs: 1000,
-  });
 }

@@ -164,6 +164,20 @@ export function invalidRequest(message: string, param?: string, code = 'SWY_ERR_
 }
 
 /** The caller went away (its signal aborted) before the answer was complete. Status 499, never retried. */
+/** A 503 for requests that reach a draining gateway, streams cut at the drain deadline, and calls on a closed upstream pool. */
+export function shuttingDownError(provider?: string): GatewayError {
+  return new GatewayError({
+    code: 'SWY_ERR_SHUTTING_DOWN',
+    kind: 'overloaded',
+    status: 503,
+    origin: 'gateway',
+    message: 'The gateway is shutting down; retry on another replica.',
+    retryable: true,
+    retryAfterMs: 1000,
+    ...(provider === undefined ? {} : { provider }),
+  });
+}
+
 export function clientClosedError(provider?: string, cause?: unknown): GatewayError {
   return new GatewayError({
     code: 'SWY_ERR_CLIENT_CLOSED',

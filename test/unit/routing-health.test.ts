@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fakeClock } from '../helpers/fake-clock.js';
-import { cancellationError, shuttingDownError } from '../../src/execution/cancellation.js';
+import { cancellationError } from '../../src/execution/cancellation.js';
 import {
   classifyOutcome,
   DEFAULT_BREAKER_OPTIONS,
@@ -8,7 +8,7 @@ import {
   parseResetDuration,
 } from '../../src/routing/health/in-memory-health-tracker.js';
 import { WindowedCounters } from '../../src/routing/health/windowed-counters.js';
-import { clientClosedError, GatewayError, kindForUpstreamStatus, type ErrorKind } from '../../src/spec/errors.js';
+import { clientClosedError, GatewayError, kindForUpstreamStatus, shuttingDownError, type ErrorKind } from '../../src/spec/errors.js';
 
 const KEY = 'prov/model';
 const T0 = Date.parse('2025-06-01T12:00:00Z');

@@ -1,5 +1,5 @@
 import { Agent, errors as undiciErrors, type Dispatcher } from 'undici';
-import { clientClosedError, GatewayError, UPSTREAM_ERROR_CODES } from '../../spec/errors.js';
+import { clientClosedError, GatewayError, shuttingDownError, UPSTREAM_ERROR_CODES } from '../../spec/errors.js';
 import { redactSecrets } from '../../spec/redact-secrets.js';
 import type { CallTimeouts } from '../provider.js';
 
@@ -18,7 +18,7 @@ export class UpstreamPool {
   agent(connectMs: number, provider?: string): Agent {
     const agent = this.agents.get(connectMs);
     if (agent) return agent;
-    if (this.closed) throw poolClosedError(provider);
+    if (this.closed) throw shuttingDownError(provider);
     const created = new Agent({
       connect: { timeout: connectMs },
       keepAliveTimeout: 30_000,
@@ -61,19 +61,6 @@ export const defaultUpstreamPool = new UpstreamPool();
 /** Closes the default pool's connections (test teardown); the pool stays usable. */
 export async function closeUpstreamAgents(): Promise<void> {
   await defaultUpstreamPool.closeAgents();
-}
-
-function poolClosedError(provider: string | undefined): GatewayError {
-  return new GatewayError({
-    code: 'SWY_ERR_SHUTTING_DOWN',
-    kind: 'overloaded',
-    status: 503,
-    origin: 'gateway',
-    message: 'The gateway is shutting down; retry on another replica.',
-    retryable: true,
-    retryAfterMs: 1000,
-    ...(provider === undefined ? {} : { provider }),
-  });
 }
 
 export interface UpstreamRequest {
