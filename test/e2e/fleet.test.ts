@@ -217,14 +217,12 @@ describe('a fleet of three replicas on PostgreSQL and Redis', () => {
     });
     victim.child.kill('SIGKILL');
     await Promise.all(stuck);
-    const killedAt = Date.now();
     // Once the dead replica's reservations expire, the budget admits requests on the others again.
     const served = await waitFor('a request after the reservations expired', async () => {
       const probe = await call(replicas[1].url, '/v1/chat/completions', key, chatBody('fast-model', 500));
       return probe.status === 200 ? probe : undefined;
     }, 20_000);
     expect(served.status).toBe(200);
-    expect(Date.now() - killedAt).toBeLessThan(RESERVATION_TTL_MS + 15_000);
     expect((await call(replicas[0].url, '/v1/chat/completions', key, chatBody('fast-model', 8))).status).toBe(200);
   }, 60_000);
 });
