@@ -7,7 +7,8 @@ import type { OpenAIChatEndpoint, OpenAICredentials } from './openai-chat-endpoi
 import { badUpstreamResponse, mapOpenAIHttpError, openAIRequestId } from './openai-errors.js';
 import { tapOpenAIStream } from './openai-passthrough-stream.js';
 import type { OpenAIWireUsage } from './openai-wire-types.js';
-import { readBodyBytes, readBodyText } from '../shared/upstream-http.js';
+import { readBodyText } from '../shared/upstream-http.js';
+import { sendUpstreamBuffered } from '../shared/upstream-buffered.js';
 import { rewriteOpenAIPassthroughBody } from './rewrite-openai-passthrough-body.js';
 
 /** PassthroughResponse whose warnings (of the body rewrite, max_tokens → max_completion_tokens) are always set. */
@@ -52,32 +53,26 @@ export async function openAIPassthrough(
     stream: request.stream,
   });
   const found = deps.credentials.of(context);
-  const response = await sendUpstream(
-    {
-      url: endpoint.url(context.upstreamModel),
-      headers: endpoint.requestHeaders(context, request.stream, found instanceof Promise ? await found : found),
-      body: JSON.stringify(rewrite.body),
-      timeouts: context.timeouts,
-      signal: context.signal,
-      provider,
-    },
-    deps.pool,
-  );
-  const upstreamRequestId = openAIRequestId(response.headers);
-  if (response.status < 200 || response.status >= 300) {
-    const text = await readBodyText(response, provider, context.signal);
-    throw mapOpenAIHttpError(response.status, response.headers, text, provider);
-  }
-  const headers = forwardableHeaders(response.headers);
-
+  const call = {
+    url: endpoint.url(context.upstreamModel),
+    headers: endpoint.requestHeaders(context, request.stream, found instanceof Promise ? await found : found),
+    body: JSON.stringify(rewrite.body),
+    timeouts: context.timeouts,
+    signal: context.signal,
+    provider,
+  };
   if (!request.stream) {
-    const bytes = await readBodyBytes(response, provider, context.signal);
+    // The whole answer is read through the dispatcher (no body stream): the cheapest way through undici.
+    const whole = await sendUpstreamBuffered(call, deps.pool);
+    const upstreamRequestId = openAIRequestId(whole.headers);
+    if (whole.status < 200 || whole.status >= 300) throw mapOpenAIHttpError(whole.status, whole.headers, whole.body.toString('utf8'), provider);
+    const bytes = whole.body;
     const usage = usageOfBody(bytes);
     // A 2xx whose body is not a JSON object is the upstream's failure, not an answer to forward.
     if ((usage === undefined || !looksBracketed(bytes)) && !isJsonObject(bytes)) throw badUpstreamResponse(provider, 'the body is not a JSON object', upstreamRequestId);
     return {
-      status: response.status,
-      headers,
+      status: whole.status,
+      headers: forwardableHeaders(whole.headers),
       body: bytes,
       usage: () => usage,
       finished: () => true,
@@ -86,6 +81,13 @@ export async function openAIPassthrough(
       warnings: rewrite.warnings,
     };
   }
+  const response = await sendUpstream(call, deps.pool);
+  const upstreamRequestId = openAIRequestId(response.headers);
+  if (response.status < 200 || response.status >= 300) {
+    const text = await readBodyText(response, provider, context.signal);
+    throw mapOpenAIHttpError(response.status, response.headers, text, provider);
+  }
+  const headers = forwardableHeaders(response.headers);
   const tap = tapOpenAIStream(response.body, { stripUsage: !rewrite.clientWantsUsage, provider, signal: context.signal, upstreamRequestId });
   return {
     status: response.status,

@@ -149,7 +149,7 @@ export async function sendUpstream(req: UpstreamRequest, pool: UpstreamPool = de
  */
 const splitUrls = new Map<string, { origin: string; path: string }>();
 
-function splitUrl(url: string): { origin: string; path: string } {
+export function splitUrl(url: string): { origin: string; path: string } {
   let split = splitUrls.get(url);
   if (!split) {
     const parsed = new URL(url);
@@ -371,7 +371,7 @@ function discard(body: UpstreamResponse['body']): void {
 
 function ignore(): void {}
 
-function responseTooLarge(provider: string, limit: number): GatewayError {
+export function responseTooLarge(provider: string, limit: number): GatewayError {
   return new GatewayError({
     code: UPSTREAM_ERROR_CODES.RESPONSE_TOO_LARGE,
     kind: 'upstream_error',

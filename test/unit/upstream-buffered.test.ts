@@ -1,0 +1,196 @@
+import { createServer, type Server } from 'node:http';
+import { createServer as createTcpServer, type Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseRawHeaders, sendUpstreamBuffered } from '../../src/providers/shared/upstream-buffered.js';
+import { MAX_ERROR_BODY_BYTES, MAX_RESPONSE_BODY_BYTES, UpstreamPool } from '../../src/providers/shared/upstream-http.js';
+
+/**
+ * The non-stream upstream call through undici's dispatcher (sendUpstreamBuffered): the same deadlines,
+ * body limits and typed errors as sendUpstream + readBodyBytes, checked against a real HTTP server.
+ */
+
+const CHUNK = Buffer.alloc(64 * 1024, 'x');
+let server: Server;
+let base: string;
+const pool = new UpstreamPool();
+/** Per path: did the server's response finish, or was its connection closed first? */
+const outcomes = new Map<string, Promise<{ finished: boolean; written: number }>>();
+
+function track(path: string, res: import('node:http').ServerResponse, total: number, prefix: string, status: number, headers: Record<string, string>): void {
+  outcomes.set(
+    path,
+    new Promise((resolve) => {
+      let written = 0;
+      let closed = false;
+      res.on('close', () => {
+        closed = true;
+        resolve({ finished: res.writableFinished, written });
+      });
+      res.writeHead(status, headers);
+      const pump = () => {
+        while (!closed && written < total) {
+          const piece = written === 0 ? Buffer.concat([Buffer.from(prefix), CHUNK]) : CHUNK;
+          written += piece.length;
+          if (!res.write(piece)) return void res.once('drain', pump);
+        }
+        if (!closed) res.end();
+      };
+      pump();
+    }),
+  );
+}
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const url = req.url ?? '/';
+      if (url === '/echo') {
+        res.setHeader('x-echo-method', req.method ?? '');
+        res.setHeader('x-echo-auth', String(req.headers.authorization));
+        res.setHeader('set-cookie', ['a=1', 'b=2']);
+        res.setHeader('X-RateLimit-Remaining-Requests', '42');
+        return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ got: Buffer.concat(chunks).toString('utf8') }));
+      }
+      if (url.startsWith('/huge-error')) return track(url, res, 10 * 1024 * 1024, 'upstream exploded: ', 500, { 'content-type': 'text/plain' });
+      if (url.startsWith('/announced-huge')) return track(url, res, MAX_RESPONSE_BODY_BYTES + 1, '{', 200, { 'content-length': String(MAX_RESPONSE_BODY_BYTES + 1) });
+      if (url.startsWith('/chunked-huge')) return track(url, res, MAX_RESPONSE_BODY_BYTES + 16 * 1024 * 1024, '{', 200, { 'content-type': 'application/json' });
+      if (url === '/never') return; // headers never come
+      if (url === '/trickle') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write('{');
+        const timer = setInterval(() => res.write(' '), 40);
+        res.on('close', () => clearInterval(timer));
+        return;
+      }
+      if (url === '/stall-body') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.write('{"partial":');
+        return; // then silence
+      }
+      res.writeHead(404).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+});
+
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+  await pool.close();
+});
+
+const timeouts = { connectMs: 2000, firstByteMs: 5000, idleMs: 5000, totalMs: 20_000 };
+
+function call(path: string, overrides: Partial<Parameters<typeof sendUpstreamBuffered>[0]> = {}) {
+  return sendUpstreamBuffered({ url: `${base}${path}`, headers: { authorization: 'Bearer k', 'content-type': 'application/json' }, body: '{"q":1}', timeouts, signal: new AbortController().signal, provider: 'p', ...overrides }, pool);
+}
+
+const caught = (promise: Promise<unknown>) =>
+  promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+
+describe('sendUpstreamBuffered', () => {
+  it('sends method, headers and body, and returns status, lower-cased headers (repeats as arrays) and the body', async () => {
+    const response = await call('/echo');
+    expect(response.status).toBe(200);
+    expect(JSON.parse(response.body.toString('utf8'))).toEqual({ got: '{"q":1}' });
+    expect(response.headers['x-echo-method']).toBe('POST');
+    expect(response.headers['x-echo-auth']).toBe('Bearer k');
+    expect(response.headers['x-ratelimit-remaining-requests']).toBe('42');
+    expect(response.headers['set-cookie']).toEqual(['a=1', 'b=2']);
+    expect(response.headers['content-type']).toBe('application/json');
+  });
+
+  it('cuts an error body at MAX_ERROR_BODY_BYTES and closes the connection', async () => {
+    const response = await call('/huge-error-1');
+    expect(response.status).toBe(500);
+    expect(response.body.length).toBe(MAX_ERROR_BODY_BYTES);
+    expect(response.body.toString('utf8').startsWith('upstream exploded: ')).toBe(true);
+    const upstream = await outcomes.get('/huge-error-1')!;
+    expect(upstream.finished).toBe(false);
+    expect(upstream.written).toBeLessThan(10 * 1024 * 1024);
+  });
+
+  it('refuses a 2xx body announced larger than the limit, without reading it', async () => {
+    const error = await caught(call('/announced-huge'));
+    expect(error).toMatchObject({ code: 'SWY_ERR_UPSTREAM_RESPONSE_TOO_LARGE', status: 502, retryable: false });
+    const upstream = await outcomes.get('/announced-huge')!;
+    expect(upstream.finished).toBe(false);
+    expect(upstream.written).toBeLessThan(MAX_RESPONSE_BODY_BYTES);
+  });
+
+  it('refuses a chunked 2xx body once it grows past the limit', async () => {
+    const error = await caught(call('/chunked-huge'));
+    expect(error).toMatchObject({ code: 'SWY_ERR_UPSTREAM_RESPONSE_TOO_LARGE' });
+    expect((await outcomes.get('/chunked-huge')!).finished).toBe(false);
+  });
+
+  it('a first byte that never comes is a first-byte timeout', async () => {
+    const error = await caught(call('/never', { timeouts: { ...timeouts, firstByteMs: 200 } }));
+    expect(error).toMatchObject({ code: 'SWY_ERR_UPSTREAM_FIRST_BYTE_TIMEOUT', kind: 'timeout', retryable: true });
+  });
+
+  it('a body that goes silent is an idle timeout', async () => {
+    const error = await caught(call('/stall-body', { timeouts: { ...timeouts, idleMs: 200 } }));
+    expect(error).toMatchObject({ code: 'SWY_ERR_UPSTREAM_IDLE_TIMEOUT', kind: 'timeout' });
+  });
+
+  it('the total timeout cuts a body that keeps trickling within the idle timeout', async () => {
+    const error = await caught(call('/trickle', { timeouts: { ...timeouts, totalMs: 300 } }));
+    expect(error).toMatchObject({ code: 'SWY_ERR_UPSTREAM_TOTAL_TIMEOUT', kind: 'timeout', status: 504 });
+  });
+
+  it('the total timeout also bounds the wait for headers when the first-byte timeout is longer', async () => {
+    const error = await caught(call('/never', { timeouts: { ...timeouts, firstByteMs: 10_000, totalMs: 250 } }));
+    expect(error).toMatchObject({ code: 'SWY_ERR_UPSTREAM_TOTAL_TIMEOUT' });
+  });
+
+  it('the client going away mid-call is a client-closed error (499, not retried) and ends the upstream call', async () => {
+    const controller = new AbortController();
+    const pending = caught(call('/trickle', { signal: controller.signal }));
+    setTimeout(() => controller.abort(), 100);
+    expect(await pending).toMatchObject({ code: 'SWY_ERR_CLIENT_CLOSED', status: 499, retryable: false });
+  });
+
+  it('a signal aborted before the call sends nothing', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    expect(await caught(call('/echo', { signal: controller.signal }))).toMatchObject({ code: 'SWY_ERR_CLIENT_CLOSED' });
+  });
+
+  it('a connection reset before the headers is a retryable unreachable error without the address', async () => {
+    const resetter = createTcpServer((socket: Socket) => socket.once('data', () => socket.resetAndDestroy()));
+    await new Promise<void>((r) => resetter.listen(0, '127.0.0.1', r));
+    const port = (resetter.address() as { port: number }).port;
+    try {
+      const error = await caught(sendUpstreamBuffered({ url: `http://127.0.0.1:${port}/x`, headers: {}, body: '{}', timeouts, signal: new AbortController().signal, provider: 'house' }, pool));
+      expect(error).toMatchObject({ code: 'SWY_ERR_UPSTREAM_UNREACHABLE', status: 502, retryable: true, provider: 'house' });
+      expect((error as Error).message).not.toContain('127.0.0.1');
+    } finally {
+      resetter.close();
+    }
+  });
+
+  it('a closed pool refuses with the shutting-down error', async () => {
+    const closed = new UpstreamPool();
+    await closed.close();
+    const error = await caught(sendUpstreamBuffered({ url: `${base}/echo`, headers: {}, timeouts, signal: new AbortController().signal, provider: 'p' }, closed));
+    expect(error).toMatchObject({ code: 'SWY_ERR_SHUTTING_DOWN' });
+  });
+});
+
+describe('parseRawHeaders', () => {
+  it('lower-cases names, keeps repeats in order, and has no prototype to pollute', () => {
+    const headers = parseRawHeaders([Buffer.from('Content-Type'), Buffer.from('a/b'), Buffer.from('X-A'), Buffer.from('1'), Buffer.from('x-a'), Buffer.from('2'), Buffer.from('x-a'), Buffer.from('3'), Buffer.from('__proto__'), Buffer.from('p')]);
+    expect(headers['content-type']).toBe('a/b');
+    expect(headers['x-a']).toEqual(['1', '2', '3']);
+    expect(headers.__proto__).toBe('p');
+    expect(Object.getPrototypeOf(headers)).toBe(null);
+    expect(({} as Record<string, unknown>).p).toBeUndefined();
+  });
+});
