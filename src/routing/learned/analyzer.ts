@@ -1,7 +1,8 @@
 /**
  * The prompt analyzer: text → PromptProfile (task family probabilities, difficulty, cluster), the
  * model-independent half of the learned router. It runs the weights of router-weights.json on the
- * representation of features.ts, then two documented rules for the families no dataset covers:
+ * representation of features.ts (task family, cluster) and on the dense features of difficulty.ts
+ * (difficulty: a ridge regression), then two documented rules for the families no dataset covers:
  *
  * - tools present (the request declares tools) → planning;
  * - code continuation (fill-in-the-middle tokens, "complete this function", or a prompt that ends
@@ -9,23 +10,23 @@
  *   code-completion.
  *
  * A rule puts RULE_WEIGHT of the probability on its family and scales the learned probabilities into
- * the rest. Cost: one bounded feature pass (features.ts reads a fixed prefix and suffix) and a few
+ * the rest. Cost: two bounded feature passes (both read a fixed prefix and suffix) and a few
  * sparse dot products.
  */
 import { decodeArray, type RouterArtifact } from './artifact.js';
+import { DIFFICULTY_FEATURES, difficultyFeatures, predictDifficulty, RARITY_BITS, type RarityTable } from './difficulty.js';
 import {
   extractFeatures,
   FEATURE_DIMS,
   HASH_BITS,
   promptWindow,
   SKETCH_DIMS,
-  sparseDot,
   STRUCT_FEATURES,
   WINDOW_HEAD,
   WINDOW_TAIL,
 } from './features.js';
 import { TASK_FAMILIES, type PromptAnalyzer, type PromptProfile, type TaskFamily } from './learned-types.js';
-import { nearestCentroid, sigmoid, softmaxScores } from './linear.js';
+import { nearestCentroid, softmaxScores } from './linear.js';
 
 /** Probability a rule gives its family. */
 export const RULE_WEIGHT = 0.85;
@@ -36,8 +37,8 @@ export interface AnalyzerWeights {
   readonly classes: readonly TaskFamily[];
   /** classes × FEATURE_DIMS */
   readonly taskWeights: Float32Array;
-  /** FEATURE_DIMS */
-  readonly difficultyWeights: Float32Array;
+  /** Ridge coefficients of the difficulty regression (intercept first) and its word-rarity table (difficulty.ts). */
+  readonly difficulty: { readonly coefficients: readonly number[]; readonly rarity: RarityTable };
   readonly clusters: number;
   /** clusters × SKETCH_DIMS */
   readonly centroids: Float32Array;
@@ -67,8 +68,8 @@ function applyRule(probs: Record<TaskFamily, number>, family: TaskFamily): void 
 }
 
 export function createPromptAnalyzer(weights: AnalyzerWeights): PromptAnalyzer {
-  const { classes, taskWeights, difficultyWeights, clusters, centroids } = weights;
-  if (taskWeights.length !== classes.length * FEATURE_DIMS || difficultyWeights.length !== FEATURE_DIMS) {
+  const { classes, taskWeights, difficulty: difficultyModel, clusters, centroids } = weights;
+  if (taskWeights.length !== classes.length * FEATURE_DIMS || difficultyModel.coefficients.length !== DIFFICULTY_FEATURES.length + 1) {
     throw new Error(`learned router weights do not fit the representation (${FEATURE_DIMS} features)`);
   }
   return {
@@ -82,7 +83,7 @@ export function createPromptAnalyzer(weights: AnalyzerWeights): PromptAnalyzer {
       else if (looksLikeCodeCompletion(text)) applyRule(probs, 'code-completion');
       let task: TaskFamily = TASK_FAMILIES[0];
       for (const f of TASK_FAMILIES) if (probs[f] > probs[task]) task = f;
-      const difficulty = sigmoid(sparseDot(difficultyWeights, features.vector));
+      const difficulty = predictDifficulty(difficultyModel.coefficients, difficultyFeatures(text, difficultyModel.rarity));
       const cluster = clusters > 0 ? nearestCentroid(features.sketch, centroids, clusters, SKETCH_DIMS) : 0;
       return { task, taskProbs: Object.freeze(probs), difficulty, cluster };
     },
@@ -97,7 +98,9 @@ export function analyzerWeightsFromArtifact(artifact: RouterArtifact): AnalyzerW
     f.sketchDims !== SKETCH_DIMS ||
     f.windowHead !== WINDOW_HEAD ||
     f.windowTail !== WINDOW_TAIL ||
-    f.struct.join(',') !== STRUCT_FEATURES.join(',')
+    f.struct.join(',') !== STRUCT_FEATURES.join(',') ||
+    artifact.difficulty.features.join(',') !== DIFFICULTY_FEATURES.join(',') ||
+    artifact.difficulty.rarity.bits !== RARITY_BITS
   ) {
     throw new Error(`learned router weights ${artifact.version} were trained on another representation: run npm run train:router`);
   }
@@ -105,7 +108,10 @@ export function analyzerWeightsFromArtifact(artifact: RouterArtifact): AnalyzerW
     version: artifact.version,
     classes: artifact.task.classes,
     taskWeights: decodeArray(artifact.task.weights),
-    difficultyWeights: decodeArray(artifact.difficulty.weights),
+    difficulty: {
+      coefficients: artifact.difficulty.coefficients,
+      rarity: { docs: artifact.difficulty.rarity.docs, df: decodeArray(artifact.difficulty.rarity.df) },
+    },
     clusters: artifact.clusters.k,
     centroids: decodeArray(artifact.clusters.centroids),
   };

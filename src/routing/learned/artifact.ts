@@ -5,7 +5,7 @@
  */
 import type { QualityProfile, TaskFamily } from './learned-types.js';
 
-export const ARTIFACT_FORMAT = 'switchyard-learned-router/1';
+export const ARTIFACT_FORMAT = 'switchyard-learned-router/2';
 
 export interface EncodedArray {
   readonly encoding: 'int16-base64';
@@ -38,7 +38,13 @@ export interface RouterArtifact {
   };
   readonly task: { readonly classes: readonly TaskFamily[]; readonly weights: EncodedArray };
   readonly difficulty: {
-    readonly weights: EncodedArray;
+    /** Names of the dense features (difficulty.ts), in order; a mismatch is an error at load. */
+    readonly features: readonly string[];
+    /** Ridge coefficients: intercept, then one per feature. */
+    readonly coefficients: readonly number[];
+    readonly lambda: number;
+    /** Document frequency of hashed words over the training prompts (word rarity). */
+    readonly rarity: { readonly bits: number; readonly docs: number; readonly df: EncodedArray };
     /** Mean difficulty of the training prompts of each family: the predictor's reference point. */
     readonly reference: Readonly<Partial<Record<TaskFamily, number>>>;
     readonly mean: number;

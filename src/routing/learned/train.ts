@@ -5,7 +5,8 @@
  *
  * 1. features (features.ts) of every train prompt's `question ?? prompt`;
  * 2. task family: multinomial logistic regression (SGD) on the families the dataset tasks map to;
- * 3. difficulty: logistic regression on the soft target 1 − mean score of the row's models;
+ * 3. difficulty: ridge regression of the soft target 1 − mean score of the row's models on the dense
+ *    features of difficulty.ts (word rarity from a document-frequency table of the train prompts);
  * 4. clusters: k-means++ on the features' sketch;
  * 5. a quality profile per dataset model, fitted on its dataset's train rows (quality.ts).
  *
@@ -26,7 +27,8 @@ import {
   type PromptFeatures,
 } from './features.js';
 import { TASK_FAMILIES, type TaskFamily } from './learned-types.js';
-import { kMeans, trainLogistic, trainSoftmax } from './linear.js';
+import { buildRarityTable, DIFFICULTY_FEATURES, difficultyFeatures, fitRidge, RARITY_BITS } from './difficulty.js';
+import { kMeans, trainSoftmax } from './linear.js';
 import { fitQualityProfile } from './quality.js';
 
 export interface TrainingDataset {
@@ -40,6 +42,8 @@ export interface TrainOptions {
   readonly epochs?: number;
   readonly l2?: number;
   readonly clusters?: number;
+  /** Ridge penalty of the difficulty regression (default DEFAULT_TRAIN_OPTIONS.difficultyLambda). */
+  readonly difficultyLambda?: number;
   /** Date part of the version (default: today, UTC). */
   readonly date?: string;
   /** Dataset tasks left out entirely (leave-one-task-out); aliases such as arc_challenge/arc-challenge match. */
@@ -50,9 +54,10 @@ export interface TrainOptions {
   readonly profiles?: boolean;
 }
 
-export const DEFAULT_TRAIN_OPTIONS = { seed: 7, epochs: 8, l2: 1e-4, clusters: 16 } as const;
+export const DEFAULT_TRAIN_OPTIONS = { seed: 7, epochs: 8, l2: 1e-4, clusters: 16, difficultyLambda: 1 } as const;
 
 interface Example {
+  readonly text: string;
   readonly features: PromptFeatures;
   readonly family: TaskFamily;
   readonly difficulty: number;
@@ -87,7 +92,7 @@ export function trainRouter(datasets: readonly TrainingDataset[], options: Train
       }
       kept.push(row);
       perTask[`${name}:${row.task}`] = (perTask[`${name}:${row.task}`] ?? 0) + 1;
-      examples.push({ features: extractFeatures(rowText(row)), family, difficulty: rowDifficulty(row) });
+      examples.push({ text: rowText(row), features: extractFeatures(rowText(row)), family, difficulty: rowDifficulty(row) });
     }
     trainRowsByDataset.set(name, kept);
   }
@@ -102,12 +107,13 @@ export function trainRouter(datasets: readonly TrainingDataset[], options: Train
     FEATURE_DIMS,
     { epochs, l2, seed },
   );
-  const difficultyWeights = trainLogistic(
-    vectors,
+  const lambda = options.difficultyLambda ?? DEFAULT_TRAIN_OPTIONS.difficultyLambda;
+  const rarity = buildRarityTable(examples.map((e) => e.text));
+  const coefficients = fitRidge(
+    examples.map((e) => difficultyFeatures(e.text, rarity)),
     examples.map((e) => e.difficulty),
-    FEATURE_DIMS,
-    { epochs, l2, seed: seed + 1 },
-  );
+    lambda,
+  ).map((c) => Number(c.toPrecision(7)));
   const centroids = kMeans(
     examples.map((e) => e.features.sketch),
     k,
@@ -139,7 +145,14 @@ export function trainRouter(datasets: readonly TrainingDataset[], options: Train
     format: ARTIFACT_FORMAT,
     features: { hashBits: HASH_BITS, sketchDims: SKETCH_DIMS, windowHead: WINDOW_HEAD, windowTail: WINDOW_TAIL, struct: [...STRUCT_FEATURES] },
     task: { classes, weights: encodeArray(taskWeights) },
-    difficulty: { weights: encodeArray(difficultyWeights), reference, mean },
+    difficulty: {
+      features: [...DIFFICULTY_FEATURES],
+      coefficients,
+      lambda,
+      rarity: { bits: RARITY_BITS, docs: rarity.docs, df: encodeArray(rarity.df) },
+      reference,
+      mean,
+    },
     clusters: { k, dims: SKETCH_DIMS, centroids: encodeArray(centroids) },
     profiles,
     training: {
