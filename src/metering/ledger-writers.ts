@@ -17,7 +17,17 @@ export const LEDGER_COLUMNS = [
   'receipt', 'policy_hash',
 ] as const satisfies ReadonlyArray<keyof LedgerEntry>;
 
-const INSERT_SQL = `INSERT INTO usage_ledger (${LEDGER_COLUMNS.join(', ')}) VALUES (${LEDGER_COLUMNS.map(() => '?').join(', ')})`;
+/**
+ * SQLite: rows per INSERT statement. One statement per 16 rows instead of per row halves the
+ * insert's CPU (measured: ~7.7 → ~3.7 µs a row with the ledger's four indexes), a cost every request
+ * pays in the writer thread. 27 columns x 16 rows = 432 parameters, far below SQLite's cap.
+ */
+const SQLITE_ROWS_PER_INSERT = 16;
+
+function sqliteInsertSql(rows: number): string {
+  const tuple = `(${LEDGER_COLUMNS.map(() => '?').join(', ')})`;
+  return `INSERT INTO usage_ledger (${LEDGER_COLUMNS.join(', ')}) VALUES ${Array.from({ length: rows }, () => tuple).join(', ')}`;
+}
 
 function flatten(batch: LedgerEntry[]): unknown[] {
   const values: unknown[] = new Array(batch.length * LEDGER_COLUMNS.length);
@@ -26,9 +36,6 @@ function flatten(batch: LedgerEntry[]): unknown[] {
   return values;
 }
 
-function toRow(entry: LedgerEntry): unknown[] {
-  return LEDGER_COLUMNS.map((column) => entry[column] ?? null);
-}
 
 /**
  * - SQLite file: a worker thread with its own connection runs the inserts. Measured in the bench, an
@@ -99,17 +106,16 @@ function postgresWriter(pool: NonNullable<Store['pgPool']>): LedgerWriter {
 
 function inlineSqliteWriter(sqlite: NonNullable<Store['sqlite']>): LedgerWriter {
   const prepare = () => {
-    const insert = sqlite.prepare(INSERT_SQL);
-    return sqlite.transaction((rows: unknown[][]) => {
-      for (const row of rows) insert.run(row);
-    });
+    const many = sqlite.prepare(sqliteInsertSql(SQLITE_ROWS_PER_INSERT));
+    const one = sqlite.prepare(sqliteInsertSql(1));
+    return sqlite.transaction((values: unknown[]) => insertFlat(values, LEDGER_COLUMNS.length, SQLITE_ROWS_PER_INSERT, many, one));
   };
   let insertAll: ReturnType<typeof prepare> | undefined;
   return {
     async write(batch) {
       try {
         insertAll ??= prepare();
-        insertAll(batch.map(toRow));
+        insertAll(flatten(batch));
       } catch (error) {
         insertAll = undefined; // prepared again next time (the schema may have changed)
         throw error;
@@ -117,6 +123,14 @@ function inlineSqliteWriter(sqlite: NonNullable<Store['sqlite']>): LedgerWriter 
     },
     close: async () => undefined,
   };
+}
+
+/** Inserts flattened rows: `perInsert` at a time with `many`, the rest one by one with `one` (the worker does the same). */
+function insertFlat(values: unknown[], width: number, perInsert: number, many: { run(values: unknown[]): unknown }, one: { run(values: unknown[]): unknown }): void {
+  const chunk = width * perInsert;
+  let i = 0;
+  for (; i + chunk <= values.length; i += chunk) many.run(values.slice(i, i + chunk));
+  for (; i < values.length; i += width) one.run(values.slice(i, i + width));
 }
 
 /**
@@ -132,19 +146,23 @@ const db = new Database(workerData.path);
 db.pragma('journal_mode = WAL');
 db.pragma('synchronous = NORMAL');
 db.pragma('busy_timeout = 5000');
+const width = workerData.width;
+const perInsert = workerData.perInsert;
 let insertAll;
 const prepare = () => {
-  const insert = db.prepare(workerData.sql);
-  return db.transaction((rows) => { for (const row of rows) insert.run(row); });
+  const many = db.prepare(workerData.manySql);
+  const one = db.prepare(workerData.oneSql);
+  return db.transaction((values) => {
+    const chunk = width * perInsert;
+    let i = 0;
+    for (; i + chunk <= values.length; i += chunk) many.run(values.slice(i, i + chunk));
+    for (; i < values.length; i += width) one.run(values.slice(i, i + width));
+  });
 };
-const width = workerData.width;
 parentPort.on('message', ({ id, json }) => {
   try {
     insertAll = insertAll || prepare();
-    const values = JSON.parse(json);
-    const rows = [];
-    for (let i = 0; i < values.length; i += width) rows.push(values.slice(i, i + width));
-    insertAll(rows);
+    insertAll(JSON.parse(json));
     parentPort.postMessage({ id });
   } catch (error) {
     insertAll = undefined;
@@ -160,7 +178,7 @@ class ThreadLedgerWriter implements LedgerWriter {
 
   constructor(path: string) {
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { path, driver, sql: INSERT_SQL, width: LEDGER_COLUMNS.length } });
+    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { path, driver, manySql: sqliteInsertSql(SQLITE_ROWS_PER_INSERT), oneSql: sqliteInsertSql(1), perInsert: SQLITE_ROWS_PER_INSERT, width: LEDGER_COLUMNS.length } });
     this.worker.unref();
     this.worker.on('message', ({ id, error }: { id: number; error?: string }) => {
       const waiter = this.waiting.get(id);

@@ -65,6 +65,32 @@ describe.each([
     await store.close();
   });
 
+  it('lands every column of every row as recorded, whatever the batch size (multi-row INSERTs and the remainder)', async () => {
+    const store = await openSqliteStore(path());
+    const ledger = new UsageLedger(view(store), { batchSize: 1000, flushIntervalMs: 60_000 });
+    const recorded = Array.from({ length: 37 }, (_, i) => ({
+      ...entry(i + 1),
+      request_id: `req_${String(i + 1).padStart(3, '0')}`,
+      status: 200 + i,
+      route: i % 2 ? `route-${i}` : null,
+      decision: `d${i}`,
+      ttft_ms: i,
+      team_id: `team_${i}`,
+      key_id: null,
+      receipt: i % 3 ? null : `{"n":${i}}`,
+      policy_hash: i % 3 ? null : `h${i}`,
+    }));
+    for (const row of recorded) ledger.record(row);
+    await ledger.close();
+    const rows = await store.db.selectFrom('usage_ledger').selectAll().orderBy('request_id').execute();
+    expect(rows).toHaveLength(37);
+    for (let i = 0; i < 37; i++) {
+      const { id: _id, ...stored } = rows[i] as Record<string, unknown>;
+      expect(stored).toEqual(recorded[i]);
+    }
+    await store.close();
+  });
+
   it('writes the team and key of each row (null when the caller has none)', async () => {
     const store = await openSqliteStore(path());
     const ledger = new UsageLedger(view(store), { batchSize: 1000, flushIntervalMs: 60_000 });
