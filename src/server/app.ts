@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { ResolvedConfig } from '../config/resolve-config.js';
 import type { DialectCodec } from '../dialects/dialect.js';
@@ -16,6 +17,7 @@ import { registerModelRoutes } from './routes/models.js';
 import { registerCountTokensRoute } from './routes/count-tokens.js';
 import { isAdminUrl, registerAdminRoutes, requireAdmin } from './routes/admin.js';
 import { jsonBodyParser } from './parse-json-body.js';
+import { fastChatHandler, type FastChatDeps } from './fast-chat.js';
 import { Lifecycle } from './lifecycle.js';
 import { Cancellation } from '../execution/cancellation.js';
 import type { Authenticator } from '../tenancy/authenticator.js';
@@ -91,7 +93,30 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, error: G
 export function buildApp(deps: AppDeps): FastifyInstance {
   const server = deps.config.server;
   const lifecycle = deps.lifecycle ?? new Lifecycle();
+  // POST /v1/chat/completions and /v1/messages are served on node:http directly (fast-chat.ts); the rest by Fastify.
+  const fast: FastChatDeps = {
+    lifecycle,
+    verify: (key) => (deps.authenticator ? deps.authenticator.verify(key) : deps.keyRing.verify(key)),
+    bodyLimitBytes: server.bodyLimitBytes,
+    maxJsonDepth: server.maxJsonDepth,
+    serve: () => Promise.reject(new Error('the chat handler is not set up yet')),
+  };
+  const fastChat = fastChatHandler(fast);
+  const httpOptions = {
+    headersTimeout: Math.min(server.headersTimeoutMs, server.requestTimeoutMs),
+    requestTimeout: server.requestTimeoutMs,
+    connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(Math.min(server.headersTimeoutMs, server.requestTimeoutMs) / 4))),
+  };
   const app = Fastify({
+    serverFactory: (handler) => {
+      const created = createServer(httpOptions, (req, res) => {
+        if (!fastChat(req, res)) handler(req, res);
+      });
+      // What Fastify applies to a server it creates itself.
+      created.keepAliveTimeout = server.keepAliveTimeoutMs;
+      created.requestTimeout = server.requestTimeoutMs;
+      return created;
+    },
     logger: deps.logger ? { level: 'info' } : false,
     bodyLimit: server.bodyLimitBytes,
     // Requests arriving while draining are refused by the onRequest hook, in the caller's dialect.
@@ -100,11 +125,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     // idle keep-alive sockets. Node checks them every connectionsCheckingInterval, so that is kept short.
     requestTimeout: server.requestTimeoutMs,
     keepAliveTimeout: server.keepAliveTimeoutMs,
-    http: {
-      headersTimeout: Math.min(server.headersTimeoutMs, server.requestTimeoutMs),
-      requestTimeout: server.requestTimeoutMs,
-      connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(Math.min(server.headersTimeoutMs, server.requestTimeoutMs) / 4))),
-    },
+    http: httpOptions,
   });
   const pipeline = new ChatPipeline({ config: deps.config, providers: deps.providers, meter: deps.meter, health: deps.health, retryBudget: deps.retryBudget, now: deps.clock, admission: deps.admission, learned: deps.learned, feedback: deps.feedback, requestLog: deps.tenancy?.requestLog });
 
@@ -156,22 +177,21 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     app.get('/metrics', async (_request, reply) => reply.type(metrics.contentType).send(await metrics.render()));
   }
 
-  const chatRoute = (dialect: DialectCodec) => async (request: FastifyRequest, reply: FastifyReply) => {
+  /** A chat request once its caller and body are known: the Fastify route and the fast path (fast-chat.ts) both end here. */
+  const serveChat = async (dialect: DialectCodec, headers: IncomingHttpHeaders, res: ServerResponse, body: unknown, caller: Caller): Promise<void> => {
     const controller = new AbortController();
-    const res = reply.raw;
     res.on('close', () => {
       if (!res.writableFinished) controller.abort(new Cancellation('client-closed'));
     });
-    reply.hijack();
     const requestId = newRequestId();
     lifecycle.track(controller);
     try {
       await pipeline.handle({
         dialect,
-        body: request.body,
-        caller: request.caller as Caller,
-        forwardHeaders: forwardHeaders(request),
-        qualityHeader: request.headers['x-switchyard-quality'],
+        body,
+        caller,
+        forwardHeaders: forwardHeaders(headers),
+        qualityHeader: headers['x-switchyard-quality'],
         res,
         signal: controller.signal,
         requestId,
@@ -181,6 +201,12 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     } finally {
       lifecycle.untrack(controller);
     }
+  };
+  fast.serve = (dialect, req, res, body, caller) => serveChat(dialect, req.headers, res, body, caller);
+
+  const chatRoute = (dialect: DialectCodec) => async (request: FastifyRequest, reply: FastifyReply) => {
+    reply.hijack();
+    await serveChat(dialect, request.headers, reply.raw, request.body, request.caller as Caller);
   };
 
   app.post('/v1/chat/completions', { config: { dialect: 'openai-chat' } }, chatRoute(openaiChatDialect));
@@ -215,10 +241,10 @@ function writeHijackedError(res: FastifyReply['raw'], dialect: DialectCodec, err
 
 const FORWARDED = ['anthropic-beta', 'anthropic-version'] as const;
 
-function forwardHeaders(request: FastifyRequest): Record<string, string> {
+function forwardHeaders(headers: IncomingHttpHeaders): Record<string, string> {
   const out: Record<string, string> = {};
   for (const name of FORWARDED) {
-    const value = request.headers[name];
+    const value = headers[name];
     if (typeof value === 'string') out[name] = value;
     else if (Array.isArray(value)) out[name] = value.join(',');
   }

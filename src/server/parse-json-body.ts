@@ -9,35 +9,38 @@ import { GatewayError } from '../spec/errors.js';
  */
 export function jsonBodyParser(maxDepth: number) {
   return function parseJsonBody(_request: FastifyRequest, body: Buffer | string, done: (error: Error | null, value?: unknown) => void): void {
-    const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
-    const depth = jsonNestingDepth(bytes, maxDepth);
-    if (depth > maxDepth) {
-      done(
-        new GatewayError({
-          code: 'SWY_ERR_BODY_TOO_DEEP',
-          kind: 'invalid_request',
-          message: `The request body nests objects and arrays more than ${maxDepth} levels deep; flatten it.`,
-        }),
-      );
-      return;
-    }
-    const text = bytes.toString('utf8');
-    if (text.trim() === '') {
-      done(new GatewayError({ code: 'SWY_ERR_EMPTY_BODY', kind: 'invalid_request', message: 'The request body is empty; send a JSON object.' }));
-      return;
-    }
+    let value: unknown;
     try {
-      done(null, JSON.parse(text));
+      value = parseJsonRequestBody(typeof body === 'string' ? Buffer.from(body, 'utf8') : body, maxDepth);
     } catch (error) {
-      done(
-        new GatewayError({
-          code: 'SWY_ERR_INVALID_JSON',
-          kind: 'invalid_request',
-          message: `The request body is not valid JSON: ${(error as Error).message}.`,
-        }),
-      );
+      done(error as Error);
+      return;
     }
+    done(null, value);
   };
+}
+
+/** Parses a request body (any content type) as JSON; throws the typed error for a body too deep, empty or not JSON. */
+export function parseJsonRequestBody(bytes: Buffer, maxDepth: number): unknown {
+  const depth = jsonNestingDepth(bytes, maxDepth);
+  if (depth > maxDepth) {
+    throw new GatewayError({
+      code: 'SWY_ERR_BODY_TOO_DEEP',
+      kind: 'invalid_request',
+      message: `The request body nests objects and arrays more than ${maxDepth} levels deep; flatten it.`,
+    });
+  }
+  const text = bytes.toString('utf8');
+  if (text.trim() === '') throw new GatewayError({ code: 'SWY_ERR_EMPTY_BODY', kind: 'invalid_request', message: 'The request body is empty; send a JSON object.' });
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new GatewayError({
+      code: 'SWY_ERR_INVALID_JSON',
+      kind: 'invalid_request',
+      message: `The request body is not valid JSON: ${(error as Error).message}.`,
+    });
+  }
 }
 
 const QUOTE = 0x22;

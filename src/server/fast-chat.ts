@@ -1,0 +1,132 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { DialectCodec } from '../dialects/dialect.js';
+import { anthropicMessagesDialect } from '../dialects/anthropic-messages/index.js';
+import { openaiChatDialect } from '../dialects/openai-chat/index.js';
+import { GatewayError, shuttingDownError, toGatewayError } from '../spec/errors.js';
+import { extractKey, type Caller } from '../tenancy/api-keys.js';
+import type { Lifecycle } from './lifecycle.js';
+import { parseJsonRequestBody } from './parse-json-body.js';
+
+export interface FastChatDeps {
+  lifecycle: Lifecycle;
+  /** Verifies a key (the Authenticator or the key ring). */
+  verify(key: string): Caller | undefined | Promise<Caller | undefined>;
+  bodyLimitBytes: number;
+  maxJsonDepth: number;
+  /** The chat route's own work once the caller and body are known (app.ts: the same as the Fastify route's). */
+  serve(dialect: DialectCodec, req: IncomingMessage, res: ServerResponse, body: unknown, caller: Caller): Promise<void>;
+}
+
+/**
+ * The two chat endpoints straight on node:http, in front of Fastify: `POST /v1/chat/completions` and
+ * `POST /v1/messages` (exact paths; anything else, with a query string too, goes to Fastify). They do
+ * what the Fastify route with its onRequest hook and body parser does — refuse while draining, verify
+ * the key, read the body up to the limit, parse it as JSON whatever the content type — with the same
+ * errors in the same shapes, and then run the same handler. Fastify's request and reply objects, hook
+ * runner and content-type parser were a tenth of a passthrough request's CPU and allocations in the
+ * bench profile; every other endpoint (models, admin, metrics, health) stays on Fastify.
+ * Returns false when the request is not one of them.
+ */
+export function fastChatHandler(deps: FastChatDeps): (req: IncomingMessage, res: ServerResponse) => boolean {
+  return (req, res) => {
+    if (req.method !== 'POST') return false;
+    const dialect = req.url === '/v1/chat/completions' ? openaiChatDialect : req.url === '/v1/messages' ? anthropicMessagesDialect : undefined;
+    if (!dialect) return false;
+    handle(deps, dialect, req, res).catch((error: unknown) => writeFrameworkError(res, dialect, toGatewayError(error), false));
+    return true;
+  };
+}
+
+async function handle(deps: FastChatDeps, dialect: DialectCodec, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (deps.lifecycle.draining) return writeFrameworkError(res, dialect, shuttingDownError(), true);
+  const key = extractKey(req.headers);
+  if (key === undefined) {
+    return writeFrameworkError(
+      res,
+      dialect,
+      new GatewayError({ code: 'SWY_ERR_MISSING_API_KEY', kind: 'authentication', message: 'Missing API key: send it as "Authorization: Bearer <key>" or "x-api-key: <key>".' }),
+      false,
+    );
+  }
+  const verified = deps.verify(key);
+  const caller = verified instanceof Promise ? await verified : verified;
+  if (!caller) return writeFrameworkError(res, dialect, new GatewayError({ code: 'SWY_ERR_INVALID_API_KEY', kind: 'authentication', message: 'Invalid API key (unknown, revoked or expired).' }), false);
+
+  // As Fastify decides: no content type and no body at all is "no body"; anything else is parsed.
+  const headers = req.headers;
+  if (headers['content-type'] === undefined && headers['transfer-encoding'] === undefined && (headers['content-length'] === undefined || headers['content-length'] === '0')) {
+    return deps.serve(dialect, req, res, undefined, caller);
+  }
+  const bytes = await readBody(req, deps.bodyLimitBytes);
+  if (bytes === undefined) return; // the client went away
+  if (GatewayError.is(bytes)) return writeFrameworkError(res, dialect, bytes, true);
+  let body: unknown;
+  try {
+    body = parseJsonRequestBody(bytes, deps.maxJsonDepth);
+  } catch (error) {
+    return writeFrameworkError(res, dialect, toGatewayError(error), true);
+  }
+  return deps.serve(dialect, req, res, body, caller);
+}
+
+/** The whole body, or the too-large error (announced or read), or undefined when the request failed or was aborted. */
+function readBody(req: IncomingMessage, limit: number): Promise<Buffer | GatewayError | undefined> {
+  const declared = req.headers['content-length'];
+  if (declared !== undefined && Number(declared) > limit) return Promise.resolve(bodyTooLarge());
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        cleanup();
+        resolve(bodyTooLarge());
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
+    };
+    const onGone = () => {
+      cleanup();
+      resolve(undefined);
+    };
+    const cleanup = () => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onGone);
+      req.off('close', onGone);
+    };
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', onGone);
+    req.on('close', onGone);
+  });
+}
+
+function bodyTooLarge(): GatewayError {
+  return new GatewayError({ code: 'SWY_ERR_BODY_TOO_LARGE', kind: 'request_too_large', message: 'Request body is too large: Request body is too large' });
+}
+
+/**
+ * An error before the handler, in the shape the Fastify path gives it (app.ts sendError): the
+ * dialect's error body as JSON with its status and headers; the connection is closed after errors
+ * about the body (its rest may be unread) and while draining, as Fastify does.
+ */
+function writeFrameworkError(res: ServerResponse, dialect: DialectCodec, error: GatewayError, close: boolean): void {
+  if (res.destroyed) return;
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  const rendered = dialect.encodeError(error);
+  const payload = JSON.stringify(rendered.body);
+  const headers: Record<string, string> = { ...(rendered.headers ?? {}) };
+  headers['content-type'] = 'application/json; charset=utf-8';
+  headers['content-length'] = String(Buffer.byteLength(payload));
+  if (close) headers.connection = 'close';
+  res.writeHead(rendered.status, headers);
+  res.end(payload);
+}
