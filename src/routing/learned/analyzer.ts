@@ -1,8 +1,9 @@
 /**
  * The prompt analyzer: text → PromptProfile (task family probabilities, difficulty, cluster), the
  * model-independent half of the learned router. It runs the weights of router-weights.json on the
- * representation of features.ts (task family, cluster) and on the dense features of difficulty.ts
- * (difficulty: a ridge regression), then two documented rules for the families no dataset covers:
+ * representation of features.ts (task family, cluster, the training benchmark it resembles:
+ * benchmarks.ts) and on the dense features of difficulty.ts (difficulty: a ridge regression), then
+ * two documented rules for the families no dataset covers:
  *
  * - tools present (the request declares tools) → planning;
  * - code continuation (fill-in-the-middle tokens, "complete this function", or a prompt that ends
@@ -14,6 +15,7 @@
  * sparse dot products.
  */
 import { decodeArray, type RouterArtifact } from './artifact.js';
+import { BENCHMARK_BITS, BENCHMARK_DIMS, recognizeBenchmark, type BenchmarkRecognizer } from './benchmarks.js';
 import { DIFFICULTY_FEATURES, difficultyFeatures, predictDifficulty, RARITY_BITS, type RarityTable } from './difficulty.js';
 import {
   extractFeatures,
@@ -42,6 +44,8 @@ export interface AnalyzerWeights {
   readonly clusters: number;
   /** clusters × SKETCH_DIMS */
   readonly centroids: Float32Array;
+  /** Which training benchmark a prompt resembles (benchmarks.ts). */
+  readonly benchmarks: BenchmarkRecognizer;
 }
 
 const FIM = /<\|?fim[_-]?(?:prefix|suffix|middle|begin|hole|end)\|?>|<(?:PRE|SUF|MID)>/i;
@@ -68,8 +72,12 @@ function applyRule(probs: Record<TaskFamily, number>, family: TaskFamily): void 
 }
 
 export function createPromptAnalyzer(weights: AnalyzerWeights): PromptAnalyzer {
-  const { classes, taskWeights, difficulty: difficultyModel, clusters, centroids } = weights;
-  if (taskWeights.length !== classes.length * FEATURE_DIMS || difficultyModel.coefficients.length !== DIFFICULTY_FEATURES.length + 1) {
+  const { classes, taskWeights, difficulty: difficultyModel, clusters, centroids, benchmarks } = weights;
+  if (
+    taskWeights.length !== classes.length * FEATURE_DIMS ||
+    difficultyModel.coefficients.length !== DIFFICULTY_FEATURES.length + 1 ||
+    benchmarks.weights.length !== benchmarks.names.length * BENCHMARK_DIMS
+  ) {
     throw new Error(`learned router weights do not fit the representation (${FEATURE_DIMS} features)`);
   }
   return {
@@ -85,7 +93,8 @@ export function createPromptAnalyzer(weights: AnalyzerWeights): PromptAnalyzer {
       for (const f of TASK_FAMILIES) if (probs[f] > probs[task]) task = f;
       const difficulty = predictDifficulty(difficultyModel.coefficients, difficultyFeatures(text, difficultyModel.rarity));
       const cluster = clusters > 0 ? nearestCentroid(features.sketch, centroids, clusters, SKETCH_DIMS) : 0;
-      return { task, taskProbs: Object.freeze(probs), difficulty, cluster };
+      const benchmark = recognizeBenchmark(benchmarks, features.vector);
+      return { task, taskProbs: Object.freeze(probs), difficulty, cluster, ...(benchmark ? { benchmark } : {}) };
     },
   };
 }
@@ -100,7 +109,8 @@ export function analyzerWeightsFromArtifact(artifact: RouterArtifact): AnalyzerW
     f.windowTail !== WINDOW_TAIL ||
     f.struct.join(',') !== STRUCT_FEATURES.join(',') ||
     artifact.difficulty.features.join(',') !== DIFFICULTY_FEATURES.join(',') ||
-    artifact.difficulty.rarity.bits !== RARITY_BITS
+    artifact.difficulty.rarity.bits !== RARITY_BITS ||
+    artifact.benchmarks.bits !== BENCHMARK_BITS
   ) {
     throw new Error(`learned router weights ${artifact.version} were trained on another representation: run npm run train:router`);
   }
@@ -114,5 +124,6 @@ export function analyzerWeightsFromArtifact(artifact: RouterArtifact): AnalyzerW
     },
     clusters: artifact.clusters.k,
     centroids: decodeArray(artifact.clusters.centroids),
+    benchmarks: { names: artifact.benchmarks.names, families: artifact.benchmarks.families, weights: decodeArray(artifact.benchmarks.weights) },
   };
 }

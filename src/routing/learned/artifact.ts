@@ -50,6 +50,13 @@ export interface RouterArtifact {
     readonly mean: number;
   };
   readonly clusters: { readonly k: number; readonly dims: number; readonly centroids: EncodedArray };
+  /** The benchmark recognizer (benchmarks.ts): one class per canonical dataset task, over the folded features. */
+  readonly benchmarks: {
+    readonly bits: number;
+    readonly names: readonly string[];
+    readonly families: readonly TaskFamily[];
+    readonly weights: EncodedArray;
+  };
   /** Profiles fitted from the datasets' train splits, by the dataset's model name. */
   readonly profiles: Readonly<Record<string, FittedProfile>>;
   readonly training: Readonly<Record<string, unknown>>;

@@ -12,7 +12,7 @@
  * Cost: one pass over the prompt window (features.ts's promptWindow: a bounded prefix and suffix) and
  * two short regular expressions.
  */
-import { hashString, promptWindow } from './features.js';
+import { promptWindow } from './features.js';
 
 /** Names of the dense features, in vector order. */
 export const DIFFICULTY_FEATURES = [
@@ -58,24 +58,46 @@ function isWordChar(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 95 || c === 39 || (c > 127 && c !== 160 && c !== 0x2028 && c !== 0x2029 && c !== 0x3000);
 }
 
+/** murmur3's fmix32 (as in features.ts): spreads the bits of a 32-bit hash. */
+function fmix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/**
+ * Calls `visit` for each lower-cased word of the prompt window (runs of letters, digits, `_` and `'`)
+ * with its rarity-table bucket, its length and whether it starts with a digit. One pass over character
+ * codes, no string per word: the bucket is FNV-1a (seeded) of the word's lower-cased characters, then fmix32.
+ */
+function scanWords(text: string, visit: (bucket: number, length: number, numeric: boolean) => void): void {
+  const lower = promptWindow(text).toLowerCase();
+  let h = 0;
+  let length = 0;
+  let numeric = false;
+  for (let i = 0; i <= lower.length; i += 1) {
+    const c = i < lower.length ? lower.charCodeAt(i) : 32;
+    if (isWordChar(c)) {
+      if (length === 0) {
+        h = (0x811c9dc5 ^ RARITY_SEED) >>> 0;
+        numeric = c >= 48 && c <= 57;
+      }
+      h = Math.imul(h ^ c, 0x01000193);
+      length += 1;
+    } else if (length > 0) {
+      visit(fmix(h) & (RARITY_BUCKETS - 1), length, numeric);
+      length = 0;
+    }
+  }
+}
+
 /** The lower-cased words of the prompt window (runs of letters, digits, `_` and `'`). */
 export function windowWords(text: string): string[] {
   const lower = promptWindow(text).toLowerCase();
-  const out: string[] = [];
-  let start = -1;
-  for (let i = 0; i <= lower.length; i += 1) {
-    const word = i < lower.length && isWordChar(lower.charCodeAt(i));
-    if (word && start < 0) start = i;
-    else if (!word && start >= 0) {
-      out.push(lower.slice(start, i));
-      start = -1;
-    }
-  }
-  return out;
-}
-
-function bucket(word: string): number {
-  return hashString(word, RARITY_SEED) & (RARITY_BUCKETS - 1);
+  return lower.match(/[a-z0-9_'\u0080-\u009f\u00a1-\u2027\u202a-\u2fff\u3001-\uffff]+/g) ?? [];
 }
 
 /** Counts, per hashed word, the training prompts it appears in. */
@@ -84,54 +106,69 @@ export function buildRarityTable(texts: Iterable<string>): RarityTable {
   let docs = 0;
   for (const text of texts) {
     docs += 1;
-    for (const b of new Set(windowWords(text).map(bucket))) df[b] += 1;
+    const seen = new Set<number>();
+    scanWords(text, (b) => seen.add(b));
+    for (const b of seen) df[b] += 1;
   }
   return { docs, df };
 }
 
 /** log((docs + 1) / (df + 1)): 0 for a word in every prompt, about log(docs) for one never seen. */
 export function wordRarity(table: RarityTable, word: string): number {
-  return Math.log((table.docs + 1) / (table.df[bucket(word)] + 1));
+  let bucket = 0;
+  scanWords(word, (b) => (bucket = b));
+  return Math.log((table.docs + 1) / (table.df[bucket] + 1));
 }
 
 /** The dense difficulty features of a prompt (reads its window only; `text.length` gives log_chars). */
 export function difficultyFeatures(text: string, table: RarityTable): number[] {
   const window = promptWindow(text);
-  const words = windowWords(text);
-  const n = Math.max(words.length, 1);
+  let words = 0;
   let letters = 0;
   let rarity = 0;
   let longWords = 0;
   let rare = 0;
   let numbers = 0;
-  const top = [0, 0, 0];
-  for (const word of words) {
-    letters += word.length;
-    if (word.length >= 9) longWords += 1;
-    if (/^\d/.test(word)) numbers += 1;
-    const r = wordRarity(table, word);
+  let top0 = 0;
+  let top1 = 0;
+  let top2 = 0;
+  const logDocs = Math.log(table.docs + 1);
+  scanWords(text, (bucket, length, numeric) => {
+    words += 1;
+    letters += length;
+    if (length >= 9) longWords += 1;
+    if (numeric) numbers += 1;
+    const r = logDocs - Math.log(table.df[bucket] + 1);
     rarity += r;
     if (r > RARE) rare += 1;
-    if (r > top[2]) {
-      top[2] = r;
-      top.sort((a, b) => b - a);
+    if (r > top2) {
+      if (r > top0) [top0, top1, top2] = [r, top0, top1];
+      else if (r > top1) [top1, top2] = [r, top1];
+      else top2 = r;
     }
-  }
+  });
+  const n = Math.max(words, 1);
   const sentences = window.match(/[.!?](?:\s|$)/g)?.length ?? 0;
-  const choices = (window.match(CHOICE_LINE) ?? []).map((line) => line.length);
-  const choiceMean = choices.length > 0 ? choices.reduce((a, b) => a + b, 0) / choices.length : 0;
+  let choices = 0;
+  let choiceSum = 0;
+  let choiceMax = 0;
+  for (const line of window.match(CHOICE_LINE) ?? []) {
+    choices += 1;
+    choiceSum += line.length;
+    choiceMax = Math.max(choiceMax, line.length);
+  }
   return [
     Math.log1p(text.length) / 8,
-    Math.log1p(words.length) / 6,
+    Math.log1p(words) / 6,
     letters / n / 8,
     rarity / n / RARITY_SCALE,
-    top[0] / RARITY_SCALE,
-    (top[0] + top[1] + top[2]) / 3 / RARITY_SCALE,
+    top0 / RARITY_SCALE,
+    (top0 + top1 + top2) / 3 / RARITY_SCALE,
     (longWords / n) * 5,
     Math.min(numbers, 10) / 10,
     Math.min(sentences, 10) / 10,
-    choices.length > 0 ? Math.log1p(choiceMean) / 5 : 0,
-    choices.length > 0 ? Math.log1p(Math.max(...choices)) / 5 : 0,
+    choices > 0 ? Math.log1p(choiceSum / choices) / 5 : 0,
+    choices > 0 ? Math.log1p(choiceMax) / 5 : 0,
     NEGATION.test(window) ? 1 : 0,
     EXPLAIN.test(window) ? 1 : 0,
     (rare / n) * 3,

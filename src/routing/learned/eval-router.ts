@@ -1,7 +1,8 @@
 /**
  * The learned router as a `switchyard eval` router (src/router-eval: `--router learned`).
  *
- * - fit(train, models): fits each model's quality profile on the train rows (quality.ts), so the
+ * - fit(train, models): fits each model's quality profile on the train rows (quality.ts) against the
+ *   analyzer's predicted difficulty, with byBenchmark levels for the train rows' tasks, so the
  *   dataset's models are scored by what they did on the train split; a model without train rows falls
  *   back to resolveQualityProfile (shipped public-benchmark profile, else neutral).
  * - score(row, models): analyzes `row.question ?? row.prompt` and returns each model's predicted
@@ -13,12 +14,12 @@
  * held-out task is never one the analyzer has seen. `analyzer: 'retrain'` always retrains,
  * `'shipped'` never does.
  */
-import { canonicalTask, type RoutingRow } from './dataset.js';
+import { canonicalTask, type RoutingRow, rowText } from './dataset.js';
 import type { QualityProfile } from './learned-types.js';
 import { learnedRouterFromArtifact, loadLearnedRouter, type LearnedRouter } from './load.js';
 import { resolveQualityProfile } from './profiles.js';
 import { fitQualityProfile } from './quality.js';
-import { DEFAULT_TRAIN_OPTIONS, trainRouter } from './train.js';
+import { BENCHMARK_MIN_ROWS, DEFAULT_TRAIN_OPTIONS, trainRouter } from './train.js';
 
 /** The row fields the learned router reads (a subset of the eval's EvalRow). */
 export interface LearnedEvalRow extends RoutingRow {
@@ -48,12 +49,28 @@ export function createLearnedEvalRouter(options: LearnedEvalRouterOptions = {}):
   let retrained = false;
   let trainRows: readonly LearnedEvalRow[] = [];
   let fitTasks = new Set<string>();
+  let fitModels: readonly string[] = [];
   const fitted = new Map<string, QualityProfile>();
 
+  /** Fits the models' profiles on the train rows against the current analyzer's predicted difficulty. */
+  const fitProfiles = () => {
+    fitted.clear();
+    const predicted = new Map<RoutingRow, number>();
+    const difficulty = (row: RoutingRow) => {
+      let d = predicted.get(row);
+      if (d === undefined) predicted.set(row, (d = router.analyzer.analyze(rowText(row)).difficulty));
+      return d;
+    };
+    for (const model of fitModels) {
+      const profile = fitQualityProfile(trainRows, model, { difficulty, benchmarkMinRows: BENCHMARK_MIN_ROWS });
+      if (profile) fitted.set(model, profile);
+    }
+  };
   const retrain = () => {
     const artifact = trainRouter([{ name: 'eval train', rows: trainRows }], { seed, trainSplitOnly: false, profiles: false, date: 'eval' });
     router = learnedRouterFromArtifact(artifact);
     retrained = true;
+    fitProfiles();
   };
 
   return {
@@ -62,12 +79,9 @@ export function createLearnedEvalRouter(options: LearnedEvalRouterOptions = {}):
     fit(train, models) {
       trainRows = train;
       fitTasks = new Set(train.map((r) => canonicalTask(r.task)));
-      fitted.clear();
-      for (const model of models) {
-        const profile = fitQualityProfile(train, model);
-        if (profile) fitted.set(model, profile);
-      }
+      fitModels = [...models];
       if (mode === 'retrain' && train.length > 0) retrain();
+      else fitProfiles();
     },
     score(row, models) {
       const task = canonicalTask(row.task);

@@ -26,6 +26,11 @@ export interface PromptProfile {
   readonly difficulty: number;
   /** A small cluster id (0 … clusters−1) of the prompt representation, for per-cluster online estimates. */
   readonly cluster: number;
+  /**
+   * The training benchmark (canonical dataset task) the prompt most resembles, its family and the
+   * recognizer's confidence (benchmarks.ts). Absent when the weights have no recognizer.
+   */
+  readonly benchmark?: { readonly task: string; readonly family: TaskFamily; readonly confidence: number };
 }
 
 /** Maps prompt text to its profile. Bounded cost: reads at most a fixed prefix/suffix of the text. */
@@ -46,6 +51,19 @@ export interface QualityProfile {
   readonly overall: number;
   /** Logit change per unit of difficulty above the mean (≥ 0; default 4: harder prompts lower every model). */
   readonly difficultySlope?: number;
+  /**
+   * The difficulty at which each byTask level holds (a profile fitted from data knows it: the mean
+   * predicted difficulty of its rows of that family); otherwise the weights file's reference is used.
+   */
+  readonly reference?: Readonly<Partial<Record<TaskFamily, number>>>;
+  /**
+   * Levels on specific training benchmarks (canonical dataset task → mean score and the mean predicted
+   * difficulty of its rows), fitted from routing datasets only. Used for a prompt confidently recognised
+   * as that benchmark (quality.ts); a declared profile has none and is judged by family.
+   */
+  readonly byBenchmark?: Readonly<Record<string, { readonly level: number; readonly reference: number }>>;
+  /** The slope used with byBenchmark levels (fitted with one intercept per benchmark). */
+  readonly benchmarkSlope?: number;
 }
 
 /** Predicts a model's quality on a prompt: the only thing the learned strategies read about a model besides price, latency and health. */

@@ -8,7 +8,10 @@
  * 3. difficulty: ridge regression of the soft target 1 − mean score of the row's models on the dense
  *    features of difficulty.ts (word rarity from a document-frequency table of the train prompts);
  * 4. clusters: k-means++ on the features' sketch;
- * 5. a quality profile per dataset model, fitted on its dataset's train rows (quality.ts).
+ * 5. the benchmark recognizer: multinomial logistic regression on the canonical dataset task
+ *    (benchmarks.ts, folded features);
+ * 6. a quality profile per dataset model, fitted on its dataset's train rows (quality.ts) against the
+ *    trained analyzer's predicted difficulty, with byBenchmark levels for its dataset's tasks.
  *
  * Rows whose question also appears in a test split (of any dataset given) are left out of training,
  * so a benchmark copied into two datasets cannot leak a test question.
@@ -27,7 +30,8 @@ import {
   type PromptFeatures,
 } from './features.js';
 import { TASK_FAMILIES, type TaskFamily } from './learned-types.js';
-import { buildRarityTable, DIFFICULTY_FEATURES, difficultyFeatures, fitRidge, RARITY_BITS } from './difficulty.js';
+import { BENCHMARK_BITS, trainBenchmarkRecognizer } from './benchmarks.js';
+import { buildRarityTable, DIFFICULTY_FEATURES, difficultyFeatures, fitRidge, predictDifficulty, RARITY_BITS } from './difficulty.js';
 import { kMeans, trainSoftmax } from './linear.js';
 import { fitQualityProfile } from './quality.js';
 
@@ -55,8 +59,12 @@ export interface TrainOptions {
 }
 
 export const DEFAULT_TRAIN_OPTIONS = { seed: 7, epochs: 8, l2: 1e-4, clusters: 16, difficultyLambda: 1 } as const;
+/** A dataset task gets a byBenchmark level in a model's fitted profile from this many rows. */
+export const BENCHMARK_MIN_ROWS = 20;
 
 interface Example {
+  readonly row: RoutingRow;
+  readonly task: string;
   readonly text: string;
   readonly features: PromptFeatures;
   readonly family: TaskFamily;
@@ -92,7 +100,7 @@ export function trainRouter(datasets: readonly TrainingDataset[], options: Train
       }
       kept.push(row);
       perTask[`${name}:${row.task}`] = (perTask[`${name}:${row.task}`] ?? 0) + 1;
-      examples.push({ text: rowText(row), features: extractFeatures(rowText(row)), family, difficulty: rowDifficulty(row) });
+      examples.push({ row, task: canonicalTask(row.task), text: rowText(row), features: extractFeatures(rowText(row)), family, difficulty: rowDifficulty(row) });
     }
     trainRowsByDataset.set(name, kept);
   }
@@ -121,19 +129,27 @@ export function trainRouter(datasets: readonly TrainingDataset[], options: Train
     { seed: seed + 2 },
   );
 
+  const recognizer = trainBenchmarkRecognizer(
+    examples.map((e) => ({ vector: e.features.vector, task: e.task, family: e.family })),
+    { epochs, l2, seed: seed + 3 },
+  );
+
+  // the analyzer's predicted difficulty of every training row: references and profile slopes are calibrated on it
+  const predicted = new Map<RoutingRow, number>();
+  for (const e of examples) predicted.set(e.row, predictDifficulty(coefficients, difficultyFeatures(e.text, rarity)));
   const reference: Partial<Record<TaskFamily, number>> = {};
   for (const family of classes) {
-    const ds = examples.filter((e) => e.family === family).map((e) => e.difficulty);
+    const ds = examples.filter((e) => e.family === family).map((e) => predicted.get(e.row)!);
     reference[family] = round(ds.reduce((a, b) => a + b, 0) / ds.length);
   }
-  const mean = round(examples.reduce((a, e) => a + e.difficulty, 0) / examples.length);
+  const mean = round(examples.reduce((a, e) => a + predicted.get(e.row)!, 0) / examples.length);
 
   const profiles: Record<string, FittedProfile> = {};
   if (options.profiles ?? true) {
     for (const [name, rows] of trainRowsByDataset) {
       const models = [...new Set(rows.flatMap((r) => Object.keys(r.models)))].sort();
       for (const model of models) {
-        const profile = fitQualityProfile(rows, model);
+        const profile = fitQualityProfile(rows, model, { difficulty: (row) => predicted.get(row)!, benchmarkMinRows: BENCHMARK_MIN_ROWS });
         if (!profile) continue;
         const n = rows.filter((r) => r.models[model]).length;
         profiles[model] = { ...profile, source: `fitted on ${name} train split (${n} rows)`, rows: n };
@@ -154,6 +170,7 @@ export function trainRouter(datasets: readonly TrainingDataset[], options: Train
       mean,
     },
     clusters: { k, dims: SKETCH_DIMS, centroids: encodeArray(centroids) },
+    benchmarks: { bits: BENCHMARK_BITS, names: recognizer.names, families: recognizer.families, weights: encodeArray(recognizer.weights) },
     profiles,
     training: {
       seed,
