@@ -142,7 +142,7 @@ export class GatewayMetrics {
   }
 
   /** Feeds every metered request into the metrics. */
-  readonly observer: MeterObserver = ({ base, model, stream, status, usage, costNanos, latencyMs, errorCode }) => {
+  readonly observer: MeterObserver = ({ base, model, stream, status, usage, errorCode }, costNanos, latencyMs) => {
     const series = this.seriesFor(model?.id ?? '', model?.provider ?? '', base.dialect, stream);
     let requests = series.requests.get(status);
     if (!requests) {

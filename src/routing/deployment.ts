@@ -15,6 +15,14 @@ export function deploymentKey(model: ResolvedModel): string {
   return `${model.provider}/${model.id}`;
 }
 
+const deployments = new WeakMap<ResolvedModel, Deployment>();
+
+/** The deployment of a catalog model; one frozen object per model, made on first use (a request needs it every time). */
 export function toDeployment(model: ResolvedModel): Deployment {
-  return { key: deploymentKey(model), model };
+  let deployment = deployments.get(model);
+  if (!deployment) {
+    deployment = Object.freeze({ key: deploymentKey(model), model });
+    deployments.set(model, deployment);
+  }
+  return deployment;
 }

@@ -74,6 +74,9 @@ const MODEL_RETRIES: RetryPolicy = Object.freeze({ attempts: 0, backoffMs: 100, 
  * its fallbacks (routes or models) follow, each expanded the same way; a deployment appears once.
  */
 export function planRequest(config: ResolvedConfig, requested: string, context: PlanContext): Plan {
+  // The common case — a model by name, no fallbacks — without the general expansion's sets and closures.
+  const direct = config.findRoute(requested) ? undefined : config.findModel(requested);
+  if (direct && direct.fallbacks.length === 0) return planModel(requested, direct, context);
   const steps: PlanStep[] = [];
   const filtered: FilteredCandidate[] = [];
   const scores: Record<string, string> = {};
@@ -140,6 +143,21 @@ export function planRequest(config: ResolvedConfig, requested: string, context: 
   if (steps.length === 0) throw noCandidate(requested, filtered);
   return { requested, ...(route ? { route: route.name } : {}), steps, reason, filtered, scores, ...(receipt ? { receipt } : {}) };
 }
+
+/** planRequest for a model requested by name that declares no fallbacks (the same plan the general path makes). */
+function planModel(requested: string, model: ResolvedModel, context: PlanContext): Plan {
+  const deployment = toDeployment(model);
+  const verdict = firstVerdict(context.filters, model, context.features);
+  if (verdict) throw noCandidate(requested, [{ model: model.id, deployment: deployment.key, via: 'model', verdict }]);
+  let reason = modelReasons.get(model);
+  if (reason === undefined) {
+    reason = `model: ${model.id} requested by name`;
+    modelReasons.set(model, reason);
+  }
+  return { requested, steps: [{ deployment, retries: MODEL_RETRIES, via: 'model' }], reason, filtered: [], scores: {} };
+}
+
+const modelReasons = new WeakMap<ResolvedModel, string>();
 
 function firstVerdict(filters: readonly CandidateFilter[], model: ResolvedModel, features: RequestFeatures): FilterVerdict | undefined {
   for (const filter of filters) {

@@ -10,7 +10,7 @@ import type { CallContext, ProviderAdapter } from '../providers/provider.js';
 import { capabilityFilter, type CandidateFilter } from '../routing/candidate-filters.js';
 import type { HealthTracker } from '../routing/health/health-tracker.js';
 import type { RetryBudget } from '../routing/health/retry-budget.js';
-import { planRequest, type Plan, type PlanStep } from '../routing/plan-request.js';
+import { planRequest, type Plan, type PlanContext, type PlanStep } from '../routing/plan-request.js';
 import type { Dialect } from '../spec/index.js';
 import { GatewayError } from '../spec/index.js';
 import { toGatewayError } from '../spec/errors.js';
@@ -133,24 +133,23 @@ export class ChatPipeline {
   private async admitted(call: ChatCall, prepared: PreparedRequest, requestedModel: string, name: string, policyFilters: readonly CandidateFilter[] | undefined, ticket: AdmissionTicket | undefined, startedAt: number, totals: SettledTotals): Promise<void> {
     // plan
     const capability = capabilityFilter(prepared.preciseInputTokens);
-    const planned = planRequest(this.deps.config, name, {
+    const context: { -readonly [K in keyof PlanContext]: PlanContext[K] } = {
       requestId: call.requestId,
       features: prepared.features,
       health: this.deps.health,
       now: this.now(),
       inputTokens: prepared.roughInputTokens,
       filters: policyFilters ? [capability, ...policyFilters] : [capability],
-      ...(this.deps.learned
-        ? {
-            learned: learnedContext(this.deps.learned, prepared.body, {
-              tools: prepared.features.tools,
-              requestedQuality: requestedQuality(call.qualityHeader),
-              ...(call.caller.teamId ? { teamId: call.caller.teamId } : {}),
-              ...(this.deps.feedback ? { feedback: this.deps.feedback } : {}),
-            }),
-          }
-        : {}),
-    });
+    };
+    if (this.deps.learned) {
+      context.learned = learnedContext(this.deps.learned, prepared.body, {
+        tools: prepared.features.tools,
+        requestedQuality: requestedQuality(call.qualityHeader),
+        ...(call.caller.teamId ? { teamId: call.caller.teamId } : {}),
+        ...(this.deps.feedback ? { feedback: this.deps.feedback } : {}),
+      });
+    }
+    const planned = planRequest(this.deps.config, name, context);
     const sticky = this.withAffinity(call, prepared, planned);
     const plan = sticky.plan;
     if (ticket && this.deps.admission) {
@@ -160,16 +159,13 @@ export class ChatPipeline {
       if (reserved instanceof Promise) await reserved;
     }
     this.deps.retryBudget.recordRequest();
-    const base: MeterBase = {
-      requestId: call.requestId,
-      caller: call.caller,
-      dialect: call.dialect.name,
-      requestedModel,
-      startedAt,
-      ...(plan.route ? { route: plan.route } : {}),
-      ...(plan.route || plan.steps.length > 1 ? { decision: plan.reason } : {}),
-      ...(plan.receipt ? receiptColumns(plan.receipt) : {}),
-    };
+    const base: MeterBase = { requestId: call.requestId, caller: call.caller, dialect: call.dialect.name, requestedModel, startedAt };
+    if (plan.route) base.route = plan.route;
+    if (plan.route || plan.steps.length > 1) base.decision = plan.reason;
+    if (plan.receipt) {
+      base.receipt = JSON.stringify(plan.receipt);
+      base.policyHash = policyHash(plan.receipt.policy);
+    }
 
     // A team calling with its own provider credentials: their rejections and quotas are not the shared deployment's health.
     const own = call.caller.tenant?.credentials;
@@ -332,11 +328,6 @@ export class ChatPipeline {
       });
     }
   }
-}
-
-/** The receipt as stored: JSON, and the SHA-256 of the declared policy it was decided under. */
-function receiptColumns(receipt: DecisionReceipt): { receipt: string; policyHash: string } {
-  return { receipt: JSON.stringify(receipt), policyHash: policyHash(receipt.policy) };
 }
 
 /** The request's quality knob; a header that is present but not a number from 0 to 1 is refused. */

@@ -42,8 +42,9 @@ export interface MeterEntry {
   ttftMs?: number;
 }
 
+/** Sees every ledger row as it is recorded: the entry, its cost (nano-dollars) and the request's latency (ms). */
 export interface MeterObserver {
-  (entry: MeterEntry & { costNanos: number; latencyMs: number }): void;
+  (entry: MeterEntry, costNanos: number, latencyMs: number): void;
 }
 
 const NO_USAGE: Usage = Object.freeze({ inputTokens: 0, outputTokens: 0 }) as Usage;
@@ -71,7 +72,7 @@ export class RequestMeter {
     const base = entry.base;
     this.ledger?.record({
       request_id: base.requestId,
-      created_at: new Date().toISOString(),
+      created_at: isoNow(),
       key_name: base.caller.keyName,
       dialect: base.dialect,
       requested_model: base.requestedModel,
@@ -99,9 +100,22 @@ export class RequestMeter {
       receipt: entry.final ? (base.receipt ?? null) : null,
       policy_hash: entry.final ? (base.policyHash ?? null) : null,
     });
-    for (const observer of this.observers) observer({ ...entry, usage, costNanos, latencyMs });
+    for (const observer of this.observers) observer(entry.usage === usage ? entry : { ...entry, usage }, costNanos, latencyMs);
     return costNanos;
   }
+}
+
+let isoMs = -1;
+let isoText = '';
+
+/** `new Date().toISOString()`, formatted once per millisecond (many rows share one at load). */
+function isoNow(): string {
+  const now = Date.now();
+  if (now !== isoMs) {
+    isoMs = now;
+    isoText = new Date(now).toISOString();
+  }
+  return isoText;
 }
 
 /**

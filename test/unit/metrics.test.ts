@@ -10,9 +10,9 @@ describe('gateway metrics exposition', () => {
   it('renders cumulative histogram buckets, sums, counts, counters and spend with escaped labels', async () => {
     const metrics = new GatewayMetrics({ defaultMetrics: false });
     for (const [input, output] of [[10, 100], [20, 2000], [5000, 3]]) {
-      metrics.observer({ base, ...row, stream: false, status: 200, usage: { inputTokens: input, outputTokens: output }, costNanos: 1_500_000, latencyMs: 30 });
+      metrics.observer({ base, ...row, stream: false, status: 200, usage: { inputTokens: input, outputTokens: output } }, 1_500_000, 30);
     }
-    metrics.observer({ base, ...row, stream: true, status: 200, usage: { inputTokens: 1, outputTokens: 1 }, costNanos: 0, latencyMs: 7 });
+    metrics.observer({ base, ...row, stream: true, status: 200, usage: { inputTokens: 1, outputTokens: 1 } }, 0, 7);
     const text = await metrics.render();
     const labels = 'model="m\\"1",provider="p"';
     expect(text).toContain(`switchyard_requests_total{${labels},status="200",dialect="openai-chat",stream="false"} 3`);

@@ -43,11 +43,17 @@ export function headerBuilder(
   const fixed = { ...configuredHeaders, ...lowerCaseKeys(auth), 'content-type': 'application/json' };
   const withoutCredentials: Record<string, string> = {};
   for (const [name, value] of Object.entries(configuredHeaders)) if (!CREDENTIAL_HEADERS.has(name)) withoutCredentials[name] = value;
-  return (context, stream, credentials) => ({
-    ...lowerCaseKeys(context.forwardHeaders),
-    ...(credentials === undefined ? fixed : { ...withoutCredentials, ...authOf(credentials), 'content-type': 'application/json' }),
-    accept: stream ? 'text/event-stream' : 'application/json',
-  });
+  // The common call — configured credentials, nothing forwarded — gets one of two prebuilt, frozen objects.
+  const fixedStream: Record<string, string> = Object.freeze({ ...fixed, accept: 'text/event-stream' });
+  const fixedWhole: Record<string, string> = Object.freeze({ ...fixed, accept: 'application/json' });
+  return (context, stream, credentials) => {
+    if (credentials === undefined && isEmpty(context.forwardHeaders)) return stream ? fixedStream : fixedWhole;
+    return {
+      ...lowerCaseKeys(context.forwardHeaders),
+      ...(credentials === undefined ? fixed : { ...withoutCredentials, ...authOf(credentials), 'content-type': 'application/json' }),
+      accept: stream ? 'text/event-stream' : 'application/json',
+    };
+  };
 }
 
 /** `Authorization: Bearer …` for an API key or a bearer token, nothing for `none` (OpenAI and compatible servers). */
@@ -63,6 +69,11 @@ export function bearerAuth(credentials: OpenAICredentials): Record<string, strin
 }
 
 /** Header names are case-insensitive; one spelling per name keeps a later source able to override. */
+function isEmpty(headers: Record<string, string> | undefined): boolean {
+  if (headers) for (const _ in headers) return false;
+  return true;
+}
+
 function lowerCaseKeys(headers: Record<string, string> | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   if (headers) for (const [name, value] of Object.entries(headers)) out[name.toLowerCase()] = value;

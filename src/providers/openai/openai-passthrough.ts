@@ -125,7 +125,8 @@ const FORWARDED = new Set(['content-type', 'x-request-id', 'apim-request-id', 'o
 /** Headers a same-dialect client may want: content type, request ids, processing time, rate limits. */
 function forwardableHeaders(headers: UpstreamResponse['headers']): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
+  for (const name in headers) {
+    const value = headers[name];
     if (value === undefined) continue;
     if (FORWARDED.has(name) || name.startsWith('x-ratelimit-')) out[name] = Array.isArray(value) ? value.join(', ') : value;
   }
