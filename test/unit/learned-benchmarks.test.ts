@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   BENCHMARK_DIMS,
+  benchmarkFits,
   benchmarkWeight,
   foldIndex,
   foldVector,
@@ -38,11 +39,16 @@ describe('benchmark recognizer', () => {
     expect(recognizeBenchmark({ names: [], families: [], weights: new Float32Array(0) }, vec([1], [1]))).toBeUndefined();
   });
 
-  it('a benchmark counts from confidence 0.9, linearly to fully at 1', () => {
+  it('a benchmark counts from confidence 0.8, linearly to fully at 1, for a prompt of its family (code-completion takes code-generation)', () => {
     expect(benchmarkWeight(0.5)).toBe(0);
-    expect(benchmarkWeight(0.9)).toBe(0);
-    expect(benchmarkWeight(0.95)).toBeCloseTo(0.5, 12);
+    expect(benchmarkWeight(0.8)).toBe(0);
+    expect(benchmarkWeight(0.9)).toBeCloseTo(0.5, 12);
     expect(benchmarkWeight(1)).toBe(1);
+    expect(benchmarkFits('reasoning', 'reasoning')).toBe(true);
+    expect(benchmarkFits('code-generation', 'code-completion')).toBe(true);
+    expect(benchmarkFits('code-completion', 'code-generation')).toBe(false);
+    expect(benchmarkFits('reasoning', 'planning')).toBe(false);
+    expect(benchmarkFits('chat', 'reasoning')).toBe(false);
   });
 
   it('learns to tell two kinds of prompts apart', () => {
@@ -76,8 +82,8 @@ describe('predictQuality with benchmark levels and a profile reference', () => {
   it('blends the benchmark level in by the recognizer confidence, only for the prompt family', () => {
     expect(predictQuality(profile, prompt(0.3))).toBeCloseTo(0.5, 12);
     expect(predictQuality(profile, prompt(0.3, { task: 'gsm8k', family: 'reasoning', confidence: 1 }))).toBeCloseTo(0.9, 6);
-    expect(predictQuality(profile, prompt(0.3, { task: 'gsm8k', family: 'reasoning', confidence: 0.95 }))).toBeCloseTo(0.7, 6);
-    expect(predictQuality(profile, prompt(0.3, { task: 'gsm8k', family: 'reasoning', confidence: 0.85 }))).toBeCloseTo(0.5, 12);
+    expect(predictQuality(profile, prompt(0.3, { task: 'gsm8k', family: 'reasoning', confidence: 0.9 }))).toBeCloseTo(0.7, 6);
+    expect(predictQuality(profile, prompt(0.3, { task: 'gsm8k', family: 'reasoning', confidence: 0.75 }))).toBeCloseTo(0.5, 12);
     expect(predictQuality(profile, prompt(0.3, { task: 'gsm8k', family: 'chat', confidence: 1 }))).toBeCloseTo(0.5, 12);
     expect(predictQuality(profile, prompt(0.3, { task: 'math', family: 'reasoning', confidence: 1 }))).toBeCloseTo(0.5, 12);
     // with the benchmark's own slope and reference: logit falls by 2 × (0.8 − 0.3)

@@ -14,8 +14,9 @@
  * prediction.
  *
  * A profile fitted from routing datasets may also carry byBenchmark levels. When the prompt is
- * recognised as benchmark t (benchmarks.ts) of the prompt's own likeliest family, with weight
- * α = benchmarkWeight(confidence) (0 below 0.9, 1 at certainty):
+ * recognised as benchmark t (benchmarks.ts) of the prompt's own likeliest family (or code-generation
+ * for a code-completion prompt), with weight α = benchmarkWeight(confidence) (0 below 0.8, 1 at
+ * certainty):
  *
  *   q = α · sigmoid( logit(level_t) − benchmarkSlope · (difficulty − reference_t) ) + (1 − α) · q_family
  *
@@ -23,7 +24,7 @@
  * time), so they are calibrated: a difficulty estimate that says little moves predictions little, and
  * the level differences between families and benchmarks keep their weight.
  */
-import { benchmarkWeight } from './benchmarks.js';
+import { benchmarkFits, benchmarkWeight } from './benchmarks.js';
 import { canonicalTask, type RoutingRow, rowDifficulty, rowFamily } from './dataset.js';
 import { TASK_FAMILIES, type PromptProfile, type QualityPredictor, type QualityProfile, type TaskFamily } from './learned-types.js';
 import { logit, sigmoid } from './linear.js';
@@ -69,7 +70,7 @@ export function predictQuality(profile: QualityProfile, prompt: PromptProfile, r
   }
   const byFamily = mass > 0 ? q / mass : profile.overall;
   const benchmark = prompt.benchmark;
-  const entry = benchmark && benchmark.family === prompt.task ? profile.byBenchmark?.[benchmark.task] : undefined;
+  const entry = benchmark && benchmarkFits(benchmark.family, prompt.task) ? profile.byBenchmark?.[benchmark.task] : undefined;
   if (!entry) return byFamily;
   const alpha = benchmarkWeight(benchmark!.confidence);
   if (alpha === 0) return byFamily;
