@@ -1,13 +1,13 @@
 import { GatewayError, type Usage, type Warning } from '../../spec/index.js';
 import type { CallCredentials } from '../credentials.js';
 import type { CallContext, PassthroughRequest, PassthroughResponse } from '../provider.js';
-import { sendUpstream, type UpstreamPool, type UpstreamResponse } from '../shared/upstream-http.js';
+import type { UpstreamPool, UpstreamResponse } from '../shared/upstream-http.js';
+import { sendUpstreamStreamed } from '../shared/upstream-streamed.js';
 import { convertOpenAIUsage } from './convert-openai-usage.js';
 import type { OpenAIChatEndpoint, OpenAICredentials } from './openai-chat-endpoint.js';
 import { badUpstreamResponse, mapOpenAIHttpError, openAIRequestId } from './openai-errors.js';
 import { tapOpenAIStream } from './openai-passthrough-stream.js';
 import type { OpenAIWireUsage } from './openai-wire-types.js';
-import { readBodyText } from '../shared/upstream-http.js';
 import { sendUpstreamBuffered } from '../shared/upstream-buffered.js';
 import { rewriteOpenAIPassthroughBody } from './rewrite-openai-passthrough-body.js';
 
@@ -81,14 +81,12 @@ export async function openAIPassthrough(
       warnings: rewrite.warnings,
     };
   }
-  const response = await sendUpstream(call, deps.pool);
+  // Streams come through the dispatcher too: chunks straight into the tap, no body stream in between.
+  const response = await sendUpstreamStreamed(call, deps.pool);
   const upstreamRequestId = openAIRequestId(response.headers);
-  if (response.status < 200 || response.status >= 300) {
-    const text = await readBodyText(response, provider, context.signal);
-    throw mapOpenAIHttpError(response.status, response.headers, text, provider);
-  }
+  if (!response.ok) throw mapOpenAIHttpError(response.status, response.headers, response.body.toString('utf8'), provider);
   const headers = forwardableHeaders(response.headers);
-  const tap = tapOpenAIStream(response.body, { stripUsage: !rewrite.clientWantsUsage, provider, signal: context.signal, upstreamRequestId });
+  const tap = tapOpenAIStream(response.chunks, { stripUsage: !rewrite.clientWantsUsage, provider, signal: context.signal, upstreamRequestId });
   return {
     status: response.status,
     headers,
