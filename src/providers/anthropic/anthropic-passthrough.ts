@@ -2,10 +2,11 @@ import type { AnthropicProviderConfig } from '../../config/schema.js';
 import { GatewayError, type Usage } from '../../spec/index.js';
 import type { CallCredentials } from '../credentials.js';
 import type { CallContext, PassthroughRequest, PassthroughResponse } from '../provider.js';
-import { header, sendUpstream, type UpstreamPool, type UpstreamResponse } from '../shared/upstream-http.js';
+import { header, type UpstreamPool, type UpstreamResponse } from '../shared/upstream-http.js';
+import { sendUpstreamBuffered } from '../shared/upstream-buffered.js';
+import { sendUpstreamStreamed } from '../shared/upstream-streamed.js';
 import { mapAnthropicHttpError } from './anthropic-errors.js';
 import { buildAnthropicHeaders, type AnthropicCredentials } from './anthropic-headers.js';
-import { readBodyBytes } from '../shared/upstream-http.js';
 import { tapAnthropicStream } from './anthropic-passthrough-stream.js';
 import { badUpstreamResponse } from './anthropic-errors.js';
 import { convertAnthropicUsage, readAnthropicUsageFields } from './convert-anthropic-usage.js';
@@ -42,39 +43,40 @@ export async function passthroughToAnthropic(
   }
   const found = deps.credentials.of(context);
   const credentials = found instanceof Promise ? await found : found;
-  const response = await sendUpstream(
-    {
-      url: `${config.baseUrl.replace(/\/+$/, '')}/v1/messages`,
-      headers: buildAnthropicHeaders(config, { forwardHeaders: context.forwardHeaders, preferClientVersion: true, credentials }),
-      body: JSON.stringify({ ...request.body, model: context.upstreamModel }),
-      timeouts: context.timeouts,
-      signal: context.signal,
-      provider,
-    },
-    deps.pool,
-  );
-  const upstreamRequestId = header(response.headers, 'request-id');
-  if (response.status < 200 || response.status >= 300) {
-    const bodyText = (await readBodyBytes(response, provider, context.signal)).toString('utf8');
-    throw mapAnthropicHttpError({ provider, status: response.status, headers: response.headers, bodyText });
-  }
-  const headers = forwardableHeaders(response.headers);
+  const call = {
+    url: `${config.baseUrl.replace(/\/+$/, '')}/v1/messages`,
+    headers: buildAnthropicHeaders(config, { forwardHeaders: context.forwardHeaders, preferClientVersion: true, credentials }),
+    body: JSON.stringify({ ...request.body, model: context.upstreamModel }),
+    timeouts: context.timeouts,
+    signal: context.signal,
+    provider,
+  };
   if (!request.stream) {
-    const bytes = await readBodyBytes(response, provider, context.signal);
+    // The whole answer through the dispatcher (no body stream).
+    const response = await sendUpstreamBuffered(call, deps.pool);
+    const upstreamRequestId = header(response.headers, 'request-id');
+    if (response.status < 200 || response.status >= 300) {
+      throw mapAnthropicHttpError({ provider, status: response.status, headers: response.headers, bodyText: response.body.toString('utf8') });
+    }
+    const bytes = response.body;
     const body = parseJsonSafely(bytes.toString('utf8'));
     // A 2xx whose body is not a Message object is the upstream's failure, not an answer to forward.
     if (!isRecord(body)) throw badUpstreamResponse(provider, 'the body is not a JSON object', upstreamRequestId);
     const usage = isRecord(body.usage) ? convertAnthropicUsage(readAnthropicUsageFields(body.usage)) : undefined;
-    return { status: response.status, headers, body: bytes, usage: () => usage, finished: () => true, deliveredChars: () => 0, upstreamRequestId };
+    return { status: response.status, headers: forwardableHeaders(response.headers), body: bytes, usage: () => usage, finished: () => true, deliveredChars: () => 0, upstreamRequestId };
   }
-  const tap = tapAnthropicStream(response.body, provider, context.signal, upstreamRequestId);
-  return { status: response.status, headers, body: tap.events, usage: tap.usage, finished: tap.finished, deliveredChars: tap.deliveredChars, upstreamRequestId };
+  const response = await sendUpstreamStreamed(call, deps.pool);
+  const upstreamRequestId = header(response.headers, 'request-id');
+  if (!response.ok) throw mapAnthropicHttpError({ provider, status: response.status, headers: response.headers, bodyText: response.body.toString('utf8') });
+  const tap = tapAnthropicStream(response.chunks, provider, context.signal, upstreamRequestId);
+  return { status: response.status, headers: forwardableHeaders(response.headers), body: tap.events, usage: tap.usage, finished: tap.finished, deliveredChars: tap.deliveredChars, upstreamRequestId };
 }
 
 /** content-type, request id and rate-limit headers are worth handing to the client. */
 function forwardableHeaders(headers: UpstreamResponse['headers']): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers)) {
+  for (const name in headers) {
+    const value = headers[name];
     if (value === undefined) continue;
     if (name === 'content-type' || name === 'request-id' || name === 'retry-after' || name.startsWith('anthropic-ratelimit-')) {
       out[name] = Array.isArray(value) ? value.join(', ') : value;

@@ -2,13 +2,14 @@ import type { AnthropicProviderConfig } from '../../config/schema.js';
 import type { ChatRequest } from '../../spec/index.js';
 import { CallCredentials } from '../credentials.js';
 import type { AdapterOptions, CallContext, PassthroughRequest, PassthroughResponse, ProviderAdapter, ProviderResult, ProviderStream } from '../provider.js';
-import { defaultUpstreamPool, header, sendUpstream, type UpstreamResponse } from '../shared/upstream-http.js';
+import { defaultUpstreamPool, header } from '../shared/upstream-http.js';
+import { sendUpstreamBuffered, type BufferedUpstreamResponse } from '../shared/upstream-buffered.js';
+import { sendUpstreamStreamed, type UpstreamChunks } from '../shared/upstream-streamed.js';
 import type { AnthropicMessagesRequest } from './anthropic-api-types.js';
 import { badUpstreamResponse, mapAnthropicHttpError } from './anthropic-errors.js';
 import { buildAnthropicHeaders } from './anthropic-headers.js';
 import { parseJsonSafely } from './anthropic-narrowing.js';
 import { passthroughToAnthropic } from './anthropic-passthrough.js';
-import { readBodyBytes } from '../shared/upstream-http.js';
 import { decodeAnthropicStream } from './anthropic-stream.js';
 import { convertAnthropicResponse } from './convert-anthropic-response.js';
 import { convertToAnthropicRequest } from './convert-to-anthropic-request.js';
@@ -25,22 +26,34 @@ export function createAnthropicProvider(name: string, config: AnthropicProviderC
   const pool = options.pool ?? defaultUpstreamPool;
   const credentials = CallCredentials.forProvider(name, config, ['api-key', 'bearer'] as const, options);
 
-  async function send(body: AnthropicMessagesRequest, context: CallContext): Promise<UpstreamResponse> {
+  function call(body: AnthropicMessagesRequest, context: CallContext, found: Awaited<ReturnType<typeof credentialsOf>>) {
+    return {
+      url,
+      headers: buildAnthropicHeaders(config, { forwardHeaders: context.forwardHeaders, credentials: found }),
+      body: JSON.stringify(body),
+      timeouts: context.timeouts,
+      signal: context.signal,
+      provider: name,
+    };
+  }
+
+  async function credentialsOf(context: CallContext) {
     const found = credentials.of(context);
-    const response = await sendUpstream(
-      {
-        url,
-        headers: buildAnthropicHeaders(config, { forwardHeaders: context.forwardHeaders, credentials: found instanceof Promise ? await found : found }),
-        body: JSON.stringify(body),
-        timeouts: context.timeouts,
-        signal: context.signal,
-        provider: name,
-      },
-      pool,
-    );
+    return found instanceof Promise ? await found : found;
+  }
+
+  /** A whole answer (through the dispatcher: no body stream); non-2xx statuses throw the mapped GatewayError. */
+  async function sendWhole(body: AnthropicMessagesRequest, context: CallContext): Promise<BufferedUpstreamResponse> {
+    const response = await sendUpstreamBuffered(call(body, context, await credentialsOf(context)), pool);
     if (response.status >= 200 && response.status < 300) return response;
-    const bodyText = (await readBodyBytes(response, name, context.signal)).toString('utf8');
-    throw mapAnthropicHttpError({ provider: name, status: response.status, headers: response.headers, bodyText });
+    throw mapAnthropicHttpError({ provider: name, status: response.status, headers: response.headers, bodyText: response.body.toString('utf8') });
+  }
+
+  /** A streamed answer's chunks; non-2xx statuses throw the mapped GatewayError. */
+  async function sendStreamed(body: AnthropicMessagesRequest, context: CallContext): Promise<{ headers: Record<string, string | string[]>; chunks: UpstreamChunks }> {
+    const response = await sendUpstreamStreamed(call(body, context, await credentialsOf(context)), pool);
+    if (response.ok) return response;
+    throw mapAnthropicHttpError({ provider: name, status: response.status, headers: response.headers, bodyText: response.body.toString('utf8') });
   }
 
   return {
@@ -50,9 +63,9 @@ export function createAnthropicProvider(name: string, config: AnthropicProviderC
 
     async chat(request: ChatRequest, context: CallContext): Promise<ProviderResult> {
       const converted = convertToAnthropicRequest(request, { upstreamModel: context.upstreamModel, model: context.model, stream: false });
-      const response = await send(converted.body, context);
+      const response = await sendWhole(converted.body, context);
       const upstreamRequestId = header(response.headers, 'request-id');
-      const text = (await readBodyBytes(response, name, context.signal)).toString('utf8');
+      const text = response.body.toString('utf8');
       const body = parseJsonSafely(text);
       if (body === undefined) throw badUpstreamResponse(name, 'the body is not JSON', upstreamRequestId);
       const result = convertAnthropicResponse(body, { provider: name, upstreamModel: context.upstreamModel, upstreamRequestId });
@@ -62,9 +75,9 @@ export function createAnthropicProvider(name: string, config: AnthropicProviderC
 
     async chatStream(request: ChatRequest, context: CallContext): Promise<ProviderStream> {
       const converted = convertToAnthropicRequest(request, { upstreamModel: context.upstreamModel, model: context.model, stream: true });
-      const response = await send(converted.body, context);
+      const response = await sendStreamed(converted.body, context);
       const upstreamRequestId = header(response.headers, 'request-id');
-      const stream = decodeAnthropicStream(response.body, {
+      const stream = decodeAnthropicStream(response.chunks, {
         provider: name,
         upstreamModel: context.upstreamModel,
         upstreamRequestId,

@@ -2,14 +2,15 @@ import type { OpenAICompatibleProviderConfig, OpenAIProviderConfig } from '../..
 import type { ChatRequest } from '../../spec/index.js';
 import { CallCredentials } from '../credentials.js';
 import type { AdapterOptions, CallContext, ProviderAdapter, ProviderResult, ProviderStream } from '../provider.js';
-import { defaultUpstreamPool, sendUpstream, type UpstreamResponse } from '../shared/upstream-http.js';
+import { defaultUpstreamPool, type UpstreamRequest } from '../shared/upstream-http.js';
+import { sendUpstreamBuffered, type BufferedUpstreamResponse } from '../shared/upstream-buffered.js';
+import { sendUpstreamStreamed, type UpstreamChunks } from '../shared/upstream-streamed.js';
 import { convertOpenAIResponse } from './convert-openai-response.js';
 import { convertToOpenAIRequest, type OpenAIRequestConversion } from './convert-to-openai-request.js';
 import type { OpenAIChatEndpoint } from './openai-chat-endpoint.js';
 import { badUpstreamResponse, mapOpenAIHttpError, openAIRequestId } from './openai-errors.js';
 import { openAIPassthrough } from './openai-passthrough.js';
 import { decodeOpenAIStream } from './openai-stream.js';
-import { readBodyText } from '../shared/upstream-http.js';
 
 export interface OpenAIChatAdapterOptions {
   /** Provider config key. */
@@ -41,23 +42,30 @@ export function createOpenAIChatAdapter(options: OpenAIChatAdapterOptions, adapt
     });
   }
 
-  /** Sends the body; non-2xx statuses throw the mapped GatewayError. */
-  async function send(body: unknown, context: CallContext, stream: boolean): Promise<UpstreamResponse> {
+  async function call(body: unknown, context: CallContext, stream: boolean): Promise<UpstreamRequest> {
     const found = credentials.of(context);
-    const response = await sendUpstream(
-      {
-        url: endpoint.url(context.upstreamModel),
-        headers: endpoint.requestHeaders(context, stream, found instanceof Promise ? await found : found),
-        body: JSON.stringify(body),
-        timeouts: context.timeouts,
-        signal: context.signal,
-        provider: name,
-      },
-      pool,
-    );
+    return {
+      url: endpoint.url(context.upstreamModel),
+      headers: endpoint.requestHeaders(context, stream, found instanceof Promise ? await found : found),
+      body: JSON.stringify(body),
+      timeouts: context.timeouts,
+      signal: context.signal,
+      provider: name,
+    };
+  }
+
+  /** A whole answer (through the dispatcher: no body stream); non-2xx statuses throw the mapped GatewayError. */
+  async function sendWhole(body: unknown, context: CallContext): Promise<BufferedUpstreamResponse> {
+    const response = await sendUpstreamBuffered(await call(body, context, false), pool);
     if (response.status >= 200 && response.status < 300) return response;
-    const text = await readBodyText(response, name, context.signal);
-    throw mapOpenAIHttpError(response.status, response.headers, text, name);
+    throw mapOpenAIHttpError(response.status, response.headers, response.body.toString('utf8'), name);
+  }
+
+  /** A streamed answer's chunks; non-2xx statuses throw the mapped GatewayError. */
+  async function sendStreamed(body: unknown, context: CallContext): Promise<{ headers: Record<string, string | string[]>; chunks: UpstreamChunks }> {
+    const response = await sendUpstreamStreamed(await call(body, context, true), pool);
+    if (response.ok) return response;
+    throw mapOpenAIHttpError(response.status, response.headers, response.body.toString('utf8'), name);
   }
 
   return {
@@ -67,9 +75,9 @@ export function createOpenAIChatAdapter(options: OpenAIChatAdapterOptions, adapt
 
     async chat(request: ChatRequest, context: CallContext): Promise<ProviderResult> {
       const { body, warnings } = convert(request, context, false);
-      const response = await send(body, context, false);
+      const response = await sendWhole(body, context);
       const upstreamRequestId = openAIRequestId(response.headers);
-      const text = await readBodyText(response, name, context.signal);
+      const text = response.body.toString('utf8');
       let json: unknown;
       try {
         json = JSON.parse(text);
@@ -81,9 +89,9 @@ export function createOpenAIChatAdapter(options: OpenAIChatAdapterOptions, adapt
 
     async chatStream(request: ChatRequest, context: CallContext): Promise<ProviderStream> {
       const { body, warnings } = convert(request, context, true);
-      const response = await send(body, context, true);
+      const response = await sendStreamed(body, context);
       const upstreamRequestId = openAIRequestId(response.headers);
-      const stream = decodeOpenAIStream(response.body, { provider: name, upstreamModel: context.upstreamModel, upstreamRequestId, signal: context.signal });
+      const stream = decodeOpenAIStream(response.chunks, { provider: name, upstreamModel: context.upstreamModel, upstreamRequestId, signal: context.signal });
       return upstreamRequestId === undefined ? { stream, warnings } : { stream, warnings, upstreamRequestId };
     },
 
