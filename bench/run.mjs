@@ -147,6 +147,8 @@ async function main() {
     raw.streamSaturation = await saturationPhase(ctx, { names: streamNames, stream: true, durationS: settings.streamSaturationS, rounds: settings.streamSaturationRounds });
   }
   raw.streamTiming = await streamTimingPhase(ctx, { names: streamNames, durationS: settings.streamTimingS, rounds: settings.rounds });
+  // The same with one client at a time: what a stream adds when it does not queue behind others.
+  raw.streamTimingSingle = await streamTimingPhase(ctx, { names: streamNames, durationS: settings.streamTimingS, rounds: settings.rounds, concurrency: 1 });
   // RSS with 1,000 slow streams: the bare proxy as it is; Switchyard in a fresh process, since its
   // long-lived one carries the heap of every phase before (that RSS is in the saturation column).
   const slowNames = settings.slowStreamTargets.filter((name) => streamNames.includes(name));

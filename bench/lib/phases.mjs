@@ -159,8 +159,11 @@ export async function fixedRatePhase(ctx, { names, rates, durationS, rounds }) {
   return summary;
 }
 
-/** Streaming TTFB and total time at modest concurrency. */
-export async function streamTimingPhase(ctx, { names, durationS, rounds }) {
+/**
+ * Streaming TTFB and total time with `concurrency` closed-loop clients (default the settings' modest
+ * concurrency; 1 measures the latency a stream adds without any queueing behind other streams).
+ */
+export async function streamTimingPhase(ctx, { names, durationS, rounds, concurrency = ctx.settings.streamConcurrency }) {
   const out = Object.fromEntries(names.map((name) => [name, { ttfb: [], total: [], headers: [], chunks: [], counts: { ok: 0, non2xx: 0, incomplete: 0, errors: 0 }, firstFailure: undefined }]));
   for (let round = 0; round < rounds; round++) {
     for (const name of roundOrder(names, round)) {
@@ -168,7 +171,7 @@ export async function streamTimingPhase(ctx, { names, durationS, rounds }) {
       for (const pid of pidsOf(target)) await waitIdle(pid);
       const result = await ctx.worker.run('streamTiming', {
         ...chatRequest(target, { stream: true }),
-        concurrency: ctx.settings.streamConcurrency,
+        concurrency,
         durationS,
         endMarker: END_MARKER,
       });
@@ -180,7 +183,7 @@ export async function streamTimingPhase(ctx, { names, durationS, rounds }) {
       for (const key of Object.keys(entry.counts)) entry.counts[key] += result[key];
       entry.firstFailure ??= result.firstFailure;
       const t = summarize(result.ttfbUs);
-      ctx.log(`stream timing r${round + 1} ${name}: TTFB p50 ${t.p50 === null ? '-' : (t.p50 / 1000).toFixed(2)} ms, ${result.ok} ok${result.firstFailure ? `, failure: ${result.firstFailure}` : ''}`);
+      ctx.log(`stream timing ×${concurrency} r${round + 1} ${name}: TTFB p50 ${t.p50 === null ? '-' : (t.p50 / 1000).toFixed(2)} ms, ${result.ok} ok${result.firstFailure ? `, failure: ${result.firstFailure}` : ''}`);
     }
   }
   return Object.fromEntries(

@@ -39,6 +39,8 @@ export function tableRows(raw) {
     const slow = raw.slowStreams?.[name];
     const streamNote = raw.streamUnavailable?.[name] ? `${raw.streamUnavailable[name].split(' (')[0]} (${note(`${label}: ${raw.streamUnavailable[name]}`)})` : undefined;
     const direct = raw.streamTiming?.direct;
+    const single = raw.streamTimingSingle?.[name];
+    const singleDirect = raw.streamTimingSingle?.direct;
     const fleetNote = name === 'switchyard-fleet' ? fleetText(raw) : undefined;
     const cells = [
       fleetNote ? `${label} (${note(fleetNote)})` : label,
@@ -51,6 +53,7 @@ export function tableRows(raw) {
       ...rates.map((rate) => addedPair(fixed[rate], name)),
       streamNote ? streamNote : timing ? `${msOf(timing.ttfbUs.p50)}${name === 'direct' ? '' : ` (${signed(timing.ttfbUs.p50 - direct.ttfbUs.p50)})`}` : '–',
       streamNote ? '–' : timing ? `${msOf(timing.totalUs.p50)}${name === 'direct' ? '' : ` (${signed(timing.totalUs.p50 - direct.totalUs.p50)})`}` : '–',
+      streamNote ? '–' : single?.ttfbUs?.p50 != null && singleDirect ? `${msOf(single.ttfbUs.p50)}${name === 'direct' ? '' : ` (${signed(single.ttfbUs.p50 - singleDirect.ttfbUs.p50)})`}` : '–',
       slow ? `${num(slow.rssPeakMb)} (+${num(slow.rssAddedMb)}; ${num(slow.peakOpen)} open${slow.freshProcess ? '; fresh process' : ''})` : '–',
     ];
     rows.push({ name, cells });
@@ -113,6 +116,7 @@ export function markdownTable(raw) {
     ...rates.map((rate) => `added p50 / p99 ms @ ${rate.toLocaleString('en-US')}/s`),
     'stream TTFB p50 ms (added)',
     'stream total p50 ms (added)',
+    'stream TTFB p50 ms, 1 client (added)',
     `RSS MB, ${raw.settings.slowStreamCount.toLocaleString('en-US')} slow streams (+ over idle)`,
   ];
   const lines = [`| ${header.join(' | ')} |`, `|${header.map((_, i) => (i === 0 ? '---' : '---:')).join('|')}|`];
