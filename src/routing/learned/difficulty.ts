@@ -12,7 +12,7 @@
  * Cost: one pass over the prompt window (features.ts's promptWindow: a bounded prefix and suffix) and
  * two short regular expressions.
  */
-import { promptWindow } from './features.js';
+import { fmix, promptWindow } from './features.js';
 
 /** Names of the dense features, in vector order. */
 export const DIFFICULTY_FEATURES = [
@@ -56,16 +56,6 @@ const EXPLAIN = /\b(?:best|most likely|explain|because|why)\b/i;
 
 function isWordChar(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 95 || c === 39 || (c > 127 && c !== 160 && c !== 0x2028 && c !== 0x2029 && c !== 0x3000);
-}
-
-/** murmur3's fmix32 (as in features.ts): spreads the bits of a 32-bit hash. */
-function fmix(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
 }
 
 /**

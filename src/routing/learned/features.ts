@@ -64,7 +64,7 @@ export function promptWindow(text: string): string {
 }
 
 /** murmur3's fmix32: spreads the bits of a 32-bit hash. */
-function fmix(h: number): number {
+export function fmix(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
