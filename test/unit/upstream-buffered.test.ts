@@ -1,7 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import { createServer as createTcpServer, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseRawHeaders, sendUpstreamBuffered } from '../../src/providers/shared/upstream-buffered.js';
+import { sendUpstreamBuffered } from '../../src/providers/shared/upstream-buffered.js';
+import { parseRawHeaders } from '../../src/providers/shared/upstream-headers.js';
 import { MAX_ERROR_BODY_BYTES, MAX_RESPONSE_BODY_BYTES, UpstreamPool } from '../../src/providers/shared/upstream-http.js';
 
 /**

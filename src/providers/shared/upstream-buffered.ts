@@ -1,15 +1,5 @@
-import type { Dispatcher } from 'undici';
-import type { GatewayError } from '../../spec/errors.js';
-import {
-  defaultUpstreamPool,
-  MAX_ERROR_BODY_BYTES,
-  MAX_RESPONSE_BODY_BYTES,
-  mapNetworkError,
-  responseTooLarge,
-  splitUrl,
-  type UpstreamPool,
-  type UpstreamRequest,
-} from './upstream-http.js';
+import { UpstreamCallHandler, dispatchUpstream } from './upstream-dispatch.js';
+import { defaultUpstreamPool, MAX_ERROR_BODY_BYTES, MAX_RESPONSE_BODY_BYTES, responseTooLarge, type UpstreamPool, type UpstreamRequest } from './upstream-http.js';
 
 /** A whole upstream answer: status, headers (lower-cased names; repeated ones as arrays) and body bytes. */
 export interface BufferedUpstreamResponse {
@@ -24,112 +14,42 @@ export interface BufferedUpstreamResponse {
  * timeouts, limits and error mapping as `sendUpstream` + `readBodyBytes`, but through undici's
  * dispatcher directly: the chunks land in an array, with no Readable body stream, no request handler
  * object of undici's and no promise per read in between (those were a tenth of a passthrough request's
- * CPU in the bench profile). Deadlines: connect (agent), first byte (headersTimeout), idle between
- * chunks (bodyTimeout) and total (a timer from the start). The client's signal aborts the call.
- * A 2xx body larger than MAX_RESPONSE_BODY_BYTES (announced or read) fails with
- * SWY_ERR_UPSTREAM_RESPONSE_TOO_LARGE; an error body is cut at MAX_ERROR_BODY_BYTES and the
+ * CPU in the bench profile). A 2xx body larger than MAX_RESPONSE_BODY_BYTES (announced or read) fails
+ * with SWY_ERR_UPSTREAM_RESPONSE_TOO_LARGE; an error body is cut at MAX_ERROR_BODY_BYTES and the
  * connection closed, so an upstream answering 500 with 50 MB costs 64 KiB.
  */
 export function sendUpstreamBuffered(req: UpstreamRequest, pool: UpstreamPool = defaultUpstreamPool): Promise<BufferedUpstreamResponse> {
-  return new Promise<BufferedUpstreamResponse>((resolve, reject) => {
-    if (req.signal.aborted) {
-      reject(mapNetworkError(req.signal.reason, req.provider, false, true));
-      return;
-    }
-    let agent: Dispatcher;
-    try {
-      agent = pool.agent(req.timeouts.connectMs, req.provider);
-    } catch (error) {
-      reject(error);
-      return;
-    }
-    const target = splitUrl(req.url);
-    const handler = new BufferingHandler(req, resolve, reject);
-    agent.dispatch(
-      {
-        origin: target.origin,
-        path: target.path,
-        method: req.method ?? 'POST',
-        headers: req.headers,
-        body: req.body ?? null,
-        headersTimeout: req.timeouts.firstByteMs,
-        bodyTimeout: req.timeouts.idleMs,
-      },
-      handler as unknown as Dispatcher.DispatchHandler,
-    );
-  });
+  return dispatchUpstream<BufferedUpstreamResponse>(req, pool, (resolve, reject) => new BufferingHandler(req, resolve, reject));
 }
 
-/**
- * undici's dispatch handler (the callback form its dispatchers use internally: onConnect, onHeaders,
- * onData, onComplete, onError). It is also the `abort` listener of the client's signal (handleEvent),
- * so one object per call does everything.
- */
-class BufferingHandler {
-  private abortCall: ((reason?: unknown) => void) | undefined;
-  private settled = false;
-  private totalTimedOut = false;
-  private readonly timer: NodeJS.Timeout;
-  private status = 0;
-  private headers: Record<string, string | string[]> = {};
+class BufferingHandler extends UpstreamCallHandler {
   private limit = MAX_RESPONSE_BODY_BYTES;
-  private readonly chunks: Buffer[] = [];
-  private size = 0;
 
   constructor(
-    private readonly req: UpstreamRequest,
+    req: UpstreamRequest,
     private readonly resolve: (response: BufferedUpstreamResponse) => void,
-    private readonly reject: (error: unknown) => void,
+    reject: (error: unknown) => void,
   ) {
-    req.signal.addEventListener('abort', this);
-    this.timer = setTimeout(onTotalTimeout, req.timeouts.totalMs, this);
+    super(req, reject);
   }
 
-  /** The client's signal fired: abort the call (undici then reports the abort through onError). */
-  handleEvent(): void {
-    this.cut(this.req.signal.reason);
-  }
-
-  /** The total deadline passed. */
-  timedOut(): void {
-    this.totalTimedOut = true;
-    this.cut(new DOMException('The upstream call exceeded the total timeout.', 'TimeoutError'));
-  }
-
-  onConnect(abort: (reason?: unknown) => void): void {
-    this.abortCall = abort;
-    // Settled before the request reached a socket (client gone, deadline): do not send it.
-    if (this.settled) abort(new DOMException('The upstream call was abandoned.', 'AbortError'));
-  }
-
-  onHeaders(status: number, rawHeaders: Buffer[], _resume: () => void, _statusText: string): boolean {
-    this.status = status;
-    this.headers = parseRawHeaders(rawHeaders);
-    const success = status >= 200 && status < 300;
-    this.limit = success ? MAX_RESPONSE_BODY_BYTES : MAX_ERROR_BODY_BYTES;
-    if (success) {
-      const declared = this.headers['content-length'];
-      if (typeof declared === 'string' && /^\d{1,15}$/.test(declared) && Number(declared) > this.limit) this.fail(responseTooLarge(this.req.provider, this.limit));
-    }
-    return true;
+  protected started(): void {
+    this.limit = this.succeeded ? MAX_RESPONSE_BODY_BYTES : MAX_ERROR_BODY_BYTES;
+    const declared = this.headers['content-length'];
+    if (this.succeeded && typeof declared === 'string' && /^\d{1,15}$/.test(declared) && Number(declared) > this.limit) this.tooLarge();
   }
 
   onData(chunk: Buffer): boolean {
-    if (this.settled) return true;
-    if (this.size + chunk.length <= this.limit) {
-      this.chunks.push(chunk);
-      this.size += chunk.length;
+    if (this.done) return true;
+    if (this.succeeded && this.collectedWith(chunk) > this.limit) {
+      this.tooLarge();
       return true;
     }
-    if (this.status >= 200 && this.status < 300) {
-      this.fail(responseTooLarge(this.req.provider, this.limit));
-      return true;
+    if (!this.collect(chunk, this.limit)) {
+      // An error body: its start is what explains the error; the rest is not read.
+      this.succeed();
+      this.abortUpstream('The rest of the error body was not read.');
     }
-    // An error body: its start is what explains the error; the rest is not read.
-    this.chunks.push(chunk.subarray(0, this.limit - this.size));
-    this.size = this.limit;
-    this.succeed();
-    this.abortCall?.(new DOMException('The rest of the error body was not read.', 'AbortError'));
     return true;
   }
 
@@ -137,58 +57,16 @@ class BufferingHandler {
     this.succeed();
   }
 
-  onError(error: unknown): void {
-    if (this.settled) return;
-    this.finish();
-    this.reject(mapNetworkError(error, this.req.provider, this.totalTimedOut, this.req.signal.aborted));
-  }
-
   private succeed(): void {
-    if (this.settled) return;
+    if (this.done) return;
     this.finish();
-    const body = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.size);
-    this.resolve({ status: this.status, headers: this.headers, body });
+    this.resolve({ status: this.status, headers: this.headers, body: this.collected() });
   }
 
-  private fail(error: GatewayError): void {
-    if (this.settled) return;
+  private tooLarge(): void {
+    if (this.done) return;
     this.finish();
-    this.reject(error);
-    this.abortCall?.(error);
+    this.reject(responseTooLarge(this.req.provider, this.limit));
+    this.abortUpstream('The response is larger than the gateway reads.');
   }
-
-  /** Aborts the call; its error is reported through onError (mapped with who cut it). */
-  private cut(reason: unknown): void {
-    if (this.settled) return;
-    if (this.abortCall) {
-      this.abortCall(reason);
-      return;
-    }
-    // Not on a socket yet: settle now; onConnect aborts the request when it gets there.
-    this.onError(reason);
-  }
-
-  private finish(): void {
-    this.settled = true;
-    clearTimeout(this.timer);
-    this.req.signal.removeEventListener('abort', this);
-  }
-}
-
-function onTotalTimeout(handler: BufferingHandler): void {
-  handler.timedOut();
-}
-
-/** undici's raw [name, value, …] buffers → lower-cased names, latin-1 values, repeats as arrays (no prototype). */
-export function parseRawHeaders(raw: readonly (Buffer | string)[]): Record<string, string | string[]> {
-  const headers: Record<string, string | string[]> = Object.create(null) as Record<string, string | string[]>;
-  for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = raw[i].toString('latin1').toLowerCase();
-    const value = raw[i + 1].toString('latin1');
-    const previous = headers[name];
-    if (previous === undefined) headers[name] = value;
-    else if (typeof previous === 'string') headers[name] = [previous, value];
-    else previous.push(value);
-  }
-  return headers;
 }

@@ -1,6 +1,5 @@
-import type { Dispatcher } from 'undici';
-import { defaultUpstreamPool, MAX_ERROR_BODY_BYTES, mapNetworkError, splitUrl, type UpstreamPool, type UpstreamRequest } from './upstream-http.js';
-import { parseRawHeaders } from './upstream-buffered.js';
+import { UpstreamCallHandler, dispatchUpstream } from './upstream-dispatch.js';
+import { defaultUpstreamPool, MAX_ERROR_BODY_BYTES, type UpstreamPool, type UpstreamRequest } from './upstream-http.js';
 
 /** A streamed upstream answer: a 2xx with its body as chunks, or an error status with its (bounded) body. */
 export type StreamedUpstreamResponse =
@@ -23,32 +22,7 @@ const HIGH_WATER_CHUNKS = 64;
  * call and closes its connection. An error status is read whole, cut at MAX_ERROR_BODY_BYTES.
  */
 export function sendUpstreamStreamed(req: UpstreamRequest, pool: UpstreamPool = defaultUpstreamPool): Promise<StreamedUpstreamResponse> {
-  return new Promise<StreamedUpstreamResponse>((resolve, reject) => {
-    if (req.signal.aborted) {
-      reject(mapNetworkError(req.signal.reason, req.provider, false, true));
-      return;
-    }
-    let agent: Dispatcher;
-    try {
-      agent = pool.agent(req.timeouts.connectMs, req.provider);
-    } catch (error) {
-      reject(error);
-      return;
-    }
-    const target = splitUrl(req.url);
-    agent.dispatch(
-      {
-        origin: target.origin,
-        path: target.path,
-        method: req.method ?? 'POST',
-        headers: req.headers,
-        body: req.body ?? null,
-        headersTimeout: req.timeouts.firstByteMs,
-        bodyTimeout: req.timeouts.idleMs,
-      },
-      new StreamingHandler(req, resolve, reject) as unknown as Dispatcher.DispatchHandler,
-    );
-  });
+  return dispatchUpstream<StreamedUpstreamResponse>(req, pool, (resolve, reject) => new StreamingHandler(req, resolve, reject));
 }
 
 /** The body of a streamed 2xx answer. */
@@ -60,7 +34,7 @@ export class UpstreamChunks implements AsyncIterableIterator<Uint8Array> {
   private failure: { error: unknown } | undefined;
   private paused = false;
 
-  constructor(private readonly owner: StreamingHandler) {}
+  constructor(private readonly owner: { resumeBody(): void; abandon(): void }) {}
 
   [Symbol.asyncIterator](): this {
     return this;
@@ -129,68 +103,34 @@ export class UpstreamChunks implements AsyncIterableIterator<Uint8Array> {
   }
 }
 
-/** undici's dispatch handler for a streamed call; also the `abort` listener of the client's signal. */
-class StreamingHandler {
-  private abortCall: ((reason?: unknown) => void) | undefined;
+/** The dispatch handler of a streamed call: a 2xx's chunks go to its UpstreamChunks, an error body is read whole. */
+class StreamingHandler extends UpstreamCallHandler {
   private resume: (() => void) | undefined;
-  private done = false;
-  private totalTimedOut = false;
-  private readonly timer: NodeJS.Timeout;
-  private status = 0;
-  private headers: Record<string, string | string[]> = {};
   private chunks: UpstreamChunks | undefined;
-  /** Error (non-2xx) body, read whole up to MAX_ERROR_BODY_BYTES. */
-  private errorBody: Buffer[] | undefined;
-  private errorSize = 0;
 
   constructor(
-    private readonly req: UpstreamRequest,
+    req: UpstreamRequest,
     private readonly resolve: (response: StreamedUpstreamResponse) => void,
-    private readonly reject: (error: unknown) => void,
+    reject: (error: unknown) => void,
   ) {
-    req.signal.addEventListener('abort', this);
-    this.timer = setTimeout(onTotalTimeout, req.timeouts.totalMs, this);
+    super(req, reject);
   }
 
-  handleEvent(): void {
-    this.cut(this.req.signal.reason);
-  }
-
-  timedOut(): void {
-    this.totalTimedOut = true;
-    this.cut(new DOMException('The upstream call exceeded the total timeout.', 'TimeoutError'));
-  }
-
-  onConnect(abort: (reason?: unknown) => void): void {
-    this.abortCall = abort;
-    if (this.done) abort(new DOMException('The upstream call was abandoned.', 'AbortError'));
-  }
-
-  onHeaders(status: number, rawHeaders: Buffer[], resume: () => void): boolean {
-    this.status = status;
+  protected started(status: number, resume: () => void): void {
     this.resume = resume;
-    this.headers = parseRawHeaders(rawHeaders);
-    if (status >= 200 && status < 300) {
-      this.chunks = new UpstreamChunks(this);
-      this.resolve({ status, headers: this.headers, ok: true, chunks: this.chunks });
-    } else this.errorBody = [];
-    return true;
+    if (!this.succeeded) return;
+    this.chunks = new UpstreamChunks(this);
+    this.resolve({ status, headers: this.headers, ok: true, chunks: this.chunks });
   }
 
   onData(chunk: Buffer): boolean {
     if (this.done) return true;
     if (this.chunks) return this.chunks.push(chunk);
-    const errorBody = this.errorBody!;
-    if (this.errorSize + chunk.length <= MAX_ERROR_BODY_BYTES) {
-      errorBody.push(chunk);
-      this.errorSize += chunk.length;
-      return true;
+    if (!this.collect(chunk, MAX_ERROR_BODY_BYTES)) {
+      // The start of an error body explains it; the rest is not read.
+      this.complete();
+      this.abortUpstream('The rest of the error body was not read.');
     }
-    // The start of an error body explains it; the rest is not read.
-    errorBody.push(chunk.subarray(0, MAX_ERROR_BODY_BYTES - this.errorSize));
-    this.errorSize = MAX_ERROR_BODY_BYTES;
-    this.complete();
-    this.abortCall?.(new DOMException('The rest of the error body was not read.', 'AbortError'));
     return true;
   }
 
@@ -198,11 +138,10 @@ class StreamingHandler {
     this.complete();
   }
 
-  onError(error: unknown): void {
-    if (this.done) return;
-    this.finish();
+  /** After the headers a failure belongs to the body's reader (raw, for mapBodyReadError); before, to the promise. */
+  protected override failed(error: unknown): void {
     if (this.chunks) this.chunks.fail(error);
-    else this.reject(mapNetworkError(error, this.req.provider, this.totalTimedOut, this.req.signal.aborted));
+    else super.failed(error);
   }
 
   /** The consumer paused the socket and has caught up. */
@@ -214,30 +153,13 @@ class StreamingHandler {
   abandon(): void {
     if (this.done) return;
     this.finish();
-    this.abortCall?.(new DOMException('The upstream body was abandoned.', 'AbortError'));
+    this.abortUpstream('The upstream body was abandoned.');
   }
 
   private complete(): void {
     if (this.done) return;
     this.finish();
     if (this.chunks) this.chunks.end();
-    else this.resolve({ status: this.status, headers: this.headers, ok: false, body: Buffer.concat(this.errorBody ?? [], this.errorSize) });
+    else this.resolve({ status: this.status, headers: this.headers, ok: false, body: this.collected() });
   }
-
-  /** Aborts the call; undici reports it through onError (not yet on a socket: settled here). */
-  private cut(reason: unknown): void {
-    if (this.done) return;
-    if (this.abortCall) this.abortCall(reason);
-    else this.onError(reason);
-  }
-
-  private finish(): void {
-    this.done = true;
-    clearTimeout(this.timer);
-    this.req.signal.removeEventListener('abort', this);
-  }
-}
-
-function onTotalTimeout(handler: StreamingHandler): void {
-  handler.timedOut();
 }
