@@ -21,7 +21,7 @@ export interface CallContext {
   /**
    * This attempt's signal: aborted when the client disconnects, the gateway shuts down, or the attempt
    * loop abandons the attempt (a hedge that lost); the reason is a Cancellation saying which. The
-   * upstream total timeout is not on it: sendUpstream enforces that itself.
+   * upstream total timeout is not on it: the upstream call enforces that itself.
    */
   signal: AbortSignal;
   timeouts: CallTimeouts;

@@ -1,7 +1,9 @@
 import { createServer } from 'node:net';
 import { errors as undiciErrors } from 'undici';
 import { describe, expect, it } from 'vitest';
-import { mapBodyReadError, mapNetworkError, sendUpstream } from '../../src/providers/shared/upstream-http.js';
+import { mapBodyReadError, mapNetworkError } from '../../src/providers/shared/upstream-http.js';
+import { sendUpstreamBuffered as sendUpstream } from '../../src/providers/shared/upstream-buffered.js';
+import { sendUpstreamStreamed } from '../../src/providers/shared/upstream-streamed.js';
 
 const timeouts = { connectMs: 500, firstByteMs: 500, idleMs: 500, totalMs: 5000 };
 
@@ -71,10 +73,9 @@ describe('total timeout while the body streams', () => {
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const port = (server.address() as { port: number }).port;
-    const { readBodyText } = await import('../../src/providers/shared/upstream-http.js');
     try {
       const signal = new AbortController().signal;
-      const response = await sendUpstream({
+      const response = await sendUpstreamStreamed({
         url: `http://127.0.0.1:${port}/`,
         headers: {},
         timeouts: { connectMs: 1000, firstByteMs: 1000, idleMs: 1000, totalMs: 400 },
@@ -82,10 +83,15 @@ describe('total timeout while the body streams', () => {
         provider: 'p',
         method: 'GET',
       });
-      const error = await readBodyText(response, 'p', signal).then(
-        () => undefined,
-        (e: unknown) => e,
-      );
+      if (!response.ok) throw new Error(`expected a 2xx, got ${response.status}`);
+      let error: unknown;
+      try {
+        for await (const _chunk of response.chunks) {
+          // read until the total timeout cuts the body
+        }
+      } catch (caught) {
+        error = mapBodyReadError(caught, 'p', signal);
+      }
       expect(error).toMatchObject({ code: 'SWY_ERR_UPSTREAM_TOTAL_TIMEOUT', kind: 'timeout' });
     } finally {
       server.closeAllConnections();

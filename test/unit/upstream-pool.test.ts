@@ -1,7 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOpenAIProvider } from '../../src/providers/openai/openai-provider.js';
-import { closeUpstreamAgents, defaultUpstreamPool, readBodyText, sendUpstream, UpstreamPool } from '../../src/providers/shared/upstream-http.js';
+import { closeUpstreamAgents, defaultUpstreamPool, UpstreamPool } from '../../src/providers/shared/upstream-http.js';
+import { sendUpstreamBuffered } from '../../src/providers/shared/upstream-buffered.js';
 import { GatewayError } from '../../src/spec/errors.js';
 import { testCallContext } from '../conformance/call-context.js';
 
@@ -41,8 +42,8 @@ afterAll(async () => {
 });
 
 async function get(pool: UpstreamPool, path = '/'): Promise<string> {
-  const response = await sendUpstream({ url: `${base}${path}`, method: 'GET', headers: {}, timeouts, signal: new AbortController().signal, provider: 'p' }, pool);
-  return readBodyText(response, 'p', undefined);
+  const response = await sendUpstreamBuffered({ url: `${base}${path}`, method: 'GET', headers: {}, timeouts, signal: new AbortController().signal, provider: 'p' }, pool);
+  return response.body.toString('utf8');
 }
 
 async function rejection(promise: Promise<unknown>): Promise<GatewayError> {

@@ -8,7 +8,7 @@ import {
   type ErrorKind,
 } from '../../spec/index.js';
 import { redactSecrets } from '../../spec/redact-secrets.js';
-import { header, type UpstreamResponse } from '../shared/upstream-http.js';
+import { header, type UpstreamHeaders } from '../shared/upstream-http.js';
 import { isRecord, parseJsonSafely, recordField, stringField } from './anthropic-narrowing.js';
 
 /**
@@ -45,7 +45,7 @@ const STATUS_BY_ERROR_TYPE: Readonly<Record<string, number>> = Object.freeze({
 export interface AnthropicErrorInput {
   provider: string;
   status: number;
-  headers: UpstreamResponse['headers'];
+  headers: UpstreamHeaders;
   /** The raw response body (JSON `{type:'error', error:{type,message}, request_id}` or anything else). */
   bodyText: string;
 }

@@ -2,7 +2,7 @@ import type { AnthropicProviderConfig } from '../../config/schema.js';
 import { GatewayError, type Usage } from '../../spec/index.js';
 import type { CallCredentials } from '../credentials.js';
 import type { CallContext, PassthroughRequest, PassthroughResponse } from '../provider.js';
-import { header, type UpstreamPool, type UpstreamResponse } from '../shared/upstream-http.js';
+import { header, type UpstreamPool, type UpstreamHeaders } from '../shared/upstream-http.js';
 import { sendUpstreamBuffered } from '../shared/upstream-buffered.js';
 import { sendUpstreamStreamed } from '../shared/upstream-streamed.js';
 import { mapAnthropicHttpError } from './anthropic-errors.js';
@@ -73,7 +73,7 @@ export async function passthroughToAnthropic(
 }
 
 /** content-type, request id and rate-limit headers are worth handing to the client. */
-function forwardableHeaders(headers: UpstreamResponse['headers']): Record<string, string> {
+function forwardableHeaders(headers: UpstreamHeaders): Record<string, string> {
   const out: Record<string, string> = {};
   for (const name in headers) {
     const value = headers[name];

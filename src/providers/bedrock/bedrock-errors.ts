@@ -8,7 +8,6 @@ import {
   type ErrorKind,
 } from '../../spec/errors.js';
 import { redactSecrets } from '../../spec/redact-secrets.js';
-import type { UpstreamResponse } from '../shared/upstream-http.js';
 import { header } from '../shared/upstream-http.js';
 
 /**
@@ -57,7 +56,7 @@ function ruleFor(type: string): ErrorRule | undefined {
 }
 
 /** Maps a non-2xx Converse / ConverseStream response (body already read as text). */
-export function bedrockHttpError(response: Pick<UpstreamResponse, 'status' | 'headers'>, bodyText: string, provider: string): GatewayError {
+export function bedrockHttpError(response: { status: number; headers: Record<string, string | string[] | undefined> }, bodyText: string, provider: string): GatewayError {
   const body = parseJsonObject(bodyText);
   const type = errorType(header(response.headers, 'x-amzn-errortype'), body);
   const message = stringField(body, 'message') ?? stringField(body, 'Message') ?? snippet(redactSecrets(bodyText)) ?? `HTTP ${response.status}`;

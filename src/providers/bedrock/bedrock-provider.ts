@@ -4,7 +4,9 @@ import type { ChatRequest } from '../../spec/chat-request.js';
 import { GatewayError } from '../../spec/errors.js';
 import { CallCredentials, type ProviderCredentials } from '../credentials.js';
 import type { AdapterOptions, CallContext, ProviderAdapter, ProviderResult, ProviderStream } from '../provider.js';
-import { defaultUpstreamPool, header, mapBodyReadError, readBodyText, sendUpstream, type UpstreamResponse } from '../shared/upstream-http.js';
+import { defaultUpstreamPool, header, mapBodyReadError } from '../shared/upstream-http.js';
+import { sendUpstreamBuffered } from '../shared/upstream-buffered.js';
+import { sendUpstreamStreamed } from '../shared/upstream-streamed.js';
 import { bedrockBaseUrl, bedrockOperationUrl, type BedrockOperation } from './bedrock-endpoint.js';
 import { bedrockHttpError, bedrockInvalidResponse } from './bedrock-errors.js';
 import { bedrockAuthOf, createBedrockRequestAuthorizer, type BedrockRequestAuthorizer } from './bedrock-sign-request.js';
@@ -49,15 +51,8 @@ export function createBedrockProvider(name: string, config: BedrockProviderConfi
     return lastOwnAuthorize;
   }
 
-  interface Call {
-    response: UpstreamResponse;
-    requestId: string | undefined;
-    responseId: string;
-    /** Maps a failure while reading the body, telling total timeout and client abort apart. */
-    mapReadError: (error: unknown) => GatewayError;
-  }
-
-  async function call(operation: BedrockOperation, body: unknown, context: CallContext): Promise<Call> {
+  /** Signs and sends one call; non-2xx statuses throw the mapped GatewayError. */
+  async function send(operation: BedrockOperation, body: unknown, context: CallContext) {
     const url = bedrockOperationUrl(baseUrl, context.upstreamModel, operation);
     const payload = JSON.stringify(body);
     const found = credentials.of(context);
@@ -68,13 +63,12 @@ export function createBedrockProvider(name: string, config: BedrockProviderConfi
       headers: { 'content-type': 'application/json', accept: operation === 'converse' ? 'application/json' : EVENT_STREAM },
       body: payload,
     });
-    const response = await sendUpstream({ url, headers, body: payload, timeouts: context.timeouts, signal: context.signal, provider: name }, pool);
-    const requestId = header(response.headers, 'x-amzn-requestid');
-    const mapReadError = (error: unknown) => mapBodyReadError(error, name, context.signal);
-    if (response.status < 200 || response.status >= 300) {
-      throw bedrockHttpError(response, await readBodyText(response, name, context.signal), name);
-    }
-    return { response, requestId, responseId: requestId ? `bedrock-${requestId}` : `bedrock-${randomUUID()}`, mapReadError };
+    return { url, headers, body: payload, timeouts: context.timeouts, signal: context.signal, provider: name };
+  }
+
+  function ids(headers: Record<string, string | string[]>): { requestId: string | undefined; responseId: string } {
+    const requestId = header(headers, 'x-amzn-requestid');
+    return { requestId, responseId: requestId ? `bedrock-${requestId}` : `bedrock-${randomUUID()}` };
   }
 
   return {
@@ -83,8 +77,11 @@ export function createBedrockProvider(name: string, config: BedrockProviderConfi
 
     async chat(request: ChatRequest, context: CallContext): Promise<ProviderResult> {
       const { body, warnings } = convertToBedrockRequest(request, { modelId: context.upstreamModel, traits: context.model });
-      const { response, requestId, responseId } = await call('converse', body, context);
-      const text = await readBodyText(response, name, context.signal);
+      // The whole answer through the dispatcher (no body stream).
+      const response = await sendUpstreamBuffered(await send('converse', body, context), pool);
+      const text = response.body.toString('utf8');
+      if (response.status < 200 || response.status >= 300) throw bedrockHttpError(response, text, name);
+      const { requestId, responseId } = ids(response.headers);
       let json: unknown;
       try {
         json = JSON.parse(text);
@@ -96,9 +93,13 @@ export function createBedrockProvider(name: string, config: BedrockProviderConfi
 
     async chatStream(request: ChatRequest, context: CallContext): Promise<ProviderStream> {
       const { body, warnings } = convertToBedrockRequest(request, { modelId: context.upstreamModel, traits: context.model });
-      const { response, requestId, responseId, mapReadError } = await call('converse-stream', body, context);
+      // The binary event stream's chunks straight from the dispatcher.
+      const response = await sendUpstreamStreamed(await send('converse-stream', body, context), pool);
+      if (!response.ok) throw bedrockHttpError(response, response.body.toString('utf8'), name);
+      const { requestId, responseId } = ids(response.headers);
+      const mapReadError = (error: unknown) => mapBodyReadError(error, name, context.signal);
       const stream = convertBedrockStream(
-        response.body,
+        response.chunks,
         { provider: name, modelId: context.upstreamModel, responseId, upstreamRequestId: requestId },
         mapReadError,
       );

@@ -9,10 +9,10 @@ import {
   type ErrorKind,
 } from '../../spec/index.js';
 import { redactSecrets } from '../../spec/redact-secrets.js';
-import type { UpstreamResponse } from '../shared/upstream-http.js';
+import type { UpstreamHeaders } from '../shared/upstream-http.js';
 import type { OpenAIErrorObject } from './openai-wire-types.js';
 
-type Headers = UpstreamResponse['headers'];
+type Headers = UpstreamHeaders;
 
 /** The upstream request id: OpenAI and Azure send `x-request-id`; Azure API Management also `apim-request-id`. */
 export function openAIRequestId(headers: Headers): string | undefined {

@@ -1,7 +1,7 @@
 import { GatewayError, type Usage, type Warning } from '../../spec/index.js';
 import type { CallCredentials } from '../credentials.js';
 import type { CallContext, PassthroughRequest, PassthroughResponse } from '../provider.js';
-import type { UpstreamPool, UpstreamResponse } from '../shared/upstream-http.js';
+import type { UpstreamHeaders, UpstreamPool } from '../shared/upstream-http.js';
 import { sendUpstreamStreamed } from '../shared/upstream-streamed.js';
 import { convertOpenAIUsage } from './convert-openai-usage.js';
 import type { OpenAIChatEndpoint, OpenAICredentials } from './openai-chat-endpoint.js';
@@ -121,7 +121,7 @@ function isJsonObject(bytes: Buffer): boolean {
 const FORWARDED = new Set(['content-type', 'x-request-id', 'apim-request-id', 'openai-processing-ms', 'openai-version']);
 
 /** Headers a same-dialect client may want: content type, request ids, processing time, rate limits. */
-function forwardableHeaders(headers: UpstreamResponse['headers']): Record<string, string> {
+function forwardableHeaders(headers: UpstreamHeaders): Record<string, string> {
   const out: Record<string, string> = {};
   for (const name in headers) {
     const value = headers[name];

@@ -10,8 +10,7 @@ export interface BufferedUpstreamResponse {
 }
 
 /**
- * Sends one request upstream and reads its whole answer (the non-stream calls), with the same
- * timeouts, limits and error mapping as `sendUpstream` + `readBodyBytes`, but through undici's
+ * Sends one request upstream and reads its whole answer (the non-stream calls), through undici's
  * dispatcher directly: the chunks land in an array, with no Readable body stream, no request handler
  * object of undici's and no promise per read in between (those were a tenth of a passthrough request's
  * CPU in the bench profile). A 2xx body larger than MAX_RESPONSE_BODY_BYTES (announced or read) fails

@@ -1,4 +1,4 @@
-import { Agent, errors as undiciErrors, type Dispatcher } from 'undici';
+import { Agent, errors as undiciErrors } from 'undici';
 import { clientClosedError, GatewayError, shuttingDownError, UPSTREAM_ERROR_CODES } from '../../spec/errors.js';
 import { redactSecrets } from '../../spec/redact-secrets.js';
 import type { CallTimeouts } from '../provider.js';
@@ -63,6 +63,9 @@ export async function closeUpstreamAgents(): Promise<void> {
   await defaultUpstreamPool.closeAgents();
 }
 
+/** Response headers as the upstream calls return them: lower-cased names, repeated headers as arrays. */
+export type UpstreamHeaders = Record<string, string | string[] | undefined>;
+
 export interface UpstreamRequest {
   url: string;
   method?: 'POST' | 'GET';
@@ -72,74 +75,6 @@ export interface UpstreamRequest {
   signal: AbortSignal;
   /** Provider config name, for error messages. */
   provider: string;
-}
-
-export interface UpstreamResponse {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: Dispatcher.ResponseData['body'];
-}
-
-/**
- * Sends one request upstream through `pool` (the adapter's: its gateway's) with the gateway's timeouts:
- * connect (agent), first byte (headersTimeout), stream idle (bodyTimeout) and total (abort signal).
- * Network failures and timeouts become GatewayErrors; HTTP error statuses are returned for the
- * adapter to map with the upstream's own error body.
- */
-export async function sendUpstream(req: UpstreamRequest, pool: UpstreamPool = defaultUpstreamPool): Promise<UpstreamResponse> {
-  const { totalMs, firstByteMs } = req.timeouts;
-  const startedAt = performance.now();
-  let totalTimedOut = false;
-  // Until the headers arrive the first-byte timeout bounds the wait; when it is no longer than the total
-  // timeout, the client's own signal is all undici needs and the total timeout only has to cut the body.
-  // Otherwise one controller, fed by the client's signal and a timer, covers both phases. (Per-call
-  // signals are hot-path cost: AbortSignal.any/timeout were ~7% of a passthrough request, a second
-  // AbortController ~3%.)
-  let controller: AbortController | undefined;
-  let detach = () => undefined as void;
-  let headerTimer: NodeJS.Timeout | undefined;
-  if (firstByteMs > totalMs) {
-    const own = new AbortController();
-    controller = own;
-    const onClientAbort = () => own.abort(req.signal.reason);
-    if (req.signal.aborted) own.abort(req.signal.reason);
-    else req.signal.addEventListener('abort', onClientAbort, { once: true });
-    detach = () => req.signal.removeEventListener('abort', onClientAbort);
-    headerTimer = setTimeout(() => {
-      totalTimedOut = true;
-      own.abort(new DOMException('The upstream call exceeded the total timeout.', 'TimeoutError'));
-    }, totalMs);
-  }
-  try {
-    const target = splitUrl(req.url);
-    const response = await pool.agent(req.timeouts.connectMs, req.provider).request({
-      origin: target.origin,
-      path: target.path,
-      method: req.method ?? 'POST',
-      headers: req.headers,
-      body: req.body,
-      signal: controller?.signal ?? req.signal,
-      headersTimeout: firstByteMs,
-      bodyTimeout: req.timeouts.idleMs,
-    });
-    if (headerTimer) clearTimeout(headerTimer);
-    const body = response.body;
-    const remaining = Math.max(1, totalMs - (performance.now() - startedAt));
-    const bodyTimer = setTimeout(() => {
-      totalTimedOut = true;
-      body.destroy(new DOMException('The upstream call exceeded the total timeout.', 'TimeoutError'));
-    }, remaining);
-    // The body emits 'close' once it ended, failed or was destroyed: the call is over then.
-    body.once('close', () => {
-      clearTimeout(bodyTimer);
-      detach();
-    });
-    return { status: response.statusCode, headers: response.headers, body };
-  } catch (error) {
-    if (headerTimer) clearTimeout(headerTimer);
-    detach();
-    throw mapNetworkError(error, req.provider, totalTimedOut, req.signal.aborted);
-  }
 }
 
 /**
@@ -259,7 +194,7 @@ function timeoutError(code: string, message: string, provider: string, cause: un
 }
 
 /**
- * Maps a failure while reading an upstream body. sendUpstream aborts a body only through the client's
+ * Maps a failure while reading an upstream body. A call aborts a body only through the client's
  * signal or its own total timeout, so an abort the client did not cause is the total timeout.
  */
 export function mapBodyReadError(error: unknown, provider: string, clientSignal: AbortSignal | undefined): GatewayError {
@@ -280,97 +215,6 @@ export const MAX_ERROR_BODY_BYTES = 64 * 1024;
  */
 export const MAX_RESPONSE_BODY_BYTES = 64 * 1024 * 1024;
 
-/**
- * Reads a whole response body as text (error bodies, non-stream responses), read failures mapped.
- * An error body is cut at MAX_ERROR_BODY_BYTES; a 2xx body over MAX_RESPONSE_BODY_BYTES is refused.
- */
-export async function readBodyText(response: UpstreamResponse, provider: string, clientSignal: AbortSignal | undefined): Promise<string> {
-  if (isSuccess(response.status) && declaredLengthWithin(response, MAX_RESPONSE_BODY_BYTES)) {
-    try {
-      return await response.body.text();
-    } catch (error) {
-      throw mapBodyReadError(error, provider, clientSignal);
-    }
-  }
-  return utf8.decode(await readBodyBounded(response, provider, clientSignal));
-}
-
-/**
- * Reads a whole response body as bytes, unchanged, read failures mapped. An error body is cut at
- * MAX_ERROR_BODY_BYTES; a 2xx body over MAX_RESPONSE_BODY_BYTES is refused.
- */
-export async function readBodyBytes(response: UpstreamResponse, provider: string, clientSignal: AbortSignal | undefined): Promise<Buffer> {
-  if (isSuccess(response.status) && declaredLengthWithin(response, MAX_RESPONSE_BODY_BYTES)) {
-    try {
-      return Buffer.from(await response.body.arrayBuffer());
-    } catch (error) {
-      throw mapBodyReadError(error, provider, clientSignal);
-    }
-  }
-  return readBodyBounded(response, provider, clientSignal);
-}
-
-const utf8 = new TextDecoder('utf-8');
-
-function isSuccess(status: number): boolean {
-  return status >= 200 && status < 300;
-}
-
-/** A body with a content-length no larger than `limit` cannot grow past it (undici enforces the length). */
-function declaredLengthWithin(response: UpstreamResponse, limit: number): boolean {
-  const declared = declaredLength(response);
-  return declared !== undefined && declared <= limit;
-}
-
-function declaredLength(response: UpstreamResponse): number | undefined {
-  const declared = header(response.headers, 'content-length');
-  return declared !== undefined && /^\d{1,15}$/.test(declared) ? Number(declared) : undefined;
-}
-
-/**
- * Reads chunk by chunk up to the limit of the status: an error body is cut (the start is what
- * explains the error), a 2xx body that would exceed MAX_RESPONSE_BODY_BYTES is a typed error. Either
- * way the rest is not read: the body is destroyed, which closes the upstream connection.
- */
-async function readBodyBounded(response: UpstreamResponse, provider: string, clientSignal: AbortSignal | undefined): Promise<Buffer> {
-  const success = isSuccess(response.status);
-  const limit = success ? MAX_RESPONSE_BODY_BYTES : MAX_ERROR_BODY_BYTES;
-  const body = response.body;
-  const declared = declaredLength(response);
-  if (success && declared !== undefined && declared > limit) {
-    // Announced too large: refuse before reading a byte.
-    discard(body);
-    throw responseTooLarge(provider, limit);
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of body as AsyncIterable<Buffer>) {
-      if (size + chunk.length <= limit) {
-        chunks.push(chunk);
-        size += chunk.length;
-        continue;
-      }
-      discard(body);
-      if (success) throw responseTooLarge(provider, limit);
-      chunks.push(chunk.subarray(0, limit - size));
-      size = limit;
-      break;
-    }
-  } catch (error) {
-    throw mapBodyReadError(error, provider, clientSignal);
-  }
-  return Buffer.concat(chunks, size);
-}
-
-/** Stops reading a body: undici reports the destroy as an error, which nobody needs to see. */
-function discard(body: UpstreamResponse['body']): void {
-  body.on('error', ignore);
-  body.destroy();
-}
-
-function ignore(): void {}
-
 export function responseTooLarge(provider: string, limit: number): GatewayError {
   return new GatewayError({
     code: UPSTREAM_ERROR_CODES.RESPONSE_TOO_LARGE,
@@ -390,7 +234,7 @@ function isAbortError(error: unknown): boolean {
 }
 
 /** Lower-cased single-valued header lookup. */
-export function header(headers: UpstreamResponse['headers'], name: string): string | undefined {
+export function header(headers: UpstreamHeaders, name: string): string | undefined {
   const value = headers[name];
   return Array.isArray(value) ? value[0] : value;
 }

@@ -16,7 +16,7 @@ const HIGH_WATER_CHUNKS = 64;
  * event per chunk and no buffering layer: a chunk that arrives while the consumer waits resolves its
  * pending read at once; chunks that arrive faster are queued, and past HIGH_WATER_CHUNKS the socket is
  * paused until the queue drains (backpressure from a slow client reaches the upstream).
- * Deadlines as sendUpstream: connect (agent), first byte (headersTimeout), idle between chunks
+ * Deadlines: connect (agent), first byte (headersTimeout), idle between chunks
  * (bodyTimeout), total (a timer from the start); the client's signal aborts the call. A read after a
  * failure rejects with the raw error for mapBodyReadError; `return()` (the consumer stopped) aborts the
  * call and closes its connection. An error status is read whole, cut at MAX_ERROR_BODY_BYTES.
