@@ -1,10 +1,10 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { computeCostNanos } from '../../src/metering/compute-cost.js';
 import { UsageLedger, type LedgerEntry } from '../../src/metering/usage-ledger.js';
-import { createLedgerWriter } from '../../src/metering/ledger-writers.js';
+import { createLedgerWriter, LEDGER_THREAD_NICE } from '../../src/metering/ledger-writers.js';
 import { openSqliteStore, type Store } from '../../src/storage/database.js';
 import { useTestDatabases } from '../helpers/test-databases.js';
 
@@ -183,5 +183,30 @@ describe('cost', () => {
     expect(nanos).toBe(300 * 3000 + 600 * 300 + 100 * 3750 + 200 * 15000);
     expect(computeCostNanos({ inputTokens: 7, outputTokens: 3 }, { inputPerMTok: 0.075, outputPerMTok: 0.3 })).toBe(7 * 75 + 3 * 300);
     expect(computeCostNanos({ inputTokens: 7, outputTokens: 3 }, undefined)).toBe(0);
+  });
+});
+
+/** The nice value of each thread of this process (Linux /proc: field 19 of each task's stat). */
+function threadNices(): number[] {
+  return readdirSync('/proc/self/task').map((tid) => {
+    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+  });
+}
+
+describe.runIf(existsSync('/proc/self/task'))('the ledger writer thread', () => {
+  it('runs below the request path: its thread is reniced, the main thread is not', async () => {
+    const mainBefore = getPriority();
+    const lowered = Math.min(19, mainBefore + LEDGER_THREAD_NICE);
+    expect(lowered).toBeGreaterThan(mainBefore); // a process already at nice 19 could not show it
+    const niceBefore = threadNices().filter((nice) => nice === lowered).length;
+    const store = await openSqliteStore(tempDb());
+    const ledger = new UsageLedger(store, { batchSize: 1000, flushIntervalMs: 60_000 });
+    ledger.record(entry(1));
+    await ledger.flush(); // the worker has started and written
+    expect(getPriority()).toBe(mainBefore);
+    expect(threadNices().filter((nice) => nice === lowered).length).toBe(niceBefore + 1);
+    await ledger.close();
+    await store.close();
   });
 });
