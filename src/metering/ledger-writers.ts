@@ -148,7 +148,8 @@ const Database = require(workerData.driver);
 // Background work: below the request path's priority (on Linux the nice value is per thread, and 0
 // means the calling thread), so an insert batch or a WAL checkpoint does not take the core from requests
 // when they share one. Measured on one pinned core at 1,000 req/s: p99 27-57 ms before, 8-10 ms after.
-try { const os = require('node:os'); os.setPriority(0, Math.min(19, os.getPriority(0) + workerData.nice)); } catch {}
+// Elsewhere (macOS) the nice value is per process: the whole gateway would be lowered, so only on Linux.
+if (process.platform === 'linux') try { const os = require('node:os'); os.setPriority(0, Math.min(19, os.getPriority(0) + workerData.nice)); } catch {}
 const db = new Database(workerData.path);
 db.pragma('journal_mode = WAL');
 db.pragma('synchronous = NORMAL');
