@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { EvalRouter, EvalRouterFactory, EvalRow } from './eval-types.js';
+import { fnv1a32 } from '../routing/hash32.js';
 
 /**
  * The routers `switchyard eval --router NAME` can replay, by name. Built in:
@@ -59,19 +60,9 @@ function learnedModuleUrl(): string | null {
 
 // ---------------------------------------------------------------- built-in routers
 
-/** 32-bit FNV-1a of a string, mixed with a seed. */
-function hash32(text: string, seed: number): number {
-  let h = (0x811c9dc5 ^ seed) >>> 0;
-  for (let i = 0; i < text.length; i += 1) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h;
-}
-
 /** A uniform number in [0, 1) determined by the seed, the row and the model (mulberry32 finaliser). */
 export function seededUniform(seed: number, key: string): number {
-  let t = (hash32(key, seed) + 0x6d2b79f5) >>> 0;
+  let t = (fnv1a32(key, seed) + 0x6d2b79f5) >>> 0;
   t = Math.imul(t ^ (t >>> 15), t | 1);
   t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
   return ((t ^ (t >>> 14)) >>> 0) / 4294967296;

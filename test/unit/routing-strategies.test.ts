@@ -6,7 +6,7 @@ import { estimateCost } from '../../src/routing/strategies/cheapest.js';
 import { strategyFor } from '../../src/routing/strategies/index.js';
 import { formatCount, formatUsd } from '../../src/routing/strategies/rank-support.js';
 import { STRATEGY_NAMES, type Candidate, type LearnedContext, type RankingContext, type StrategyName } from '../../src/routing/strategies/strategy.js';
-import { hash32 } from '../../src/routing/strategies/weighted.js';
+import { fmix32, fnv1a32, hash32 } from '../../src/routing/hash32.js';
 import { GatewayError } from '../../src/spec/errors.js';
 
 const T0 = Date.parse('2025-06-01T12:00:00Z');
@@ -323,6 +323,12 @@ describe('weighted', () => {
     expect(hash32('req_1')).not.toBe(hash32('req_2'));
     expect(hash32('abc')).toBeGreaterThanOrEqual(0);
     expect(hash32('abc')).toBeLessThan(2 ** 32);
+    // FNV-1a 32's published test values, then the finaliser on top.
+    expect(fnv1a32('')).toBe(0x811c9dc5);
+    expect(fnv1a32('a')).toBe(0xe40c292c);
+    expect(fnv1a32('foobar')).toBe(0xbf9cf968);
+    expect(hash32('foobar')).toBe(fmix32(0xbf9cf968));
+    expect(fnv1a32('a', 7)).not.toBe(fnv1a32('a'));
   });
 
   it('is deterministic per request id', () => {

@@ -12,7 +12,8 @@
  * Cost: one pass over the prompt window (features.ts's promptWindow: a bounded prefix and suffix) and
  * two short regular expressions.
  */
-import { fmix, promptWindow } from './features.js';
+import { promptWindow } from './features.js';
+import { fmix32 } from '../hash32.js';
 
 /** Names of the dense features, in vector order. */
 export const DIFFICULTY_FEATURES = [
@@ -78,7 +79,7 @@ function scanWords(text: string, visit: (bucket: number, length: number, numeric
       h = Math.imul(h ^ c, 0x01000193);
       length += 1;
     } else if (length > 0) {
-      visit(fmix(h) & (RARITY_BUCKETS - 1), length, numeric);
+      visit(fmix32(h) & (RARITY_BUCKETS - 1), length, numeric);
       length = 0;
     }
   }

@@ -10,6 +10,7 @@
  * normalised) followed by `STRUCT_DIMS` structural features in [0, 1]. A second, tiny hashed
  * "sketch" of the same n-grams (`SKETCH_DIMS`) is what prompts are clustered on.
  */
+import { fmix32 } from '../hash32.js';
 
 /** Characters read from the start of a long prompt. */
 export const WINDOW_HEAD = 2048;
@@ -61,26 +62,6 @@ export interface PromptFeatures {
 export function promptWindow(text: string): string {
   if (text.length <= WINDOW_HEAD + WINDOW_TAIL) return text;
   return `${text.slice(0, WINDOW_HEAD)}\n${text.slice(text.length - WINDOW_TAIL)}`;
-}
-
-/** murmur3's fmix32: spreads the bits of a 32-bit hash. */
-export function fmix(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
-
-/** 32-bit FNV-1a of a string, with a seed folded in, then fmix32 (so low bits are usable as an index). */
-export function hashString(text: string, seed = 0): number {
-  let h = (0x811c9dc5 ^ seed) >>> 0;
-  for (let i = 0; i < text.length; i += 1) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return fmix(h);
 }
 
 const SEED_WORD = 0x5bd1e995;
@@ -146,8 +127,8 @@ export function extractFeatures(text: string, hints?: { tools?: boolean }): Prom
   let questions = 0;
   const endWord = () => {
     if (wordLength === 0) return;
-    add(fmix(wordHash ^ SEED_WORD), WEIGHT_WORD);
-    add(fmix(Math.imul(prevWord, 0x2c1b3c6d) ^ wordHash ^ SEED_BIGRAM), WEIGHT_BIGRAM);
+    add(fmix32(wordHash ^ SEED_WORD), WEIGHT_WORD);
+    add(fmix32(Math.imul(prevWord, 0x2c1b3c6d) ^ wordHash ^ SEED_BIGRAM), WEIGHT_BIGRAM);
     prevWord = wordHash;
     words += 1;
     if (wordLength >= 9) longWords += 1;
@@ -190,13 +171,13 @@ export function extractFeatures(text: string, hints?: { tools?: boolean }): Prom
       h = Math.imul(h ^ c1, 0x01000193);
       h = Math.imul(h ^ c2, 0x01000193);
       h = Math.imul(h ^ c3, 0x01000193);
-      add(fmix(h), WEIGHT_CHAR);
+      add(fmix32(h), WEIGHT_CHAR);
     }
     c0 = c1;
     c1 = c2;
     c2 = c3;
   }
-  add(fmix(Math.imul(prevWord, 0x2c1b3c6d) ^ 0x2f73 ^ SEED_BIGRAM), WEIGHT_BIGRAM); // sentence end
+  add(fmix32(Math.imul(prevWord, 0x2c1b3c6d) ^ 0x2f73 ^ SEED_BIGRAM), WEIGHT_BIGRAM); // sentence end
 
   // log-scaled, L2-normalised hashed block (sorted indices: the order of the vector never depends on hashing order)
   const sorted = touched.subarray(0, touchedCount).sort();

@@ -1,24 +1,6 @@
 import { type Entry, entriesOf, finish, sortEntries } from './rank-support.js';
 import type { Candidate, Ranking, RankingContext, Strategy } from './strategy.js';
-
-/**
- * 32-bit FNV-1a of a string's UTF-16 code units, finished with MurmurHash3's fmix32 so that request ids
- * differing only in their last characters (a counter) still spread over the whole 32-bit range.
- * Not cryptographic, no allocation: fine for the hot path.
- */
-export function hash32(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
-}
+import { hash32 } from '../hash32.js';
 
 /** A usable weight: finite and positive, else 0 (a zero-weight candidate is a fallback only). */
 function weightOf(candidate: Candidate): number {
