@@ -5,6 +5,7 @@ import type { CallContext } from '../../src/providers/provider.js';
 import { closeUpstreamAgents, MAX_ERROR_BODY_BYTES, MAX_RESPONSE_BODY_BYTES } from '../../src/providers/shared/upstream-http.js';
 import { sendUpstreamBuffered } from '../../src/providers/shared/upstream-buffered.js';
 import { GatewayError } from '../../src/spec/errors.js';
+import { pumpBody, type PumpOutcome } from '../helpers/pumped-body.js';
 
 /**
  * Upstream bodies read whole are bounded: an error body is cut at MAX_ERROR_BODY_BYTES and the
@@ -13,38 +14,13 @@ import { GatewayError } from '../../src/spec/errors.js';
  */
 
 const HUGE_BYTES = 10 * 1024 * 1024;
-const CHUNK = Buffer.alloc(64 * 1024, 'x');
-
-interface Stream {
-  written: number;
-  /** Resolves when the response ended or its connection closed; `finished` tells which. */
-  done: Promise<{ finished: boolean; written: number }>;
-}
-
 let server: Server;
 let base: string;
-const streams: Stream[] = [];
+/** Every big response the server sent, in order: how it ended. */
+const streams: Array<{ done: Promise<PumpOutcome> }> = [];
 
-/** Writes `total` bytes in chunks, honouring backpressure, until done or the client goes away. */
 function streamBody(res: ServerResponse, total: number, prefix: string): void {
-  const stream: Stream = { written: 0, done: Promise.resolve({ finished: false, written: 0 }) };
-  stream.done = new Promise((resolve) => {
-    let closed = false;
-    res.on('close', () => {
-      closed = true;
-      resolve({ finished: res.writableFinished, written: stream.written });
-    });
-    const pump = () => {
-      while (!closed && stream.written < total) {
-        const piece = stream.written === 0 ? Buffer.concat([Buffer.from(prefix), CHUNK]) : CHUNK;
-        stream.written += piece.length;
-        if (!res.write(piece)) return void res.once('drain', pump);
-      }
-      if (!closed) res.end();
-    };
-    pump();
-  });
-  streams.push(stream);
+  streams.push({ done: pumpBody(res, { total, prefix }) });
 }
 
 beforeAll(async () => {

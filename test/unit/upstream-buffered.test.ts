@@ -3,6 +3,7 @@ import { createServer as createTcpServer, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendUpstreamBuffered } from '../../src/providers/shared/upstream-buffered.js';
 import { parseRawHeaders } from '../../src/providers/shared/upstream-headers.js';
+import { pumpBody, type PumpOutcome } from '../helpers/pumped-body.js';
 import { MAX_ERROR_BODY_BYTES, MAX_RESPONSE_BODY_BYTES, UpstreamPool } from '../../src/providers/shared/upstream-http.js';
 
 /**
@@ -10,35 +11,15 @@ import { MAX_ERROR_BODY_BYTES, MAX_RESPONSE_BODY_BYTES, UpstreamPool } from '../
  * body limits and typed errors as sendUpstream + readBodyBytes, checked against a real HTTP server.
  */
 
-const CHUNK = Buffer.alloc(64 * 1024, 'x');
 let server: Server;
 let base: string;
 const pool = new UpstreamPool();
-/** Per path: did the server's response finish, or was its connection closed first? */
-const outcomes = new Map<string, Promise<{ finished: boolean; written: number }>>();
+/** Per path: how the server's big response ended. */
+const outcomes = new Map<string, Promise<PumpOutcome>>();
 
 function track(path: string, res: import('node:http').ServerResponse, total: number, prefix: string, status: number, headers: Record<string, string>): void {
-  outcomes.set(
-    path,
-    new Promise((resolve) => {
-      let written = 0;
-      let closed = false;
-      res.on('close', () => {
-        closed = true;
-        resolve({ finished: res.writableFinished, written });
-      });
-      res.writeHead(status, headers);
-      const pump = () => {
-        while (!closed && written < total) {
-          const piece = written === 0 ? Buffer.concat([Buffer.from(prefix), CHUNK]) : CHUNK;
-          written += piece.length;
-          if (!res.write(piece)) return void res.once('drain', pump);
-        }
-        if (!closed) res.end();
-      };
-      pump();
-    }),
-  );
+  res.writeHead(status, headers);
+  outcomes.set(path, pumpBody(res, { total, prefix }));
 }
 
 beforeAll(async () => {

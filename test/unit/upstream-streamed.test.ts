@@ -1,6 +1,7 @@
-import { createServer, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendUpstreamStreamed, type StreamedUpstreamResponse } from '../../src/providers/shared/upstream-streamed.js';
+import { pumpBody, type PumpOutcome } from '../helpers/pumped-body.js';
 import { mapBodyReadError, MAX_ERROR_BODY_BYTES, UpstreamPool } from '../../src/providers/shared/upstream-http.js';
 
 /**
@@ -12,19 +13,8 @@ import { mapBodyReadError, MAX_ERROR_BODY_BYTES, UpstreamPool } from '../../src/
 let server: Server;
 let base: string;
 const pool = new UpstreamPool();
-/** Per path: how the server's response ended, and how much it could write before the socket pushed back. */
-const seen = new Map<string, Promise<{ finished: boolean; written: number; pushedBack: boolean }>>();
-
-function observe(path: string, res: ServerResponse, run: (done: () => void, state: { written: number; pushedBack: boolean }) => void): void {
-  seen.set(
-    path,
-    new Promise((resolve) => {
-      const state = { written: 0, pushedBack: false };
-      res.on('close', () => resolve({ finished: res.writableFinished, ...state }));
-      run(() => undefined, state);
-    }),
-  );
-}
+/** Per path: how the server's big response ended, and whether the socket pushed back. */
+const seen = new Map<string, Promise<PumpOutcome>>();
 
 beforeAll(async () => {
   server = createServer((req, res) => {
@@ -45,19 +35,8 @@ beforeAll(async () => {
       if (url.startsWith('/firehose')) {
         // Writes as fast as the socket takes, until it pushes back for good or the client goes away.
         res.writeHead(200, { 'content-type': 'text/event-stream' });
-        return observe(url, res, (_done, state) => {
-          const chunk = Buffer.alloc(16 * 1024, 'x');
-          const pump = () => {
-            while (!res.destroyed && state.written < 256 * 1024 * 1024) {
-              state.written += chunk.length;
-              if (!res.write(chunk)) {
-                state.pushedBack = true;
-                return void res.once('drain', pump);
-              }
-            }
-          };
-          pump();
-        });
+        // Never ends by itself: only the client's going away or backpressure stops it.
+        return void seen.set(url, pumpBody(res, { total: 256 * 1024 * 1024, chunkBytes: 16 * 1024, end: false }));
       }
       if (url === '/stall') {
         res.writeHead(200, { 'content-type': 'text/event-stream' });
@@ -78,17 +57,7 @@ beforeAll(async () => {
       }
       if (url === '/huge-error') {
         res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '7' });
-        return observe(url, res, (_done, state) => {
-          const chunk = Buffer.alloc(64 * 1024, 'e');
-          const pump = () => {
-            while (!res.destroyed && state.written < 10 * 1024 * 1024) {
-              state.written += chunk.length;
-              if (!res.write(chunk)) return void res.once('drain', pump);
-            }
-            if (!res.destroyed) res.end();
-          };
-          pump();
-        });
+        return void seen.set(url, pumpBody(res, { total: 10 * 1024 * 1024, fill: 'e' }));
       }
       if (url === '/never') return;
       res.writeHead(404).end();
