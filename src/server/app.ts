@@ -7,7 +7,7 @@ import { anthropicMessagesDialect } from '../dialects/anthropic-messages/index.j
 import { openaiChatDialect } from '../dialects/openai-chat/index.js';
 import type { ProviderAdapter } from '../providers/provider.js';
 import { GatewayError, shuttingDownError, toGatewayError } from '../spec/errors.js';
-import { extractKey, type Caller, type KeyRing } from '../tenancy/api-keys.js';
+import { callerOfRequest, type Caller, type KeyRing } from '../tenancy/api-keys.js';
 import { ChatPipeline } from './chat-pipeline.js';
 import type { GatewayMetrics } from '../observability/metrics.js';
 import type { RequestMeter } from './request-meter.js';
@@ -16,8 +16,8 @@ import type { RetryBudget } from '../routing/health/retry-budget.js';
 import { registerModelRoutes } from './routes/models.js';
 import { registerCountTokensRoute } from './routes/count-tokens.js';
 import { isAdminUrl, registerAdminRoutes, requireAdmin } from './routes/admin.js';
-import { jsonBodyParser } from './parse-json-body.js';
-import { fastChatHandler, type FastChatDeps } from './fast-chat.js';
+import { bodyTooLargeError, jsonBodyParser } from './parse-json-body.js';
+import { fastChatHandler } from './fast-chat.js';
 import { Lifecycle } from './lifecycle.js';
 import { Cancellation } from '../execution/cancellation.js';
 import type { Authenticator } from '../tenancy/authenticator.js';
@@ -93,89 +93,7 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, error: G
 export function buildApp(deps: AppDeps): FastifyInstance {
   const server = deps.config.server;
   const lifecycle = deps.lifecycle ?? new Lifecycle();
-  // POST /v1/chat/completions and /v1/messages are served on node:http directly (fast-chat.ts); the rest by Fastify.
-  const fast: FastChatDeps = {
-    lifecycle,
-    verify: (key) => (deps.authenticator ? deps.authenticator.verify(key) : deps.keyRing.verify(key)),
-    bodyLimitBytes: server.bodyLimitBytes,
-    maxJsonDepth: server.maxJsonDepth,
-    serve: () => Promise.reject(new Error('the chat handler is not set up yet')),
-  };
-  const fastChat = fastChatHandler(fast);
-  const httpOptions = {
-    headersTimeout: Math.min(server.headersTimeoutMs, server.requestTimeoutMs),
-    requestTimeout: server.requestTimeoutMs,
-    connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(Math.min(server.headersTimeoutMs, server.requestTimeoutMs) / 4))),
-  };
-  const app = Fastify({
-    serverFactory: (handler) => {
-      const created = createServer(httpOptions, (req, res) => {
-        if (!fastChat(req, res)) handler(req, res);
-      });
-      // What Fastify applies to a server it creates itself.
-      created.keepAliveTimeout = server.keepAliveTimeoutMs;
-      created.requestTimeout = server.requestTimeoutMs;
-      return created;
-    },
-    logger: deps.logger ? { level: 'info' } : false,
-    bodyLimit: server.bodyLimitBytes,
-    // Requests arriving while draining are refused by the onRequest hook, in the caller's dialect.
-    return503OnClosing: false,
-    // Deadlines for clients: headers, then the whole request (a trickled body is cut with a 408), and
-    // idle keep-alive sockets. Node checks them every connectionsCheckingInterval, so that is kept short.
-    requestTimeout: server.requestTimeoutMs,
-    keepAliveTimeout: server.keepAliveTimeoutMs,
-    http: httpOptions,
-  });
   const pipeline = new ChatPipeline({ config: deps.config, providers: deps.providers, meter: deps.meter, health: deps.health, retryBudget: deps.retryBudget, now: deps.clock, admission: deps.admission, learned: deps.learned, feedback: deps.feedback, requestLog: deps.tenancy?.requestLog });
-
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, jsonBodyParser(server.maxJsonDepth));
-
-  app.setErrorHandler((error, request, reply) => {
-    sendError(request, reply, fromFrameworkError(error));
-  });
-  app.setNotFoundHandler((request, reply) => {
-    sendError(
-      request,
-      reply,
-      new GatewayError({ code: 'SWY_ERR_ROUTE_NOT_FOUND', kind: 'not_found', message: `No route for ${request.method} ${request.url.split('?')[0]}.` }),
-    );
-  });
-
-  app.addHook('onRequest', async (request, reply) => {
-    if (lifecycle.draining && request.url !== '/healthz' && request.url !== '/readyz') {
-      void reply.header('connection', 'close');
-      throw shuttingDownError();
-    }
-    // /v1/* needs any valid key; /admin/* the master key.
-    const admin = isAdminUrl(request.url);
-    if (!admin && !request.url.startsWith('/v1/')) return;
-    const key = extractKey(request.headers);
-    if (key === undefined) {
-      throw new GatewayError({
-        code: 'SWY_ERR_MISSING_API_KEY',
-        kind: 'authentication',
-        message: 'Missing API key: send it as "Authorization: Bearer <key>" or "x-api-key: <key>".',
-      });
-    }
-    const verified = deps.authenticator ? deps.authenticator.verify(key) : deps.keyRing.verify(key);
-    const caller = verified instanceof Promise ? await verified : verified;
-    if (!caller) throw new GatewayError({ code: 'SWY_ERR_INVALID_API_KEY', kind: 'authentication', message: 'Invalid API key (unknown, revoked or expired).' });
-    if (admin) requireAdmin(caller);
-    request.caller = caller;
-  });
-
-  app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async (_request, reply) => {
-    const ready = deps.isReady ? deps.isReady() : true;
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', providers: deps.providers.size, models: deps.config.models.length });
-  });
-
-  if (deps.metrics) {
-    const metrics = deps.metrics;
-    app.get('/metrics', async (_request, reply) => reply.type(metrics.contentType).send(await metrics.render()));
-  }
 
   /** A chat request once its caller and body are known: the Fastify route and the fast path (fast-chat.ts) both end here. */
   const serveChat = async (dialect: DialectCodec, headers: IncomingHttpHeaders, res: ServerResponse, body: unknown, caller: Caller): Promise<void> => {
@@ -202,7 +120,79 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       lifecycle.untrack(controller);
     }
   };
-  fast.serve = (dialect, req, res, body, caller) => serveChat(dialect, req.headers, res, body, caller);
+  // POST /v1/chat/completions and /v1/messages are served on node:http directly (fast-chat.ts); the rest by Fastify.
+  const fastChat = fastChatHandler({
+    lifecycle,
+    verify: (key) => (deps.authenticator ? deps.authenticator.verify(key) : deps.keyRing.verify(key)),
+    bodyLimitBytes: server.bodyLimitBytes,
+    maxJsonDepth: server.maxJsonDepth,
+    serve: (dialect, req, res, body, caller) => serveChat(dialect, req.headers, res, body, caller),
+  });
+  const httpOptions = {
+    headersTimeout: Math.min(server.headersTimeoutMs, server.requestTimeoutMs),
+    requestTimeout: server.requestTimeoutMs,
+    connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(Math.min(server.headersTimeoutMs, server.requestTimeoutMs) / 4))),
+  };
+  const app = Fastify({
+    serverFactory: (handler) => {
+      const created = createServer(httpOptions, (req, res) => {
+        if (!fastChat(req, res)) handler(req, res);
+      });
+      // What Fastify applies to a server it creates itself.
+      created.keepAliveTimeout = server.keepAliveTimeoutMs;
+      created.requestTimeout = server.requestTimeoutMs;
+      return created;
+    },
+    logger: deps.logger ? { level: 'info' } : false,
+    bodyLimit: server.bodyLimitBytes,
+    // Requests arriving while draining are refused by the onRequest hook, in the caller's dialect.
+    return503OnClosing: false,
+    // Deadlines for clients: headers, then the whole request (a trickled body is cut with a 408), and
+    // idle keep-alive sockets. Node checks them every connectionsCheckingInterval, so that is kept short.
+    requestTimeout: server.requestTimeoutMs,
+    keepAliveTimeout: server.keepAliveTimeoutMs,
+    http: httpOptions,
+  });
+
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, jsonBodyParser(server.maxJsonDepth));
+
+  app.setErrorHandler((error, request, reply) => {
+    sendError(request, reply, fromFrameworkError(error, server.bodyLimitBytes));
+  });
+  app.setNotFoundHandler((request, reply) => {
+    sendError(
+      request,
+      reply,
+      new GatewayError({ code: 'SWY_ERR_ROUTE_NOT_FOUND', kind: 'not_found', message: `No route for ${request.method} ${request.url.split('?')[0]}.` }),
+    );
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    if (lifecycle.draining && request.url !== '/healthz' && request.url !== '/readyz') {
+      void reply.header('connection', 'close');
+      throw shuttingDownError();
+    }
+    // /v1/* needs any valid key; /admin/* the master key.
+    const admin = isAdminUrl(request.url);
+    if (!admin && !request.url.startsWith('/v1/')) return;
+    const found = callerOfRequest(request.headers, (key) => (deps.authenticator ? deps.authenticator.verify(key) : deps.keyRing.verify(key)));
+    const caller = found instanceof Promise ? await found : found;
+    if (admin) requireAdmin(caller);
+    request.caller = caller;
+  });
+
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => {
+    const ready = deps.isReady ? deps.isReady() : true;
+    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready', providers: deps.providers.size, models: deps.config.models.length });
+  });
+
+  if (deps.metrics) {
+    const metrics = deps.metrics;
+    app.get('/metrics', async (_request, reply) => reply.type(metrics.contentType).send(await metrics.render()));
+  }
+
 
   const chatRoute = (dialect: DialectCodec) => async (request: FastifyRequest, reply: FastifyReply) => {
     reply.hijack();
@@ -252,12 +242,10 @@ function forwardHeaders(headers: IncomingHttpHeaders): Record<string, string> {
 }
 
 /** Maps Fastify's own errors (body too large, bad content length …) into the taxonomy. */
-function fromFrameworkError(error: unknown): GatewayError {
+function fromFrameworkError(error: unknown, bodyLimitBytes: number): GatewayError {
   if (GatewayError.is(error)) return error;
   const e = error as { code?: string; statusCode?: number; message?: string };
-  if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || e.statusCode === 413) {
-    return new GatewayError({ code: 'SWY_ERR_BODY_TOO_LARGE', kind: 'request_too_large', message: `Request body is too large: ${e.message ?? ''}`.trim() });
-  }
+  if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || e.statusCode === 413) return bodyTooLargeError(bodyLimitBytes);
   if (typeof e.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
     return new GatewayError({ code: 'SWY_ERR_INVALID_REQUEST', kind: 'invalid_request', status: e.statusCode, message: e.message ?? 'Invalid request.' });
   }

@@ -3,9 +3,9 @@ import type { DialectCodec } from '../dialects/dialect.js';
 import { anthropicMessagesDialect } from '../dialects/anthropic-messages/index.js';
 import { openaiChatDialect } from '../dialects/openai-chat/index.js';
 import { GatewayError, shuttingDownError, toGatewayError } from '../spec/errors.js';
-import { extractKey, type Caller } from '../tenancy/api-keys.js';
+import { callerOfRequest, type Caller } from '../tenancy/api-keys.js';
 import type { Lifecycle } from './lifecycle.js';
-import { parseJsonRequestBody } from './parse-json-body.js';
+import { bodyTooLargeError, parseJsonRequestBody } from './parse-json-body.js';
 
 export interface FastChatDeps {
   lifecycle: Lifecycle;
@@ -39,18 +39,13 @@ export function fastChatHandler(deps: FastChatDeps): (req: IncomingMessage, res:
 
 async function handle(deps: FastChatDeps, dialect: DialectCodec, req: IncomingMessage, res: ServerResponse): Promise<void> {
   if (deps.lifecycle.draining) return writeFrameworkError(res, dialect, shuttingDownError(), true);
-  const key = extractKey(req.headers);
-  if (key === undefined) {
-    return writeFrameworkError(
-      res,
-      dialect,
-      new GatewayError({ code: 'SWY_ERR_MISSING_API_KEY', kind: 'authentication', message: 'Missing API key: send it as "Authorization: Bearer <key>" or "x-api-key: <key>".' }),
-      false,
-    );
+  let caller: Caller;
+  try {
+    const found = callerOfRequest(req.headers, deps.verify);
+    caller = found instanceof Promise ? await found : found;
+  } catch (error) {
+    return writeFrameworkError(res, dialect, toGatewayError(error), false);
   }
-  const verified = deps.verify(key);
-  const caller = verified instanceof Promise ? await verified : verified;
-  if (!caller) return writeFrameworkError(res, dialect, new GatewayError({ code: 'SWY_ERR_INVALID_API_KEY', kind: 'authentication', message: 'Invalid API key (unknown, revoked or expired).' }), false);
 
   // As Fastify decides: no content type and no body at all is "no body"; anything else is parsed.
   const headers = req.headers;
@@ -72,7 +67,7 @@ async function handle(deps: FastChatDeps, dialect: DialectCodec, req: IncomingMe
 /** The whole body, or the too-large error (announced or read), or undefined when the request failed or was aborted. */
 function readBody(req: IncomingMessage, limit: number): Promise<Buffer | GatewayError | undefined> {
   const declared = req.headers['content-length'];
-  if (declared !== undefined && Number(declared) > limit) return Promise.resolve(bodyTooLarge());
+  if (declared !== undefined && Number(declared) > limit) return Promise.resolve(bodyTooLargeError(limit));
   return new Promise((resolve) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -80,7 +75,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | Gateway
       size += chunk.length;
       if (size > limit) {
         cleanup();
-        resolve(bodyTooLarge());
+        resolve(bodyTooLargeError(limit));
         return;
       }
       chunks.push(chunk);
@@ -104,10 +99,6 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | Gateway
     req.on('error', onGone);
     req.on('close', onGone);
   });
-}
-
-function bodyTooLarge(): GatewayError {
-  return new GatewayError({ code: 'SWY_ERR_BODY_TOO_LARGE', kind: 'request_too_large', message: 'Request body is too large: Request body is too large' });
 }
 
 /**

@@ -84,3 +84,12 @@ export function jsonNestingDepth(bytes: Uint8Array, limit: number): number {
   }
   return deepest;
 }
+
+/** A request body over `server.bodyLimitBytes` (announced or counted), on every route. */
+export function bodyTooLargeError(limitBytes: number): GatewayError {
+  return new GatewayError({
+    code: 'SWY_ERR_BODY_TOO_LARGE',
+    kind: 'request_too_large',
+    message: `Request body is too large: the limit is ${limitBytes} bytes (server.bodyLimitBytes).`,
+  });
+}

@@ -3,6 +3,7 @@ import type { ResolvedConfig } from '../config/resolve-config.js';
 import type { Store } from '../storage/database.js';
 import { newKeyId } from '../storage/ids.js';
 import type { TenantContext } from './tenant-context.js';
+import { GatewayError } from '../spec/errors.js';
 
 /**
  * Who is calling. `master` and `admin` keys may use /admin (admin keys are never team keys); `user`
@@ -111,4 +112,23 @@ export function extractKey(headers: Record<string, string | string[] | undefined
   const apiKey = headers['x-api-key'] ?? headers['api-key'];
   if (typeof apiKey === 'string' && apiKey.trim() !== '') return apiKey.trim();
   return undefined;
+}
+
+/**
+ * The caller a request's key belongs to (the same for every endpoint that needs a key): the typed 401
+ * for a missing key, or for one that is unknown, revoked or expired. Synchronous when `verify` is (a
+ * verified-key cache hit), so the hot path pays no promise for it.
+ */
+export function callerOfRequest(headers: Record<string, string | string[] | undefined>, verify: (key: string) => Caller | undefined | Promise<Caller | undefined>): Caller | Promise<Caller> {
+  const key = extractKey(headers);
+  if (key === undefined) {
+    throw new GatewayError({ code: 'SWY_ERR_MISSING_API_KEY', kind: 'authentication', message: 'Missing API key: send it as "Authorization: Bearer <key>" or "x-api-key: <key>".' });
+  }
+  const verified = verify(key);
+  return verified instanceof Promise ? verified.then(knownCaller) : knownCaller(verified);
+}
+
+function knownCaller(caller: Caller | undefined): Caller {
+  if (!caller) throw new GatewayError({ code: 'SWY_ERR_INVALID_API_KEY', kind: 'authentication', message: 'Invalid API key (unknown, revoked or expired).' });
+  return caller;
 }
