@@ -2,7 +2,8 @@
 /**
  * Quick A/B helper while optimising the hot path: CPU µs per request of the bare proxy and of
  * Switchyard passthrough (team key and master key), in alternating rounds at saturation, and the
- * ratio bare/Switchyard (what the saturated-throughput ratio tends to on a pinned core). CPU per
+ * ratio bare/Switchyard (what the saturated-throughput ratio tends to on a pinned core), and how much
+ * of it is the main thread's (the rest: V8's GC helper threads, the ledger writer thread). CPU per
  * request moves far less than req/s when the machine is shared, so this is usable on a busy machine.
  *
  *   npm run build && node bench/cpu-ratio.mjs [--rounds 3] [--seconds 3] [--stream]
@@ -12,7 +13,7 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pinProcess, ProcessGroup } from './lib/processes.mjs';
-import { cpuMicros } from './lib/proc-stats.mjs';
+import { cpuMicros, mainThreadCpuMicros } from './lib/proc-stats.mjs';
 import { startBareProxy, startLoadWorker, startMock, startSwitchyard } from './lib/services.mjs';
 import { CPU_LOAD } from './lib/settings.mjs';
 import { chatRequest, defineTargets } from './lib/targets.mjs';
@@ -45,14 +46,16 @@ try {
     targets['base-passthrough-noteam'] = base['switchyard-passthrough-noteam'];
     names.push('base-passthrough', 'base-passthrough-noteam');
   }
-  const sums = Object.fromEntries(names.map((n) => [n, { cpu: 0, ok: 0, rps: 0 }]));
+  const sums = Object.fromEntries(names.map((n) => [n, { cpu: 0, main: 0, ok: 0, rps: 0 }]));
   for (const name of names) await worker.run('saturate', { ...chatRequest(targets[name], { stream: values.stream }), connections: 64, durationS: 1 });
   for (let round = 0; round < Number(values.rounds); round++) {
     for (const name of names) {
       const target = targets[name];
       const before = cpuMicros(target.pid);
+      const mainBefore = mainThreadCpuMicros(target.pid);
       const result = await worker.run('saturate', { ...chatRequest(target, { stream: values.stream }), connections: 64, durationS: Number(values.seconds) });
       const cpu = cpuMicros(target.pid) - before;
+      sums[name].main += mainThreadCpuMicros(target.pid) - mainBefore;
       sums[name].cpu += cpu;
       sums[name].ok += result.ok;
       sums[name].rps += result.rps;
@@ -60,6 +63,7 @@ try {
     }
   }
   const per = (n) => sums[n].cpu / sums[n].ok;
+  for (const name of names) process.stdout.write(`${name}: ${per(name).toFixed(1)} µs CPU/req, main thread ${(sums[name].main / sums[name].ok).toFixed(1)}, other threads ${((sums[name].cpu - sums[name].main) / sums[name].ok).toFixed(1)}\n`);
   for (const name of names.slice(1)) {
     process.stdout.write(`${name}: ${per(name).toFixed(1)} µs/req vs bare ${per('bare').toFixed(1)}: CPU ratio bare/switchyard ${(per('bare') / per(name)).toFixed(2)}, req/s ratio ${(sums[name].rps / sums.bare.rps).toFixed(2)}\n`);
   }

@@ -23,6 +23,7 @@ import { pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { gatewayConfig } from './gateway-config.mjs';
+import { productionNodeFlags } from './node-flags.mjs';
 import { CPU_TARGET } from './settings.mjs';
 
 const PG_ADMIN_URL = process.env.BENCH_PG_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -106,7 +107,7 @@ export async function startFleet(group, { root, mock, dir, replicas = 2, nodeFla
       const counterFile = join(fleetDir, `redis-counter-${i}.json`);
       const replica = await group.start({
         name: `switchyard replica ${i + 1}`,
-        nodeArgs: [...nodeFlags, '--import', pathToFileURL(here('./redis-counter.mjs')).href, join(root, 'dist/cli/main.js'), 'serve', '--config', configPath, '--port', '0'],
+        nodeArgs: [...productionNodeFlags(root), ...nodeFlags, '--import', pathToFileURL(here('./redis-counter.mjs')).href, join(root, 'dist/cli/main.js'), 'serve', '--config', configPath, '--port', '0'],
         cpus: CPU_TARGET,
         env: {
           DATABASE_URL: databaseUrl,

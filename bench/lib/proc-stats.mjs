@@ -23,6 +23,17 @@ export function cpuMicros(pid) {
   return ((utime + stime) * 1e6) / clockTicks;
 }
 
+/**
+ * CPU time of the process's main thread alone (its JavaScript, the event loop, GC pauses), in
+ * microseconds; `cpuMicros` minus this is the other threads' (V8's GC and compiler helpers, worker
+ * threads such as the ledger writer, libuv's pool).
+ */
+export function mainThreadCpuMicros(pid) {
+  const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / clockTicks;
+}
+
 /** Resident set size in MB (MiB). */
 export function rssMb(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');

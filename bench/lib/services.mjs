@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { writeGatewayConfig } from './gateway-config.mjs';
+import { productionNodeFlags } from './node-flags.mjs';
 import { freePort } from './processes.mjs';
 import { CPU_LOAD, CPU_TARGET } from './settings.mjs';
 
@@ -40,15 +41,15 @@ export async function startBareProxy(group, mock) {
 }
 
 /**
- * Switchyard as in production: `node dist/cli/main.js serve --config <file>`, extra node flags optional
- * (--cpu-prof). One process on its SQLite file with in-process counters: DATABASE_URL and REDIS_URL
+ * Switchyard as in production: `node <npm start's flags> dist/cli/main.js serve --config <file>`, extra
+ * node flags optional (--cpu-prof). One process on its SQLite file with in-process counters: DATABASE_URL and REDIS_URL
  * are blanked for it, so a shell that exports them does not turn it into a fleet member.
  */
 export async function startSwitchyard(group, { root, mock, dir, nodeFlags = [], cpus = CPU_TARGET, timeouts }) {
   const configPath = writeGatewayConfig({ mockPort: mock.port, dir, timeouts });
   const started = await group.start({
     name: 'switchyard',
-    nodeArgs: [...nodeFlags, join(root, 'dist/cli/main.js'), 'serve', '--config', configPath, '--port', '0'],
+    nodeArgs: [...productionNodeFlags(root), ...nodeFlags, join(root, 'dist/cli/main.js'), 'serve', '--config', configPath, '--port', '0'],
     env: { DATABASE_URL: '', REDIS_URL: '' },
     cpus,
     ready: (line) => {
