@@ -24,6 +24,7 @@ import type { Authenticator } from '../tenancy/authenticator.js';
 import type { Admission } from '../tenancy/admission.js';
 import type { LearnedRouter } from '../routing/learned/learned-context.js';
 import type { FeedbackEstimator } from '../routing/learned/feedback.js';
+import type { AffinityStore } from '../routing/learned/cache-affinity.js';
 import { registerFeedbackRoute } from './routes/feedback.js';
 import { registerTenancyAdminRoutes, type TenancyAdminDeps } from './routes/admin-tenancy.js';
 
@@ -51,6 +52,8 @@ export interface AppDeps {
   learned?: LearnedRouter;
   /** Feedback on routed requests (POST /v1/feedback) and the online corrections it feeds. */
   feedback?: FeedbackEstimator;
+  /** Prompt-cache affinity (routes with `cacheAffinity`): shared through Redis in a fleet; this replica's map when absent. */
+  affinity?: AffinityStore;
   /** Teams, keys and spend under /admin (and /v1/spend for team keys). */
   tenancy?: TenancyAdminDeps;
 }
@@ -93,7 +96,7 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, error: G
 export function buildApp(deps: AppDeps): FastifyInstance {
   const server = deps.config.server;
   const lifecycle = deps.lifecycle ?? new Lifecycle();
-  const pipeline = new ChatPipeline({ config: deps.config, providers: deps.providers, meter: deps.meter, health: deps.health, retryBudget: deps.retryBudget, now: deps.clock, admission: deps.admission, learned: deps.learned, feedback: deps.feedback, requestLog: deps.tenancy?.requestLog });
+  const pipeline = new ChatPipeline({ config: deps.config, providers: deps.providers, meter: deps.meter, health: deps.health, retryBudget: deps.retryBudget, now: deps.clock, admission: deps.admission, learned: deps.learned, feedback: deps.feedback, affinity: deps.affinity, requestLog: deps.tenancy?.requestLog });
 
   /** A chat request once its caller and body are known: the Fastify route and the fast path (fast-chat.ts) both end here. */
   const serveChat = async (dialect: DialectCodec, headers: IncomingHttpHeaders, res: ServerResponse, body: unknown, caller: Caller): Promise<void> => {

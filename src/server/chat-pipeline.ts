@@ -22,7 +22,7 @@ import { OwnCredentialsHealth } from '../routing/health/own-credentials-health.j
 import { learnedContext, parseQualityHeader, type LearnedRouter, type OnlineCorrection } from '../routing/learned/learned-context.js';
 import { policyHash } from '../routing/learned/receipts.js';
 import type { DecisionReceipt } from '../routing/strategies/strategy.js';
-import { AffinityStore, applyAffinity, conversationKey, type AffinityPolicy } from '../routing/learned/cache-affinity.js';
+import { applyAffinity, conversationKey, InMemoryAffinityStore, type AffinityPolicy, type AffinityStore } from '../routing/learned/cache-affinity.js';
 import { meteredUsage } from './attempt-billing.js';
 import type { MeterBase, RequestMeter } from './request-meter.js';
 import { writeCommitted, type WriteOutcome } from './response-writer.js';
@@ -43,6 +43,8 @@ export interface PipelineDeps {
   learned?: LearnedRouter;
   /** Teams' online corrections from feedback. */
   feedback?: OnlineCorrection;
+  /** Which deployment holds each conversation's prompt cache (routes with `cacheAffinity`): shared through Redis in a fleet; default, this replica's map. */
+  affinity?: AffinityStore;
 }
 
 /** Everything the pipeline needs from the HTTP layer for one request. */
@@ -75,9 +77,12 @@ export interface ChatCall {
  */
 export class ChatPipeline {
   private readonly now: () => number;
+  /** Conversations' prompt caches: which deployment holds each (routes with `cacheAffinity`). */
+  private readonly affinity: AffinityStore;
 
   constructor(private readonly deps: PipelineDeps) {
     this.now = deps.now ?? Date.now;
+    this.affinity = deps.affinity ?? new InMemoryAffinityStore();
   }
 
   async handle(call: ChatCall): Promise<void> {
@@ -149,9 +154,10 @@ export class ChatPipeline {
         ...(this.deps.feedback ? { feedback: this.deps.feedback } : {}),
       });
     }
-    const planned = planRequest(this.deps.config, name, context);
-    const sticky = this.withAffinity(call, prepared, planned);
-    const plan = sticky.plan;
+    let plan = planRequest(this.deps.config, name, context);
+    let affinity: AffinityTarget | undefined;
+    const affined = this.withAffinity(call, prepared, plan);
+    if (affined) ({ plan, affinity } = affined instanceof Promise ? await affined : affined);
     if (ticket && this.deps.admission) {
       const concurrent = plan.steps.some((step) => step.hedge !== undefined) ? 2 : 1;
       const worstCase = worstCaseRequestNanos(prepared.features, plan.steps.map((step) => step.deployment.model), concurrent);
@@ -203,23 +209,26 @@ export class ChatPipeline {
       outcome = await writeCommitted(call.res, call.dialect, call.signal, winner, this.gatewayHeaders(call.requestId, plan, winner, attempts, skipped, ticket), attempts, prepared.preciseInputTokens);
     } finally {
       // settle
-      this.settle(base, prepared, plan, attempts, winner, outcome, failure, health, totals, sticky.affinity);
+      this.settle(base, prepared, plan, attempts, winner, outcome, failure, health, totals, affinity);
     }
   }
-
-  /** Conversations' prompt caches: which deployment holds each (routes with `cacheAffinity`). */
-  private readonly affinity = new AffinityStore();
 
   /**
    * Prompt-cache affinity for routes that declare it: the plan starts with the deployment holding the
    * conversation's cache unless switching is worth it; the decision goes into the receipt and reason.
+   * Undefined (nothing to do) for other routes; a Promise only when the store reads a shared one (Redis).
    */
-  private withAffinity(call: ChatCall, prepared: PreparedRequest, plan: Plan): { plan: Plan; affinity?: { conversation: string; ttl: AffinityPolicy['ttl'] } } {
+  private withAffinity(call: ChatCall, prepared: PreparedRequest, plan: Plan): Affined | Promise<Affined> | undefined {
     const route = plan.route ? this.deps.config.findRoute(plan.route) : undefined;
     const policy = route?.cacheAffinity;
-    if (!route || !policy) return { plan };
-    const now = this.now();
+    if (!route || !policy) return undefined;
     const conversation = conversationKey(call.caller.keyId ?? call.caller.keyName, route.name, prepared.body);
+    const sticky = this.affinity.get(conversation, this.now());
+    if (sticky instanceof Promise) return sticky.then((key) => this.reorderForAffinity(prepared, plan, policy, conversation, key));
+    return this.reorderForAffinity(prepared, plan, policy, conversation, sticky);
+  }
+
+  private reorderForAffinity(prepared: PreparedRequest, plan: Plan, policy: AffinityPolicy, conversation: string, sticky: string | undefined): Affined {
     const promptTokens = prepared.roughInputTokens();
     const outputTokens = prepared.features.maxOutputTokens ?? 1024;
     const cost = (step: PlanStep, cached: number) => {
@@ -235,7 +244,7 @@ export class ChatPipeline {
       if (plan.receipt?.strategy === 'task-tier') return (notes.get(key) ?? '').includes('preference');
       return true;
     };
-    const { steps, decision } = applyAffinity(plan.steps, this.affinity.get(conversation, now), conversation, policy, this.deps.health, promptTokens, cost, acceptable);
+    const { steps, decision } = applyAffinity(plan.steps, sticky, conversation, policy, this.deps.health, promptTokens, cost, acceptable);
     const receipt = plan.receipt
       ? { ...plan.receipt, choice: steps[0]?.deployment.key ?? plan.receipt.choice, applied: { ...(plan.receipt.applied ?? {}), affinity: decision } }
       : undefined;
@@ -289,7 +298,7 @@ export class ChatPipeline {
    * attempt the provider billed (accepted, then failed or lost a hedge). Usage is the provider's when it
    * reported a complete answer, else an estimate (never $0 for tokens that reached the client).
    */
-  private settle(base: MeterBase, prepared: PreparedRequest, plan: Plan, attempts: readonly Attempt[], winner: Attempt | undefined, outcome: WriteOutcome, failure: GatewayError | undefined, health: HealthTracker, totals: SettledTotals, affinity?: { conversation: string; ttl: AffinityPolicy['ttl'] }): void {
+  private settle(base: MeterBase, prepared: PreparedRequest, plan: Plan, attempts: readonly Attempt[], winner: Attempt | undefined, outcome: WriteOutcome, failure: GatewayError | undefined, health: HealthTracker, totals: SettledTotals, affinity?: AffinityTarget): void {
     const stream = prepared.stream;
     const final = winner ?? attempts[attempts.length - 1];
     if (winner) {
@@ -298,7 +307,7 @@ export class ChatPipeline {
       health.ended(winner.deployment.key, ok ? { ok: true, latencyMs: performance.now() - winner.startedAt, ttftMs: winner.ttftMs } : { ok: false, error: failed });
       winner.finish();
       // The answer wrote (or refreshed) the conversation's prompt cache on this deployment.
-      if (ok && affinity) this.affinity.set(affinity.conversation, winner.deployment.key, affinity.ttl, this.now());
+      if (ok && affinity) void this.affinity.set(affinity.conversation, winner.deployment.key, affinity.ttl, this.now());
     }
     if (!final) {
       // No attempt was made (every candidate unhealthy): the request is still on the ledger.
@@ -338,6 +347,18 @@ function requestedQuality(header: string | string[] | undefined): number | undef
     throw new GatewayError({ code: 'SWY_ERR_INVALID_REQUEST', kind: 'invalid_request', param: 'x-switchyard-quality', message: 'x-switchyard-quality: must be a number from 0 (cheapest) to 1 (best).' });
   }
   return value;
+}
+
+/** The conversation whose cache the answer writes (or refreshes), and for how long. */
+interface AffinityTarget {
+  conversation: string;
+  ttl: AffinityPolicy['ttl'];
+}
+
+/** A plan reordered for prompt-cache affinity. */
+interface Affined {
+  plan: Plan;
+  affinity: AffinityTarget;
 }
 
 /** What a request's ledger rows add up to: the actual cost and tokens its budget and token windows are settled with. */

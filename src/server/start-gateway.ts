@@ -12,6 +12,8 @@ import { buildApp } from './app.js';
 import { startTenancy, type TenancyRuntime } from '../tenancy/tenancy-runtime.js';
 import { gatewayLearnedRouter } from '../routing/learned/gateway-router.js';
 import { FeedbackEstimator } from '../routing/learned/feedback.js';
+import { InMemoryAffinityStore, type AffinityStore } from '../routing/learned/cache-affinity.js';
+import { RedisAffinityStore } from '../routing/learned/shared-affinity-store.js';
 import type { BudgetAlert } from '../tenancy/admission.js';
 import { RequestMeter } from './request-meter.js';
 import { registerConfigSecrets } from '../config/config-secrets.js';
@@ -51,6 +53,8 @@ export interface RunningGateway {
   tenancy: TenancyRuntime;
   /** Per-deployment health (breakers, cooldowns, latency), as the router sees it. */
   health: HealthTracker;
+  /** Which deployment holds each conversation's prompt cache (a RedisAffinityStore in a fleet). */
+  affinity: AffinityStore;
   /** Set on the first start when no key was configured anywhere: shown once, only its hash is stored. */
   generatedMasterKey?: string;
   /**
@@ -107,6 +111,8 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
   // The learned router (committed weights, decoded once) and the teams' feedback corrections.
   const learned = gatewayLearnedRouter();
   const feedback = new FeedbackEstimator(store.db);
+  // Prompt-cache affinity: in a fleet, shared through Redis (this replica's map as fallback) so a moved conversation keeps its cache.
+  const affinity: AffinityStore = tenancy.redis ? new RedisAffinityStore(tenancy.redis, { accept: (key) => known.has(key) }) : new InMemoryAffinityStore();
   const retryBudget = new RetryBudget(config.routing.retryBudget, clock);
   metrics.attachHealth(health, () => deploymentKeys);
   const lifecycle = new Lifecycle();
@@ -127,6 +133,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     admission: tenancy.admission,
     learned,
     feedback,
+    affinity,
     tenancy: {
       config,
       store: tenancy.store,
@@ -164,6 +171,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
     ledger,
     tenancy,
     health,
+    affinity,
     generatedMasterKey,
     close() {
       closing ??= (async () => {

@@ -7,7 +7,8 @@ import type { HealthTracker } from '../health/health-tracker.js';
  * that holds its prompt cache while the cache's TTL lasts (5 min or 1 h, refreshed by every use),
  * unless the route's criteria say the switch is worth it. A conversation is identified by the caller,
  * the route and its opening (system prompt and first user message), hashed; the gateway keeps the
- * last deployment per conversation in memory (bounded, per replica).
+ * last deployment per conversation in an `AffinityStore`: in memory (bounded, per replica), or in a
+ * fleet shared through Redis (`RedisAffinityStore`, shared-affinity-store.ts) with the memory as fallback.
  *
  * Worth switching: the sticky deployment is no longer in the plan (filtered, e.g. a policy change),
  * it is unavailable (breaker, cooldown), or the strategy's first choice costs less than the sticky one
@@ -36,9 +37,18 @@ interface Entry {
   expiresAt: number;
 }
 
-const TTL_MS = { '5m': 5 * 60_000, '1h': 60 * 60_000 } as const;
+export const AFFINITY_TTL_MS = { '5m': 5 * 60_000, '1h': 60 * 60_000 } as const;
 
-export class AffinityStore {
+/** Where the deployment holding each conversation's prompt cache is remembered. */
+export interface AffinityStore {
+  /** The deployment holding the conversation's cache, if any; a Promise (never rejecting) only when the store reads a shared one. */
+  get(conversation: string, now: number): string | undefined | Promise<string | undefined>;
+  /** The conversation's cache now lives on `deployment` for another TTL; a shared store writes in the background (a Promise that never rejects, nobody need wait). */
+  set(conversation: string, deployment: string, ttl: AffinityPolicy['ttl'], now: number): void | Promise<void>;
+}
+
+/** This replica's map (bounded: the oldest entry goes first). */
+export class InMemoryAffinityStore implements AffinityStore {
   private readonly entries = new Map<string, Entry>();
 
   constructor(private readonly maxEntries = 100_000) {}
@@ -60,7 +70,7 @@ export class AffinityStore {
       const oldest = this.entries.keys().next().value;
       if (oldest !== undefined) this.entries.delete(oldest);
     }
-    this.entries.set(conversation, { deployment, expiresAt: now + TTL_MS[ttl] });
+    this.entries.set(conversation, { deployment, expiresAt: now + AFFINITY_TTL_MS[ttl] });
   }
 
   get size(): number {
