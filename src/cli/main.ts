@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=64
+#!/usr/bin/env node
 import { Command } from 'commander';
 import { loadConfig, ConfigError } from '../config/load-config.js';
 import { resolveConfig, type ResolvedConfig } from '../config/resolve-config.js';

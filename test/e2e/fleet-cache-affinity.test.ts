@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningGateway } from '../../src/server/start-gateway.js';
 import { RedisAffinityStore } from '../../src/routing/learned/shared-affinity-store.js';
 import { redisTestSpace, TEST_REDIS_URL } from '../helpers/redis.js';
-import { postJson, startTestGateway } from '../helpers/start-test-gateway.js';
+import { postJson, startReplicaPair } from '../helpers/start-test-gateway.js';
 
 /**
  * Prompt-cache affinity across a fleet: two gateways in one process sharing the real Redis under one
@@ -44,9 +44,7 @@ beforeAll(async () => {
       plain: { candidates: ['good', 'cheap'], strategy: 'quality-cost', qualityCost: { quality: 0.9 } },
     },
   };
-  const fleet = { redisUrl: TEST_REDIS_URL, redisPrefix: space.prefix };
-  a = await startTestGateway(document, fleet);
-  b = await startTestGateway(document, fleet);
+  [a, b] = await startReplicaPair(document, TEST_REDIS_URL, space.prefix);
 }, 30_000);
 
 afterAll(async () => {

@@ -3,7 +3,7 @@ import type { RunningGateway } from '../../src/server/start-gateway.js';
 import { SharedHealthTracker } from '../../src/routing/health/shared-health-tracker.js';
 import { startOpenAIMock, type OpenAIMock } from '../mock-upstreams/openai-mock.js';
 import { redisTestSpace, TEST_REDIS_URL } from '../helpers/redis.js';
-import { getJson, postJson, startTestGateway, TEST_KEY } from '../helpers/start-test-gateway.js';
+import { getJson, postJson, startReplicaPair, TEST_KEY } from '../helpers/start-test-gateway.js';
 
 /**
  * Two gateways in one process sharing the real Redis under one prefix, as two replicas of a fleet:
@@ -33,9 +33,7 @@ beforeAll(async () => {
       retryBudget: { ratio: 1, floor: 100 },
     },
   };
-  const fleet = { redisUrl: TEST_REDIS_URL, redisPrefix: space.prefix };
-  a = await startTestGateway(document, fleet);
-  b = await startTestGateway(document, fleet);
+  [a, b] = await startReplicaPair(document, TEST_REDIS_URL, space.prefix);
 }, 30_000);
 
 afterAll(async () => {

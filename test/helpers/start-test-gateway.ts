@@ -11,6 +11,14 @@ export async function startTestGateway(document: Record<string, unknown>, option
   return startGateway({ config, sqlitePath: ':memory:', host: '127.0.0.1', port: 0, ...options });
 }
 
+/** Two replicas of one fleet: the same config, one Redis under `redisPrefix` (each on its own in-memory SQLite). */
+export async function startReplicaPair(document: Record<string, unknown>, redisUrl: string, redisPrefix: string): Promise<[RunningGateway, RunningGateway]> {
+  const fleet = { redisUrl, redisPrefix };
+  const a = await startTestGateway(document, fleet);
+  const b = await startTestGateway(document, fleet);
+  return [a, b];
+}
+
 export const SIMULATED_ONLY = {
   providers: { simulated: { type: 'simulated', latencyMs: 0, tokensPerSecond: 0 } },
   models: [
