@@ -19,6 +19,7 @@ import { isAdminUrl, registerAdminRoutes, requireAdmin } from './routes/admin.js
 import { bodyTooLargeError, jsonBodyParser } from './parse-json-body.js';
 import { fastChatHandler } from './fast-chat.js';
 import { Lifecycle } from './lifecycle.js';
+import { CancelController } from '../execution/cancel-hooks.js';
 import { Cancellation } from '../execution/cancellation.js';
 import type { Authenticator } from '../tenancy/authenticator.js';
 import type { Admission } from '../tenancy/admission.js';
@@ -100,12 +101,12 @@ export function buildApp(deps: AppDeps): FastifyInstance {
 
   /** A chat request once its caller and body are known: the Fastify route and the fast path (fast-chat.ts) both end here. */
   const serveChat = async (dialect: DialectCodec, headers: IncomingHttpHeaders, res: ServerResponse, body: unknown, caller: Caller): Promise<void> => {
-    const controller = new AbortController();
+    const controller = new CancelController();
     res.on('close', () => {
       if (!res.writableFinished) controller.abort(new Cancellation('client-closed'));
     });
     const requestId = newRequestId();
-    lifecycle.track(controller);
+    const open = lifecycle.track(controller);
     try {
       await pipeline.handle({
         dialect,
@@ -120,7 +121,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     } catch (error) {
       writeHijackedError(res, dialect, toGatewayError(error), requestId);
     } finally {
-      lifecycle.untrack(controller);
+      lifecycle.untrack(open);
     }
   };
   // POST /v1/chat/completions and /v1/messages are served on node:http directly (fast-chat.ts); the rest by Fastify.

@@ -1,24 +1,56 @@
 import { Cancellation } from '../execution/cancellation.js';
 
+/** One open request in the Lifecycle's list (returned by `track`, given back to `untrack`). */
+export interface OpenRequest {
+  controller: AbortController | undefined;
+  previous: OpenRequest | undefined;
+  next: OpenRequest | undefined;
+}
+
 /**
  * The gateway's open requests and whether it is draining. Each chat request registers its controller
  * while it runs, so a shutdown that reaches its drain deadline can end every open stream with the
  * dialect's own error event (and meter it) instead of leaving a supervisor's SIGKILL to cut it.
+ *
+ * The open requests are a doubly-linked list threaded through one small object per request, not a
+ * Set: a long-lived Set that every request adds to and deletes from is rehashed again and again, and
+ * each table it leaves behind in the old generation still points at the requests open at that moment,
+ * so until the next full GC the scavenger keeps those requests' whole object graphs (signal, upstream
+ * call, buffers) alive and promotes them. Measured with bench/gc-cost.mjs (see docs/architecture.md).
+ * A node leaves the list with its links cleared, so a dead node holds nothing.
  */
 export class Lifecycle {
   draining = false;
-  private readonly open = new Set<AbortController>();
+  private head: OpenRequest | undefined;
 
-  track(controller: AbortController): void {
-    this.open.add(controller);
+  track(controller: AbortController): OpenRequest {
+    const node: OpenRequest = { controller, previous: undefined, next: this.head };
+    if (this.head) this.head.previous = node;
+    this.head = node;
+    return node;
   }
 
-  untrack(controller: AbortController): void {
-    this.open.delete(controller);
+  untrack(node: OpenRequest): void {
+    if (node.controller === undefined) return; // already untracked
+    if (node.previous) node.previous.next = node.next;
+    else if (this.head === node) this.head = node.next;
+    if (node.next) node.next.previous = node.previous;
+    node.controller = undefined;
+    node.previous = undefined;
+    node.next = undefined;
+  }
+
+  /** How many requests are open. */
+  get size(): number {
+    let count = 0;
+    for (let node = this.head; node; node = node.next) count++;
+    return count;
   }
 
   /** Cancels every open request with the shutdown reason. */
   cancelAll(): void {
-    for (const controller of this.open) controller.abort(new Cancellation('shutdown'));
+    const controllers: AbortController[] = [];
+    for (let node = this.head; node; node = node.next) if (node.controller) controllers.push(node.controller);
+    for (const controller of controllers) controller.abort(new Cancellation('shutdown'));
   }
 }

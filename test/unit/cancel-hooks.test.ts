@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { CancelController, offCancel, onCancel, type CancelHook } from '../../src/execution/cancel-hooks.js';
+
+function recorder(log: string[], name: string, signal?: AbortSignal): CancelHook {
+  return { handleEvent: () => log.push(`${name}:${String(signal?.reason)}`) };
+}
+
+describe('cancel hooks', () => {
+  for (const kind of ['CancelController', 'plain AbortController'] as const) {
+    const make = () => (kind === 'CancelController' ? new CancelController() : new AbortController());
+
+    it(`${kind}: every registered hook runs once on abort, after the signal is aborted; removed ones never`, () => {
+      const controller = make();
+      const log: string[] = [];
+      const a = recorder(log, 'a', controller.signal);
+      const b = recorder(log, 'b', controller.signal);
+      const c = recorder(log, 'c', controller.signal);
+      onCancel(controller.signal, a);
+      onCancel(controller.signal, b);
+      onCancel(controller.signal, c);
+      offCancel(controller.signal, b);
+      offCancel(controller.signal, b); // twice: no effect
+      controller.abort('gone');
+      controller.abort('again'); // a second abort changes nothing
+      expect(log).toEqual(['a:gone', 'c:gone']);
+    });
+
+    it(`${kind}: a hook added after the abort is not called; listeners still fire`, () => {
+      const controller = make();
+      const log: string[] = [];
+      controller.signal.addEventListener('abort', () => log.push('listener'));
+      onCancel(controller.signal, recorder(log, 'hook', controller.signal));
+      controller.abort('x');
+      onCancel(controller.signal, recorder(log, 'late', controller.signal));
+      expect(log).toEqual(['listener', 'hook:x']);
+      expect(controller.signal.aborted).toBe(true);
+    });
+  }
+
+  it('a single hook removed before the abort leaves nothing to call', () => {
+    const controller = new CancelController();
+    const log: string[] = [];
+    const hook = recorder(log, 'h');
+    onCancel(controller.signal, hook);
+    offCancel(controller.signal, hook);
+    controller.abort();
+    expect(log).toEqual([]);
+  });
+
+  it('a throwing hook does not stop the others nor reach the caller of abort', async () => {
+    const controller = new CancelController();
+    const log: string[] = [];
+    onCancel(controller.signal, { handleEvent: () => { throw new Error('boom'); } });
+    onCancel(controller.signal, recorder(log, 'after'));
+    const uncaught = new Promise<unknown>((resolve) => process.once('uncaughtException', resolve));
+    expect(() => controller.abort('r')).not.toThrow();
+    expect(log).toEqual(['after:undefined']);
+    expect(((await uncaught) as Error).message).toBe('boom');
+  });
+});
