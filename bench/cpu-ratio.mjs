@@ -35,8 +35,11 @@ try {
   const names = ['bare', 'switchyard-passthrough', 'switchyard-passthrough-noteam'];
   if (values['compare-flags']) {
     const flagged = await startSwitchyard(group, { root, mock, dir: mkdtempSync(join(os.tmpdir(), 'switchyard-cpu-ratio-flags-')), nodeFlags: values['compare-flags'].split(' ') });
-    targets['flagged-passthrough-noteam'] = defineTargets({ mock, gateway: flagged })['switchyard-passthrough-noteam'];
-    names.push('flagged-passthrough-noteam');
+    const flaggedTeam = await provisionTeam(`http://127.0.0.1:${flagged.port}`);
+    const flaggedTargets = defineTargets({ mock, gateway: flagged, teamKey: flaggedTeam.key });
+    targets['flagged-passthrough'] = flaggedTargets['switchyard-passthrough'];
+    targets['flagged-passthrough-noteam'] = flaggedTargets['switchyard-passthrough-noteam'];
+    names.push('flagged-passthrough', 'flagged-passthrough-noteam');
   }
   if (values['base-root']) {
     const baseGateway = await startSwitchyard(group, { root: values['base-root'], mock, dir: mkdtempSync(join(os.tmpdir(), 'switchyard-cpu-ratio-base-')) });
