@@ -314,28 +314,33 @@ function computePeriod(period: BudgetPeriod, nowMs: number): Period {
 
 /** OpenAI's rate-limit headers from the tightest request and token windows. */
 export function rateLimitHeaders(states: readonly RateState[], nowMs: number): string[] {
-  const headers: string[] = [];
-  for (const [suffix, unit] of [
-    [':rpm', 'requests'],
-    [':tpm', 'tokens'],
-  ] as const) {
-    let tightest: RateState | undefined;
-    for (const state of states) {
-      if (!state.key.endsWith(suffix)) continue;
-      if (!tightest || state.remaining < tightest.remaining) tightest = state;
+  // Per request, on every team-key answer: one pass, no per-call literals, no endsWith (keys are
+  // concatenated strings that a suffix test would flatten).
+  let requests: RateState | undefined;
+  let tokens: RateState | undefined;
+  for (let i = 0; i < states.length; i++) {
+    const state = states[i];
+    const key = state.key;
+    // Keys end in ':rpm' or ':tpm' (limit()): the letter before 'pm' says which.
+    const kind = key.charCodeAt(key.length - 3);
+    if (kind === 0x72 /* r */) {
+      if (!requests || state.remaining < requests.remaining) requests = state;
+    } else if (kind === 0x74 /* t */) {
+      if (!tokens || state.remaining < tokens.remaining) tokens = state;
     }
-    if (!tightest) continue;
-    headers.push(
-      `x-ratelimit-limit-${unit}`,
-      String(tightest.limit),
-      `x-ratelimit-remaining-${unit}`,
-      String(Math.max(0, tightest.remaining)),
-      `x-ratelimit-reset-${unit}`,
-      formatDuration(tightest.resetAtMs - nowMs),
-    );
   }
+  const headers: string[] = [];
+  if (requests) headers.push(LIMIT_REQUESTS, String(requests.limit), REMAINING_REQUESTS, String(Math.max(0, requests.remaining)), RESET_REQUESTS, formatDuration(requests.resetAtMs - nowMs));
+  if (tokens) headers.push(LIMIT_TOKENS, String(tokens.limit), REMAINING_TOKENS, String(Math.max(0, tokens.remaining)), RESET_TOKENS, formatDuration(tokens.resetAtMs - nowMs));
   return headers;
 }
+
+const LIMIT_REQUESTS = 'x-ratelimit-limit-requests';
+const REMAINING_REQUESTS = 'x-ratelimit-remaining-requests';
+const RESET_REQUESTS = 'x-ratelimit-reset-requests';
+const LIMIT_TOKENS = 'x-ratelimit-limit-tokens';
+const REMAINING_TOKENS = 'x-ratelimit-remaining-tokens';
+const RESET_TOKENS = 'x-ratelimit-reset-tokens';
 
 /** OpenAI's duration format for reset headers: `1s`, `6m0s`, `250ms`. */
 export function formatDuration(ms: number): string {
