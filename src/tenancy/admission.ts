@@ -180,6 +180,22 @@ export class Admission {
     };
   }
 
+  /**
+   * The counter keys and budget scopes of a verified key, built once per TenantContext (the
+   * authenticator caches one per key and replaces it when the key or its team changes): per request
+   * they were fresh concatenated strings that every counter lookup had to flatten and hash again.
+   */
+  private readonly tenantKeys = new WeakMap<TenantContext, TenantKeys>();
+
+  private keysOf(tenant: TenantContext): TenantKeys {
+    let keys = this.tenantKeys.get(tenant);
+    if (keys === undefined) {
+      keys = new TenantKeys(this, tenant);
+      this.tenantKeys.set(tenant, keys);
+    }
+    return keys;
+  }
+
   /** Spent and reserved in the current period (the admin view). */
   async budgetStatus(kind: 'team' | 'key', id: string, policy: BudgetPolicy): Promise<BudgetStatus> {
     const now = this.now();
@@ -218,17 +234,19 @@ export class Admission {
     if (!tenant) return undefined;
     const checks: RateCheck[] = [];
     const tokenCounters: string[] = [];
-    const add = (scope: string, policy: RateLimitPolicy | undefined) => {
+    const add = (counters: CounterKeys, policy: RateLimitPolicy | undefined) => {
       if (!policy) return;
-      if (policy.rpm !== undefined) checks.push({ key: `${scope}:rpm`, limit: policy.rpm, cost: 1 });
+      if (policy.rpm !== undefined) checks.push({ key: counters.rpm, limit: policy.rpm, cost: 1 });
       if (policy.tpm !== undefined) {
-        checks.push({ key: `${scope}:tpm`, limit: policy.tpm, cost: estimatedTokens });
-        tokenCounters.push(`${scope}:tpm`);
+        checks.push({ key: counters.tpm, limit: policy.tpm, cost: estimatedTokens });
+        tokenCounters.push(counters.tpm);
       }
     };
-    add(`key:${tenant.key.id}`, tenant.key.policy.rateLimits);
-    add(`team:${tenant.team.id}`, tenant.team.policy.rateLimits);
-    add(`team:${tenant.team.id}:model:${name}`, tenant.team.policy.modelRateLimits?.[name]);
+    const keys = this.keysOf(tenant);
+    add(keys.key, tenant.key.policy.rateLimits);
+    add(keys.team, tenant.team.policy.rateLimits);
+    const modelLimits = tenant.team.policy.modelRateLimits?.[name];
+    if (modelLimits) add(keys.model(name), modelLimits);
     const now = this.now();
     const windowStartMs = now - (now % RATE_WINDOW_MS);
     if (checks.length === 0) return new AdmissionTicket(this, undefined, tokenCounters, estimatedTokens, windowStartMs);
@@ -250,9 +268,10 @@ export class Admission {
     const scopes: BudgetScope[] = [];
     const named: { label: string; policy: BudgetPolicy }[] = [];
     const alerts: Array<{ scope: BudgetScope; alert: Omit<BudgetAlert, 'spentNanos'> } | undefined> = [];
+    const keys = this.keysOf(tenant);
     const add = (label: string, kind: 'team' | 'key', id: string, name: string, policy: BudgetPolicy | undefined) => {
       if (!policy) return;
-      const scope = this.budgetScope(kind, id, policy, now);
+      const scope = keys.budget(kind, policy, now);
       scopes.push(scope);
       named.push({ label, policy });
       alerts.push(policy.alertAt !== undefined && this.deps.onBudgetAlert ? { scope, alert: { scope: kind, id, name, period: policy.period, limitNanos: policy.limitNanos, alertAt: policy.alertAt } } : undefined);
@@ -269,6 +288,51 @@ export class Admission {
       ticket.reservation = { id: requestId, scopes, amountNanos: amount, alerts };
     };
     return then(guard(() => this.deps.budgets.reserve(requestId, scopes, amount, this.deps.reservationTtlMs, now)), finish);
+  }
+}
+
+interface CounterKeys {
+  readonly rpm: string;
+  readonly tpm: string;
+}
+
+function counterKeys(scope: string): CounterKeys {
+  return { rpm: `${scope}:rpm`, tpm: `${scope}:tpm` };
+}
+
+/** One verified key's counter keys and current budget scopes (see Admission.keysOf). */
+class TenantKeys {
+  readonly key: CounterKeys;
+  readonly team: CounterKeys;
+  private readonly models = new Map<string, CounterKeys>();
+  private readonly scopes: { team?: { label: string; scope: BudgetScope }; key?: { label: string; scope: BudgetScope } } = {};
+
+  constructor(
+    private readonly admission: Admission,
+    private readonly tenant: TenantContext,
+  ) {
+    this.key = counterKeys(`key:${tenant.key.id}`);
+    this.team = counterKeys(`team:${tenant.team.id}`);
+  }
+
+  /** Counters of the team's limits on one requested name (only names with such a limit get here). */
+  model(name: string): CounterKeys {
+    let keys = this.models.get(name);
+    if (keys === undefined) {
+      keys = counterKeys(`team:${this.tenant.team.id}:model:${name}`);
+      this.models.set(name, keys);
+    }
+    return keys;
+  }
+
+  /** The budget's scope in the period that contains `now` (rebuilt when a period ends). */
+  budget(kind: 'team' | 'key', policy: BudgetPolicy, now: number): BudgetScope {
+    const label = periodOf(policy.period, now).label;
+    const held = this.scopes[kind];
+    if (held !== undefined && held.label === label && held.scope.limitNanos === policy.limitNanos) return held.scope;
+    const scope = this.admission.budgetScope(kind, kind === 'team' ? this.tenant.team.id : this.tenant.key.id, policy, now);
+    this.scopes[kind] = { label, scope };
+    return scope;
   }
 }
 
