@@ -54,7 +54,7 @@ export interface MeteredUsage {
  * on the hot path.
  */
 export class Attempt {
-  private readonly controller?: AbortController;
+  private readonly controller?: CancelController;
   readonly signal: AbortSignal;
   readonly startedAt = performance.now();
   state: AttemptState = 'opening';

@@ -1,53 +1,85 @@
 /**
- * Cheap cancellation hooks for the request path's own signals.
+ * The request path's own cancellation signal.
  *
- * Every upstream call has to be cut when its request is cancelled (client gone, shutdown, a hedge
- * lost). Subscribing with `signal.addEventListener('abort', …)` and unsubscribing when the call ends
- * costs more than it looks: Node's EventTarget allocates a Map, a list root, a Listener and an async
- * closure per signal and call, and bench/gc-cost.mjs showed the upstream call's whole object graph
- * (handler, headers, body, undici's request) surviving scavenges and being promoted to the old
- * generation about twice as much with the listener as without; passthrough cost ~11% more CPU per
- * request in interleaved runs (bench/cpu-ratio.mjs).
+ * Every chat request has a signal (client gone, shutdown), every upstream call subscribes to it and
+ * unsubscribes when it ends, and a hedged attempt has one of its own. Node's `AbortController` makes
+ * each signal an EventTarget (two Maps, a prototype swap) and each subscription a Map entry, a list
+ * root, a `Listener` and an async closure; in bench/gc-cost.mjs that machinery made each upstream
+ * call's object graph (handler, headers, body, undici's request) survive scavenges and be promoted to
+ * the old generation about twice as often, and the signals themselves were still the largest thing
+ * promoted afterwards. So the gateway's controllers are `CancelController`s whose signal is a
+ * `RequestSignal`: a small object with the part of the AbortSignal interface the request path uses —
+ * `aborted`, `reason`, `throwIfAborted()`, `onabort`, and `addEventListener` / `removeEventListener`
+ * for 'abort' (a function or an object with `handleEvent`, `once`, listeners called in order, a
+ * listener's exception reported as uncaught rather than thrown into `abort()`'s caller, as
+ * EventTarget does). It is typed as `AbortSignal` for the code that reads it; it is NOT an
+ * EventTarget, so it must not be handed to Node or undici APIs that take a signal (none on the request
+ * path do: upstream calls are cut through their handler).
  *
- * So the gateway's own controllers are `CancelController`s: their signal carries a slot for hooks
- * (objects with `handleEvent()`, the same shape an EventTarget listener object has) that `abort` calls
- * after the signal's ordinary listeners. `onCancel` uses that slot when the signal has one and falls back
- * to `addEventListener` for any other AbortSignal (tests, `AbortSignal.timeout`), so behaviour is the
- * same either way: a hook added to an already aborted signal is not called (check `signal.aborted`
- * first, as with listeners), a removed hook is never called, and each hook runs at most once.
+ * `onCancel` / `offCancel` subscribe a hook object to any signal, ours or a real AbortSignal (tests).
  */
-
-const HOOKS = Symbol('switchyard.cancelHooks');
 
 export interface CancelHook {
   handleEvent(): void;
 }
 
-type HookSlot = CancelHook | CancelHook[] | undefined;
-type HookedSignal = AbortSignal & { [HOOKS]?: HookSlot | null };
+type AbortListener = ((event: AbortEvent) => void) | { handleEvent(event: AbortEvent): void };
 
-export class CancelController extends AbortController {
-  constructor() {
-    super();
-    // Marks the signal as hook-capable (own property: `null` = no hooks yet).
-    (this.signal as HookedSignal)[HOOKS] = null;
+/** What a listener receives: the event's type and the signal (no Event object is built). */
+export interface AbortEvent {
+  readonly type: 'abort';
+  readonly target: AbortSignal;
+}
+
+export class RequestSignal {
+  aborted = false;
+  reason: unknown = undefined;
+  onabort: ((event: AbortEvent) => void) | null = null;
+  /** One listener, or several in order; `once` ones are dropped when they run (all run at most once anyway). */
+  private listeners: AbortListener | AbortListener[] | undefined;
+
+  addEventListener(type: string, listener: AbortListener | null | undefined): void {
+    if (type !== 'abort' || listener == null || this.aborted) return;
+    const held = this.listeners;
+    if (held === undefined) this.listeners = listener;
+    else if (Array.isArray(held)) {
+      if (!held.includes(listener)) held.push(listener);
+    } else if (held !== listener) this.listeners = [held, listener];
   }
 
-  override abort(reason?: unknown): void {
-    const signal = this.signal as HookedSignal;
-    if (signal.aborted) return;
-    super.abort(reason);
-    const slot = signal[HOOKS];
-    signal[HOOKS] = null;
-    if (!slot) return;
-    if (Array.isArray(slot)) for (const hook of slot) run(hook);
-    else run(slot);
+  removeEventListener(type: string, listener: AbortListener | null | undefined): void {
+    if (type !== 'abort' || listener == null) return;
+    const held = this.listeners;
+    if (held === listener) this.listeners = undefined;
+    else if (Array.isArray(held)) {
+      const at = held.indexOf(listener);
+      if (at >= 0) held.splice(at, 1);
+    }
+  }
+
+  throwIfAborted(): void {
+    if (this.aborted) throw this.reason;
+  }
+
+  /** Aborts with `reason` and calls `onabort` and every listener once. */
+  fire(reason: unknown): void {
+    if (this.aborted) return;
+    this.aborted = true;
+    this.reason = reason;
+    const held = this.listeners;
+    this.listeners = undefined;
+    const event: AbortEvent = { type: 'abort', target: this as unknown as AbortSignal };
+    if (this.onabort) call(this.onabort, event);
+    if (held === undefined) return;
+    if (Array.isArray(held)) for (const listener of held) call(listener, event);
+    else call(held, event);
   }
 }
 
-function run(hook: CancelHook): void {
+function call(listener: AbortListener, event: AbortEvent): void {
   try {
-    hook.handleEvent();
+    if (typeof listener === 'function') listener(event);
+    else listener.handleEvent(event);
   } catch (error) {
     // As an EventTarget listener's exception: reported as uncaught, never thrown into abort()'s caller.
     process.nextTick(() => {
@@ -56,32 +88,21 @@ function run(hook: CancelHook): void {
   }
 }
 
+/** An AbortController for the request path, with a `RequestSignal` (see above). */
+export class CancelController {
+  readonly signal: AbortSignal = new RequestSignal() as unknown as AbortSignal;
+
+  abort(reason?: unknown): void {
+    (this.signal as unknown as RequestSignal).fire(reason === undefined ? new DOMException('This operation was aborted', 'AbortError') : reason);
+  }
+}
+
 /** Calls `hook.handleEvent()` once when `signal` aborts (not if it already has). */
 export function onCancel(signal: AbortSignal, hook: CancelHook): void {
-  const hooked = signal as HookedSignal;
-  if (!(HOOKS in hooked)) {
-    signal.addEventListener('abort', hook, { once: true });
-    return;
-  }
-  if (signal.aborted) return;
-  const slot = hooked[HOOKS];
-  if (!slot) hooked[HOOKS] = hook;
-  else if (Array.isArray(slot)) slot.push(hook);
-  else hooked[HOOKS] = [slot, hook];
+  signal.addEventListener('abort', hook, { once: true });
 }
 
 /** Undoes `onCancel` (no effect when the hook is not registered or already ran). */
 export function offCancel(signal: AbortSignal, hook: CancelHook): void {
-  const hooked = signal as HookedSignal;
-  if (!(HOOKS in hooked)) {
-    signal.removeEventListener('abort', hook);
-    return;
-  }
-  const slot = hooked[HOOKS];
-  if (slot === hook) hooked[HOOKS] = null;
-  else if (Array.isArray(slot)) {
-    const at = slot.indexOf(hook);
-    if (at >= 0) slot.splice(at, 1);
-    if (slot.length === 0) hooked[HOOKS] = null;
-  }
+  signal.removeEventListener('abort', hook);
 }

@@ -1,8 +1,13 @@
 import { Cancellation } from '../execution/cancellation.js';
 
+/** What a tracked request can be cancelled through (an AbortController or the request path's CancelController). */
+export interface Abortable {
+  abort(reason?: unknown): void;
+}
+
 /** One open request in the Lifecycle's list (returned by `track`, given back to `untrack`). */
 export interface OpenRequest {
-  controller: AbortController | undefined;
+  controller: Abortable | undefined;
   previous: OpenRequest | undefined;
   next: OpenRequest | undefined;
 }
@@ -23,7 +28,7 @@ export class Lifecycle {
   draining = false;
   private head: OpenRequest | undefined;
 
-  track(controller: AbortController): OpenRequest {
+  track(controller: Abortable): OpenRequest {
     const node: OpenRequest = { controller, previous: undefined, next: this.head };
     if (this.head) this.head.previous = node;
     this.head = node;
@@ -49,7 +54,7 @@ export class Lifecycle {
 
   /** Cancels every open request with the shutdown reason. */
   cancelAll(): void {
-    const controllers: AbortController[] = [];
+    const controllers: Abortable[] = [];
     for (let node = this.head; node; node = node.next) if (node.controller) controllers.push(node.controller);
     for (const controller of controllers) controller.abort(new Cancellation('shutdown'));
   }

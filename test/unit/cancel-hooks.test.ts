@@ -58,3 +58,35 @@ describe('cancel hooks', () => {
     expect(((await uncaught) as Error).message).toBe('boom');
   });
 });
+
+describe("the request path's RequestSignal", () => {
+  it('has the AbortSignal surface the gateway reads', () => {
+    const controller = new CancelController();
+    const signal = controller.signal;
+    const seen: string[] = [];
+    signal.onabort = (event) => seen.push(`onabort:${event.type}`);
+    const listener = (event: Event) => seen.push(`fn:${event.type}:${event.target === signal}`);
+    signal.addEventListener('abort', listener);
+    signal.addEventListener('abort', listener); // the same listener twice: called once
+    signal.addEventListener('other' as 'abort', () => seen.push('never'));
+    expect(signal.aborted).toBe(false);
+    expect(() => signal.throwIfAborted()).not.toThrow();
+    controller.abort();
+    expect(signal.aborted).toBe(true);
+    expect(signal.reason).toBeInstanceOf(DOMException);
+    expect((signal.reason as DOMException).name).toBe('AbortError');
+    expect(() => signal.throwIfAborted()).toThrow(DOMException);
+    expect(seen).toEqual(['onabort:abort', 'fn:abort:true']);
+  });
+
+  it('keeps the given reason and forgets its listeners once fired', () => {
+    const controller = new CancelController();
+    const reason = new Error('client went away');
+    let calls = 0;
+    controller.signal.addEventListener('abort', () => calls++);
+    controller.abort(reason);
+    controller.abort(new Error('later'));
+    expect(controller.signal.reason).toBe(reason);
+    expect(calls).toBe(1);
+  });
+});
