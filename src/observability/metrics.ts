@@ -108,6 +108,16 @@ export class GatewayMetrics {
     this.healthKeys = keys;
   }
 
+  /**
+   * The fleet's shared prompt-cache affinity map (Redis; see shared-affinity-store.ts): its counters
+   * are read at scrape time. Not attached on a single replica (no Redis, nothing to count).
+   */
+  attachAffinity(stats: () => Readonly<AffinityCounters>): void {
+    this.affinityStats = stats;
+  }
+
+  private affinityStats: (() => Readonly<AffinityCounters>) | undefined;
+
   /** A budget crossed its alert threshold (counted once per period per replica). */
   budgetAlert(scope: 'team' | 'key'): void {
     this.budgetAlerts[scope]++;
@@ -184,6 +194,11 @@ export class GatewayMetrics {
     for (const spend of this.spend.values()) out.push(`switchyard_spend_usd_total{${spend.labels}} ${spend.value}`);
     out.push('# HELP switchyard_budget_alerts_total Budgets whose spend crossed their alert threshold, by scope (team or key)', '# TYPE switchyard_budget_alerts_total counter');
     for (const scope of ['team', 'key'] as const) out.push(`switchyard_budget_alerts_total{scope="${scope}"} ${this.budgetAlerts[scope]}`);
+    if (this.affinityStats) {
+      const stats = this.affinityStats();
+      out.push('# HELP switchyard_affinity_redis_total Shared prompt-cache affinity map (Redis): reads answered, reads failed (the replica map answered), reads timed out (also failed), values ignored, writes acknowledged, writes failed', '# TYPE switchyard_affinity_redis_total counter');
+      for (const [outcome, field] of AFFINITY_OUTCOMES) out.push(`switchyard_affinity_redis_total{outcome="${outcome}"} ${stats[field]}`);
+    }
     if (this.health) this.renderHealth(this.health, out);
     return out.join('\n') + '\n';
   }
@@ -200,3 +215,22 @@ export class GatewayMetrics {
     for (const { labels, view } of rows) if (view.ttftMs !== undefined) out.push(`switchyard_deployment_ttft_ewma_seconds{${labels}} ${view.ttftMs / 1000}`);
   }
 }
+
+/** What the shared affinity store counts (RedisAffinityStats). */
+export interface AffinityCounters {
+  reads: number;
+  readFailures: number;
+  readTimeouts: number;
+  ignored: number;
+  writes: number;
+  writeFailures: number;
+}
+
+const AFFINITY_OUTCOMES: ReadonlyArray<readonly [string, keyof AffinityCounters]> = [
+  ['read', 'reads'],
+  ['read_failure', 'readFailures'],
+  ['read_timeout', 'readTimeouts'],
+  ['ignored', 'ignored'],
+  ['write', 'writes'],
+  ['write_failure', 'writeFailures'],
+];

@@ -113,6 +113,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
   const feedback = new FeedbackEstimator(store.db);
   // Prompt-cache affinity: in a fleet, shared through Redis (this replica's map as fallback) so a moved conversation keeps its cache.
   const affinity: AffinityStore = tenancy.redis ? new RedisAffinityStore(tenancy.redis, { accept: (key) => known.has(key) }) : new InMemoryAffinityStore();
+  if (affinity instanceof RedisAffinityStore) metrics.attachAffinity(() => affinity.stats);
   const retryBudget = new RetryBudget(config.routing.retryBudget, clock);
   metrics.attachHealth(health, () => deploymentKeys);
   const lifecycle = new Lifecycle();

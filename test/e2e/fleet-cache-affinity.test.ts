@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningGateway } from '../../src/server/start-gateway.js';
 import { RedisAffinityStore } from '../../src/routing/learned/shared-affinity-store.js';
 import { redisTestSpace, TEST_REDIS_URL } from '../helpers/redis.js';
-import { postJson, startReplicaPair } from '../helpers/start-test-gateway.js';
+import { getJson, postJson, startReplicaPair, TEST_KEY } from '../helpers/start-test-gateway.js';
 
 /**
  * Prompt-cache affinity across a fleet: two gateways in one process sharing the real Redis under one
@@ -85,6 +85,12 @@ describe('cache affinity shared by two gateways through Redis', () => {
     // B's answers (both conversations) were written too, and B's map now holds A's conversation as a fallback.
     await expect.poll(() => storeOf(b).stats.writes, { timeout: 2_000, interval: 10 }).toBe(2);
     expect(storeOf(b).local.get(conversation, Date.now())).toBe('simulated/good');
+
+    // /metrics shows the same counters.
+    const metrics = (await getJson(`${b.url}/metrics`, TEST_KEY)).text;
+    expect(metrics).toContain('switchyard_affinity_redis_total{outcome="write"} 2');
+    expect(metrics).toContain('switchyard_affinity_redis_total{outcome="read_failure"} 0');
+    expect(metrics).toMatch(/switchyard_affinity_redis_total\{outcome="read"\} [1-9]/);
   });
 
   it('routes without cacheAffinity never read or write the shared map', async () => {

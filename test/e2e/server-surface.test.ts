@@ -152,6 +152,7 @@ describe('models, health and token counting', () => {
     expect(text).toMatch(/switchyard_spend_usd_total\{model="sim-large",provider="simulated"\} 0\.0\d+/);
     expect(text).toMatch(/gen_ai_client_operation_duration_seconds_bucket\{model="sim-large",provider="simulated",error_type="",le="\+Inf"\} [1-9]/);
     expect(text).toMatch(/process_cpu_user_seconds_total/);
+    expect(text).not.toContain('switchyard_affinity_redis_total'); // a single replica shares no affinity map
     // a failed request is counted under its status and its error type
     await postJson(chat(), { model: 'sim-large', messages: [{ role: 'user', content: 'x [simulate:error:500]' }] });
     const after = await (await fetch(`${gateway.url}/metrics`)).text();
