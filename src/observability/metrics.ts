@@ -1,4 +1,5 @@
 import { Registry, collectDefaultMetrics } from 'prom-client';
+import type { RedisAffinityStats } from '../routing/learned/shared-affinity-store.js';
 import type { BreakerState, HealthTracker } from '../routing/health/health-tracker.js';
 import type { MeterObserver } from '../server/request-meter.js';
 
@@ -112,11 +113,11 @@ export class GatewayMetrics {
    * The fleet's shared prompt-cache affinity map (Redis; see shared-affinity-store.ts): its counters
    * are read at scrape time. Not attached on a single replica (no Redis, nothing to count).
    */
-  attachAffinity(stats: () => Readonly<AffinityCounters>): void {
+  attachAffinity(stats: () => Readonly<RedisAffinityStats>): void {
     this.affinityStats = stats;
   }
 
-  private affinityStats: (() => Readonly<AffinityCounters>) | undefined;
+  private affinityStats: (() => Readonly<RedisAffinityStats>) | undefined;
 
   /** A budget crossed its alert threshold (counted once per period per replica). */
   budgetAlert(scope: 'team' | 'key'): void {
@@ -216,17 +217,7 @@ export class GatewayMetrics {
   }
 }
 
-/** What the shared affinity store counts (RedisAffinityStats). */
-export interface AffinityCounters {
-  reads: number;
-  readFailures: number;
-  readTimeouts: number;
-  ignored: number;
-  writes: number;
-  writeFailures: number;
-}
-
-const AFFINITY_OUTCOMES: ReadonlyArray<readonly [string, keyof AffinityCounters]> = [
+const AFFINITY_OUTCOMES: ReadonlyArray<readonly [string, keyof RedisAffinityStats]> = [
   ['read', 'reads'],
   ['read_failure', 'readFailures'],
   ['read_timeout', 'readTimeouts'],
