@@ -2,7 +2,7 @@ import type { StreamEventKind } from '../providers/provider.js';
 import type { Deployment } from '../routing/deployment.js';
 import type { GatewayError, Usage, Warning } from '../spec/index.js';
 import { toGatewayError } from '../spec/errors.js';
-import { CancelController, offCancel, onCancel } from './cancel-hooks.js';
+import { CancelController } from './request-signal.js';
 import { Cancellation, cancellationError, cancelReason, type CancelReason } from './cancellation.js';
 
 /** One event of an attempt's stream, already in the client's wire format. */
@@ -83,10 +83,10 @@ export class Attempt {
     const controller = new CancelController();
     this.controller = controller;
     this.signal = controller.signal;
-    const link = { handleEvent: () => controller.abort(requestSignal.reason) };
-    if (requestSignal.aborted) link.handleEvent();
-    else onCancel(requestSignal, link);
-    this.unlink = () => offCancel(requestSignal, link);
+    const onAbort = () => controller.abort(requestSignal.reason);
+    if (requestSignal.aborted) onAbort();
+    else requestSignal.addEventListener('abort', onAbort, { once: true });
+    this.unlink = () => requestSignal.removeEventListener('abort', onAbort);
   }
 
   /** Opens the call and reads up to the commit point. Throws the attempt's typed error on failure. */

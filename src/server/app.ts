@@ -19,7 +19,7 @@ import { isAdminUrl, registerAdminRoutes, requireAdmin } from './routes/admin.js
 import { bodyTooLargeError, jsonBodyParser } from './parse-json-body.js';
 import { fastChatHandler } from './fast-chat.js';
 import { Lifecycle } from './lifecycle.js';
-import { CancelController } from '../execution/cancel-hooks.js';
+import { CancelController } from '../execution/request-signal.js';
 import { Cancellation } from '../execution/cancellation.js';
 import type { Authenticator } from '../tenancy/authenticator.js';
 import type { Admission } from '../tenancy/admission.js';

@@ -40,6 +40,8 @@ export interface StartOptions {
   redisUrl?: string | null;
   /** Key prefix in Redis (default `swy:`, or $SWITCHYARD_REDIS_PREFIX): replicas of one fleet share it. */
   redisPrefix?: string;
+  /** How long a read of the fleet's shared prompt-cache affinity map may take before this replica's own map answers (default 50 ms). */
+  affinityReadTimeoutMs?: number;
   /** ms clock for health and the retry budget (tests inject one to move time without sleeping). */
   clock?: () => number;
 }
@@ -112,7 +114,7 @@ export async function startGateway(options: StartOptions): Promise<RunningGatewa
   const learned = gatewayLearnedRouter();
   const feedback = new FeedbackEstimator(store.db);
   // Prompt-cache affinity: in a fleet, shared through Redis (this replica's map as fallback) so a moved conversation keeps its cache.
-  const affinity: AffinityStore = tenancy.redis ? new RedisAffinityStore(tenancy.redis, { accept: (key) => known.has(key) }) : new InMemoryAffinityStore();
+  const affinity: AffinityStore = tenancy.redis ? new RedisAffinityStore(tenancy.redis, { accept: (key) => known.has(key), ...(options.affinityReadTimeoutMs !== undefined ? { readTimeoutMs: options.affinityReadTimeoutMs } : {}) }) : new InMemoryAffinityStore();
   if (affinity instanceof RedisAffinityStore) metrics.attachAffinity(() => affinity.stats);
   const retryBudget = new RetryBudget(config.routing.retryBudget, clock);
   metrics.attachHealth(health, () => deploymentKeys);

@@ -44,7 +44,8 @@ beforeAll(async () => {
       plain: { candidates: ['good', 'cheap'], strategy: 'quality-cost', qualityCost: { quality: 0.9 } },
     },
   };
-  [a, b] = await startReplicaPair(document, TEST_REDIS_URL, space.prefix);
+  // A generous read bound: on a loaded machine a slow GET must not turn into the local-map fallback.
+  [a, b] = await startReplicaPair(document, TEST_REDIS_URL, space.prefix, { affinityReadTimeoutMs: 10_000 });
 }, 30_000);
 
 afterAll(async () => {

@@ -12,8 +12,8 @@ export async function startTestGateway(document: Record<string, unknown>, option
 }
 
 /** Two replicas of one fleet: the same config, one Redis under `redisPrefix` (each on its own in-memory SQLite). */
-export async function startReplicaPair(document: Record<string, unknown>, redisUrl: string, redisPrefix: string): Promise<[RunningGateway, RunningGateway]> {
-  const fleet = { redisUrl, redisPrefix };
+export async function startReplicaPair(document: Record<string, unknown>, redisUrl: string, redisPrefix: string, options: Partial<StartOptions> = {}): Promise<[RunningGateway, RunningGateway]> {
+  const fleet = { redisUrl, redisPrefix, ...options };
   const a = await startTestGateway(document, fleet);
   const b = await startTestGateway(document, fleet);
   return [a, b];

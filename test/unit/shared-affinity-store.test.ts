@@ -25,14 +25,17 @@ afterAll(async () => {
   await space.cleanup();
 });
 
+/** Reads expected to be answered wait this long, so a loaded machine cannot turn them into fallbacks. */
+const PATIENT_MS = 10_000;
+
 let counter = 0;
 const conversation = () => `c_test${(counter++).toString(16).padStart(12, '0')}`;
 
 describe('RedisAffinityStore', () => {
   it('a conversation written by one replica is read by another, with the TTL as PX', async () => {
     const [clientA, clientB] = [await space.connect(), await space.connect()];
-    const a = new RedisAffinityStore(clientA, { accept });
-    const b = new RedisAffinityStore(clientB, { accept });
+    const a = new RedisAffinityStore(clientA, { accept, readTimeoutMs: PATIENT_MS });
+    const b = new RedisAffinityStore(clientB, { accept, readTimeoutMs: PATIENT_MS });
     const short = conversation();
     const long = conversation();
 
@@ -62,7 +65,7 @@ describe('RedisAffinityStore', () => {
 
   it('ignores values that are not a known deployment key (the local map answers instead)', async () => {
     const client = await space.connect();
-    const store = new RedisAffinityStore(client, { accept });
+    const store = new RedisAffinityStore(client, { accept, readTimeoutMs: PATIENT_MS });
     const cases: Array<(key: string) => Promise<unknown>> = [
       (key) => client.set(key, 'openai/unknown-model'),
       (key) => client.set(key, `${GOOD}${'x'.repeat(600)}`),

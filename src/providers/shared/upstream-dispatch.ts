@@ -1,5 +1,4 @@
 import type { Dispatcher } from 'undici';
-import { offCancel, onCancel } from '../../execution/cancel-hooks.js';
 import { parseRawHeaders } from './upstream-headers.js';
 import { defaultUpstreamPool, mapNetworkError, splitUrl, type UpstreamPool, type UpstreamRequest } from './upstream-http.js';
 
@@ -41,8 +40,9 @@ export function dispatchUpstream<T>(req: UpstreamRequest, pool: UpstreamPool = d
 /**
  * What the dispatcher-based calls share: undici's callback handler form (onConnect, onHeaders, onData,
  * onComplete, onError — the one its dispatchers use internally), the total deadline's timer, and the
- * cancel hook on the client's signal (this object itself, through handleEvent, so one object per call
- * does everything; execution/cancel-hooks.ts says why it is not an EventTarget listener). A cut (client gone, deadline) aborts the call, and undici reports it through
+ * `abort` listener of the client's signal (this object itself, through handleEvent, so one object per
+ * call does everything; the gateway's signals are light RequestSignals, execution/request-signal.ts).
+ * A cut (client gone, deadline) aborts the call, and undici reports it through
  * onError, mapped with who cut it; before the call reached a socket it is settled at once and
  * onConnect aborts it when it gets there.
  */
@@ -61,7 +61,7 @@ export abstract class UpstreamCallHandler {
     protected readonly req: UpstreamRequest,
     protected readonly reject: (error: unknown) => void,
   ) {
-    onCancel(req.signal, this);
+    req.signal.addEventListener('abort', this);
     this.timer = setTimeout(onTotalTimeout, req.timeouts.totalMs, this);
   }
 
@@ -148,7 +148,7 @@ export abstract class UpstreamCallHandler {
   protected finish(): void {
     this.done = true;
     clearTimeout(this.timer);
-    offCancel(this.req.signal, this);
+    this.req.signal.removeEventListener('abort', this);
   }
 }
 

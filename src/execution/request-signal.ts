@@ -15,13 +15,7 @@
  * EventTarget does). It is typed as `AbortSignal` for the code that reads it; it is NOT an
  * EventTarget, so it must not be handed to Node or undici APIs that take a signal (none on the request
  * path do: upstream calls are cut through their handler).
- *
- * `onCancel` / `offCancel` subscribe a hook object to any signal, ours or a real AbortSignal (tests).
  */
-
-export interface CancelHook {
-  handleEvent(): void;
-}
 
 type AbortListener = ((event: AbortEvent) => void) | { handleEvent(event: AbortEvent): void };
 
@@ -95,14 +89,4 @@ export class CancelController {
   abort(reason?: unknown): void {
     (this.signal as unknown as RequestSignal).fire(reason === undefined ? new DOMException('This operation was aborted', 'AbortError') : reason);
   }
-}
-
-/** Calls `hook.handleEvent()` once when `signal` aborts (not if it already has). */
-export function onCancel(signal: AbortSignal, hook: CancelHook): void {
-  signal.addEventListener('abort', hook, { once: true });
-}
-
-/** Undoes `onCancel` (no effect when the hook is not registered or already ran). */
-export function offCancel(signal: AbortSignal, hook: CancelHook): void {
-  signal.removeEventListener('abort', hook);
 }

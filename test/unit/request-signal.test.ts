@@ -1,11 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { CancelController, offCancel, onCancel, type CancelHook } from '../../src/execution/cancel-hooks.js';
+import { CancelController } from '../../src/execution/request-signal.js';
 
-function recorder(log: string[], name: string, signal?: AbortSignal): CancelHook {
+interface Hook {
+  handleEvent(): void;
+}
+
+function recorder(log: string[], name: string, signal?: AbortSignal): Hook {
   return { handleEvent: () => log.push(`${name}:${String(signal?.reason)}`) };
 }
 
-describe('cancel hooks', () => {
+describe('abort listeners: a CancelController behaves as an AbortController', () => {
   for (const kind of ['CancelController', 'plain AbortController'] as const) {
     const make = () => (kind === 'CancelController' ? new CancelController() : new AbortController());
 
@@ -15,11 +19,11 @@ describe('cancel hooks', () => {
       const a = recorder(log, 'a', controller.signal);
       const b = recorder(log, 'b', controller.signal);
       const c = recorder(log, 'c', controller.signal);
-      onCancel(controller.signal, a);
-      onCancel(controller.signal, b);
-      onCancel(controller.signal, c);
-      offCancel(controller.signal, b);
-      offCancel(controller.signal, b); // twice: no effect
+      controller.signal.addEventListener('abort', a);
+      controller.signal.addEventListener('abort', b);
+      controller.signal.addEventListener('abort', c);
+      controller.signal.removeEventListener('abort', b);
+      controller.signal.removeEventListener('abort', b); // twice: no effect
       controller.abort('gone');
       controller.abort('again'); // a second abort changes nothing
       expect(log).toEqual(['a:gone', 'c:gone']);
@@ -29,9 +33,9 @@ describe('cancel hooks', () => {
       const controller = make();
       const log: string[] = [];
       controller.signal.addEventListener('abort', () => log.push('listener'));
-      onCancel(controller.signal, recorder(log, 'hook', controller.signal));
+      controller.signal.addEventListener('abort', recorder(log, 'hook', controller.signal));
       controller.abort('x');
-      onCancel(controller.signal, recorder(log, 'late', controller.signal));
+      controller.signal.addEventListener('abort', recorder(log, 'late', controller.signal));
       expect(log).toEqual(['listener', 'hook:x']);
       expect(controller.signal.aborted).toBe(true);
     });
@@ -41,8 +45,8 @@ describe('cancel hooks', () => {
     const controller = new CancelController();
     const log: string[] = [];
     const hook = recorder(log, 'h');
-    onCancel(controller.signal, hook);
-    offCancel(controller.signal, hook);
+    controller.signal.addEventListener('abort', hook);
+    controller.signal.removeEventListener('abort', hook);
     controller.abort();
     expect(log).toEqual([]);
   });
@@ -50,8 +54,8 @@ describe('cancel hooks', () => {
   it('a throwing hook does not stop the others nor reach the caller of abort', async () => {
     const controller = new CancelController();
     const log: string[] = [];
-    onCancel(controller.signal, { handleEvent: () => { throw new Error('boom'); } });
-    onCancel(controller.signal, recorder(log, 'after'));
+    controller.signal.addEventListener('abort', { handleEvent: () => { throw new Error('boom'); } });
+    controller.signal.addEventListener('abort', recorder(log, 'after'));
     const uncaught = new Promise<unknown>((resolve) => process.once('uncaughtException', resolve));
     expect(() => controller.abort('r')).not.toThrow();
     expect(log).toEqual(['after:undefined']);
