@@ -13,7 +13,7 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pinProcess, ProcessGroup } from './lib/processes.mjs';
-import { cpuMicros, mainThreadCpuMicros } from './lib/proc-stats.mjs';
+import { cpuMicros, cpuMicrosByThread, mainThreadCpuMicros } from './lib/proc-stats.mjs';
 import { startBareProxy, startLoadWorker, startMock, startSwitchyard } from './lib/services.mjs';
 import { CPU_LOAD } from './lib/settings.mjs';
 import { chatRequest, defineTargets } from './lib/targets.mjs';
@@ -49,16 +49,18 @@ try {
     targets['base-passthrough-noteam'] = base['switchyard-passthrough-noteam'];
     names.push('base-passthrough', 'base-passthrough-noteam');
   }
-  const sums = Object.fromEntries(names.map((n) => [n, { cpu: 0, main: 0, ok: 0, rps: 0 }]));
+  const sums = Object.fromEntries(names.map((n) => [n, { cpu: 0, main: 0, ok: 0, rps: 0, threads: {} }]));
   for (const name of names) await worker.run('saturate', { ...chatRequest(targets[name], { stream: values.stream }), connections: 64, durationS: 1 });
   for (let round = 0; round < Number(values.rounds); round++) {
     for (const name of names) {
       const target = targets[name];
       const before = cpuMicros(target.pid);
       const mainBefore = mainThreadCpuMicros(target.pid);
+      const threadsBefore = cpuMicrosByThread(target.pid);
       const result = await worker.run('saturate', { ...chatRequest(target, { stream: values.stream }), connections: 64, durationS: Number(values.seconds) });
       const cpu = cpuMicros(target.pid) - before;
       sums[name].main += mainThreadCpuMicros(target.pid) - mainBefore;
+      for (const [thread, micros] of Object.entries(cpuMicrosByThread(target.pid))) sums[name].threads[thread] = (sums[name].threads[thread] ?? 0) + micros - (threadsBefore[thread] ?? 0);
       sums[name].cpu += cpu;
       sums[name].ok += result.ok;
       sums[name].rps += result.rps;
@@ -66,7 +68,10 @@ try {
     }
   }
   const per = (n) => sums[n].cpu / sums[n].ok;
-  for (const name of names) process.stdout.write(`${name}: ${per(name).toFixed(1)} µs CPU/req, main thread ${(sums[name].main / sums[name].ok).toFixed(1)}, other threads ${((sums[name].cpu - sums[name].main) / sums[name].ok).toFixed(1)}\n`);
+  for (const name of names) {
+    const byThread = Object.entries(sums[name].threads).filter(([thread, micros]) => thread !== 'main' && micros > 0).sort((a, b) => b[1] - a[1]).slice(0, 6).map(([thread, micros]) => `${thread} ${(micros / sums[name].ok).toFixed(1)}`).join(', ');
+    process.stdout.write(`${name}: ${per(name).toFixed(1)} µs CPU/req, main thread ${(sums[name].main / sums[name].ok).toFixed(1)}, other threads ${((sums[name].cpu - sums[name].main) / sums[name].ok).toFixed(1)} (${byThread})\n`);
+  }
   for (const name of names.slice(1)) {
     process.stdout.write(`${name}: ${per(name).toFixed(1)} µs/req vs bare ${per('bare').toFixed(1)}: CPU ratio bare/switchyard ${(per('bare') / per(name)).toFixed(2)}, req/s ratio ${(sums[name].rps / sums.bare.rps).toFixed(2)}\n`);
   }

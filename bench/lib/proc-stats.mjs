@@ -3,7 +3,7 @@
  * process (GC helpers, libuv pool, SQLite), RSS is VmRSS.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 let clockTicks = 100;
 try {
@@ -32,6 +32,25 @@ export function mainThreadCpuMicros(pid) {
   const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return ((Number(fields[11]) + Number(fields[12])) * 1e6) / clockTicks;
+}
+
+/**
+ * CPU time per thread name (microseconds), e.g. `{ main: …, 'V8 DefaultWorke': …, 'libuv-worker': … }`:
+ * the main thread is `main`, the others are summed by the name Linux gives them (`/proc/<pid>/task/<tid>/comm`).
+ */
+export function cpuMicrosByThread(pid) {
+  const out = {};
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const name = tid === String(pid) ? 'main' : `${readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim()}#${tid}`;
+      out[name] = (out[name] ?? 0) + ((Number(fields[11]) + Number(fields[12])) * 1e6) / clockTicks;
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return out;
 }
 
 /** Resident set size in MB (MiB). */

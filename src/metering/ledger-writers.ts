@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-import type { Store } from '../storage/database.js';
+import { SQLITE_PRAGMAS, type Store } from '../storage/database.js';
 import type { LedgerEntry } from './usage-ledger.js';
 
 /** Writes one batch of ledger entries; the batch lands whole or not at all. */
@@ -151,9 +151,7 @@ const Database = require(workerData.driver);
 // Elsewhere (macOS) the nice value is per process: the whole gateway would be lowered, so only on Linux.
 if (process.platform === 'linux') try { const os = require('node:os'); os.setPriority(0, Math.min(19, os.getPriority(0) + workerData.nice)); } catch {}
 const db = new Database(workerData.path);
-db.pragma('journal_mode = WAL');
-db.pragma('synchronous = NORMAL');
-db.pragma('busy_timeout = 5000');
+for (const pragma of workerData.pragmas) db.pragma(pragma);
 const width = workerData.width;
 const perInsert = workerData.perInsert;
 let insertAll;
@@ -186,7 +184,7 @@ class ThreadLedgerWriter implements LedgerWriter {
 
   constructor(path: string) {
     const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { path, driver, nice: LEDGER_THREAD_NICE, manySql: sqliteInsertSql(SQLITE_ROWS_PER_INSERT), oneSql: sqliteInsertSql(1), perInsert: SQLITE_ROWS_PER_INSERT, width: LEDGER_COLUMNS.length } });
+    this.worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { path, driver, pragmas: SQLITE_PRAGMAS, nice: LEDGER_THREAD_NICE, manySql: sqliteInsertSql(SQLITE_ROWS_PER_INSERT), oneSql: sqliteInsertSql(1), perInsert: SQLITE_ROWS_PER_INSERT, width: LEDGER_COLUMNS.length } });
     this.worker.unref();
     this.worker.on('message', ({ id, error }: { id: number; error?: string }) => {
       const waiter = this.waiting.get(id);

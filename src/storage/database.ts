@@ -168,14 +168,20 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
 }
 
 /** Opens (and migrates) the SQLite store. `:memory:` gives a throwaway store for tests. */
+/**
+ * Every SQLite connection the gateway opens (the store's and the ledger writer thread's): WAL with
+ * NORMAL sync, a 5 s busy wait, and temporary storage in memory. The last matters on the ledger's
+ * path: a multi-row INSERT into an indexed table keeps a statement journal, and in a temp file that
+ * was ~380 pwrite calls per 256-row batch (strace) and ~30% of the writer's CPU per row.
+ */
+export const SQLITE_PRAGMAS: readonly string[] = ['journal_mode = WAL', 'synchronous = NORMAL', 'busy_timeout = 5000', 'temp_store = MEMORY'];
+
 export async function openSqliteStore(path: string): Promise<Store> {
   let sqlite: SQLite.Database;
   try {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     sqlite = new SQLite(path);
-    sqlite.pragma('journal_mode = WAL');
-    sqlite.pragma('synchronous = NORMAL');
-    sqlite.pragma('busy_timeout = 5000');
+    for (const pragma of SQLITE_PRAGMAS) sqlite.pragma(pragma);
   } catch (error) {
     throw new StoreOpenError(`cannot open the SQLite database at ${path}: ${oneLine(error)}`, { cause: error });
   }

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { computeCostNanos } from '../../src/metering/compute-cost.js';
 import { UsageLedger, type LedgerEntry } from '../../src/metering/usage-ledger.js';
 import { createLedgerWriter, LEDGER_THREAD_NICE } from '../../src/metering/ledger-writers.js';
-import { openSqliteStore, type Store } from '../../src/storage/database.js';
+import { openSqliteStore, SQLITE_PRAGMAS, type Store } from '../../src/storage/database.js';
 import { useTestDatabases } from '../helpers/test-databases.js';
 
 function entry(n: number): LedgerEntry {
@@ -193,6 +193,19 @@ function threadNices(): number[] {
     return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
   });
 }
+
+describe('SQLite connection settings', () => {
+  it('are applied to the store: WAL, NORMAL sync, a busy wait, temporary storage in memory (no statement-journal temp files)', async () => {
+    const store = await openSqliteStore(tempDb());
+    const read = (name: string) => store.sqlite!.pragma(name, { simple: true });
+    expect(read('journal_mode')).toBe('wal');
+    expect(read('synchronous')).toBe(1); // NORMAL
+    expect(read('busy_timeout')).toBe(5000);
+    expect(read('temp_store')).toBe(2); // MEMORY
+    expect(SQLITE_PRAGMAS).toContain('temp_store = MEMORY'); // the writer thread's connection applies the same list
+    await store.close();
+  });
+});
 
 describe.runIf(existsSync('/proc/self/task'))('the ledger writer thread', () => {
   it('runs below the request path: its thread is reniced, the main thread is not', async () => {
