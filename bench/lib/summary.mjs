@@ -24,6 +24,10 @@ export function headline(raw, gateway = 'switchyard-passthrough') {
   const out = {};
   figure(out, 'throughput_vs_portkey', () => sat[gateway].rps / sat.portkey.rps, () => (sat[gateway] ? why('portkey') : why(gateway)));
   figure(out, 'throughput_vs_bare_proxy', () => sat[gateway].rps / sat.bare.rps, () => (sat[gateway] ? why('bare') : why(gateway)));
+  // What the throughput ratio tends to when both are limited by their own pinned core: bare's CPU per request over the gateway's.
+  figure(out, 'cpu_ratio_vs_bare_proxy', () => sat.bare.cpuUsPerReq / sat[gateway].cpuUsPerReq, () => (sat[gateway] ? why('bare') : why(gateway)));
+  // How much of its core the bare proxy used at saturation: well below 1, the load generator's core was the limit and the throughput ratio flatters the gateway.
+  figure(out, 'bare_proxy_core_share', () => (sat.bare.rps * sat.bare.cpuUsPerReq) / 1e6, () => why('bare'));
   figure(out, 'added_p99_ms_at_1000rps', () => ms(fixed1000[gateway].latencyUs.p99 - fixed1000.direct.latencyUs.p99), () => why(gateway));
   figure(out, 'added_p50_ms_at_1000rps', () => ms(fixed1000[gateway].latencyUs.p50 - fixed1000.direct.latencyUs.p50), () => why(gateway));
   figure(out, 'added_ttfb_ms', () => ms(timing[gateway].ttfbUs.p50 - timing.direct.ttfbUs.p50), () => timing[gateway]?.firstFailure ?? why(gateway));
@@ -132,7 +136,9 @@ export function issueTargets(raw, figures) {
   const check = (value, rule) => ({ value: finite(value), ...rule, met: finite(value) === null ? null : rule.atLeast !== undefined ? value >= rule.atLeast : value <= rule.atMost });
   const micro = raw.admission?.inProcess;
   return {
-    issue7_throughput_vs_bare_proxy: check(figures.throughput_vs_bare_proxy, { atLeast: 0.6 }),
+    // Read beside the bare proxy's core share: below ~0.9 it was not saturated and the CPU ratio is the sounder figure.
+    issue7_throughput_vs_bare_proxy: { ...check(figures.throughput_vs_bare_proxy, { atLeast: 0.6 }), bare_proxy_core_share: finite(figures.bare_proxy_core_share) },
+    issue7_cpu_ratio_vs_bare_proxy: check(figures.cpu_ratio_vs_bare_proxy, { atLeast: 0.6 }),
     issue7_added_ttfb_ms: check(figures.added_ttfb_ms, { atMost: 1.5 }),
     issue7_added_ttfb_one_client_ms: check(figures.added_ttfb_one_client_ms, { atMost: 1.5 }),
     issue8_admission_cpu_us: check(micro && !micro.error ? micro.teamAdmissionUs : null, { atMost: 10 }),
