@@ -24,19 +24,9 @@ export function cpuMicros(pid) {
 }
 
 /**
- * CPU time of the process's main thread alone (its JavaScript, the event loop, GC pauses), in
- * microseconds; `cpuMicros` minus this is the other threads' (V8's GC and compiler helpers, worker
- * threads such as the ledger writer, libuv's pool).
- */
-export function mainThreadCpuMicros(pid) {
-  const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / clockTicks;
-}
-
-/**
- * CPU time per thread name (microseconds), e.g. `{ main: …, 'V8 DefaultWorke': …, 'libuv-worker': … }`:
- * the main thread is `main`, the others are summed by the name Linux gives them (`/proc/<pid>/task/<tid>/comm`).
+ * CPU time per thread (microseconds), e.g. `{ main: …, 'node#7145': …, 'node#7154': … }`: the main
+ * thread is `main`, every other one is keyed by its Linux name (`/proc/<pid>/task/<tid>/comm`; Node's are
+ * all `node`) and its thread id.
  */
 export function cpuMicrosByThread(pid) {
   const out = {};

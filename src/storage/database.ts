@@ -167,7 +167,6 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
   return openSqliteStore(options.sqlitePath ?? '.switchyard/switchyard.db');
 }
 
-/** Opens (and migrates) the SQLite store. `:memory:` gives a throwaway store for tests. */
 /**
  * Every SQLite connection the gateway opens (the store's and the ledger writer thread's): WAL with
  * NORMAL sync, a 5 s busy wait, and temporary storage in memory. The last matters on the ledger's
@@ -176,6 +175,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
  */
 export const SQLITE_PRAGMAS: readonly string[] = ['journal_mode = WAL', 'synchronous = NORMAL', 'busy_timeout = 5000', 'temp_store = MEMORY'];
 
+/** Opens (and migrates) the SQLite store. `:memory:` gives a throwaway store for tests. */
 export async function openSqliteStore(path: string): Promise<Store> {
   let sqlite: SQLite.Database;
   try {
