@@ -8,7 +8,7 @@
  * Allocation drives how often scavenges run; survival and promotion drive what each costs and how often
  * the old generation must be marked (by V8's helper threads, see cpu-ratio.mjs's thread split).
  *
- *   npm run build && node bench/gc-cost.mjs [--path passthrough,passthrough-noteam] [--rate N] [--seconds 4] [--node-flags "..."]
+ *   npm run build && node bench/gc-cost.mjs [--path passthrough,passthrough-noteam[-stream]] [--rate N] [--seconds 4] [--node-flags "..."]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -70,24 +70,26 @@ try {
       }
     },
   });
-  const rows = [['bare', defineTargets({ mock, bare: { pid: bareStarted.pid, port: bareStarted.info.port } }).bare, gcTally(bareStarted.child)]];
+  // The bare proxy streams too when every path asked for is a stream.
+  const bareStreams = values.path.split(',').every((path) => path.endsWith('-stream'));
+  const rows = [[bareStreams ? 'bare-stream' : 'bare', defineTargets({ mock, bare: { pid: bareStarted.pid, port: bareStarted.info.port } }).bare, gcTally(bareStarted.child), bareStreams]];
   const gateway = await startSwitchyard(group, { root, mock, dir: tempDir, nodeFlags: ['--trace-gc-nvp', ...extraFlags] });
   const team = await provisionTeam(`http://127.0.0.1:${gateway.port}`);
   const targets = defineTargets({ mock, gateway, teamKey: team.key });
   const tally = gcTally(gateway.child);
   for (const path of values.path.split(',')) {
-    const target = targets[`switchyard-${path}`];
+    const target = targets[`switchyard-${path.replace(/-stream$/, '')}`];
     if (!target) throw new Error(`unknown --path ${path}`);
-    rows.push([path, target, tally]);
+    rows.push([path, target, tally, path.endsWith('-stream')]);
   }
   const seconds = Number(values.seconds);
-  for (const [name, target, counts] of rows) {
-    await worker.run('saturate', { ...chatRequest(target, {}), connections: 64, durationS: 2 });
+  for (const [name, target, counts, stream = false] of rows) {
+    await worker.run('saturate', { ...chatRequest(target, { stream }), connections: 64, durationS: 2 });
     for (const key of ['scavenges', 'markCompacts', 'allocated', 'promoted', 'survived', 'pauseMs']) counts[key] = 0;
     counts.counting = true;
     const result = values.rate
-      ? await worker.run('fixedRate', { ...chatRequest(target), rate: Number(values.rate), durationS: seconds, connections: 64 })
-      : await worker.run('saturate', { ...chatRequest(target, {}), connections: 64, durationS: seconds });
+      ? await worker.run('fixedRate', { ...chatRequest(target, { stream }), rate: Number(values.rate), durationS: seconds, connections: 64 })
+      : await worker.run('saturate', { ...chatRequest(target, { stream }), connections: 64, durationS: seconds });
     await new Promise((resolve) => setTimeout(resolve, 300)); // the last GC lines
     counts.counting = false;
     const n = result.ok;

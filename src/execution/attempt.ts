@@ -21,6 +21,11 @@ export interface AttemptHead {
   warnings: Warning[];
 }
 
+/** An attempt's events; `poll` (the passthrough taps have it) takes one already queued without a promise. */
+export interface AttemptEvents extends AsyncIterator<AttemptEvent> {
+  poll?(): IteratorResult<AttemptEvent> | undefined;
+}
+
 /**
  * One upstream call that has been accepted (2xx), in either mode, seen the same way: a head, then
  * either a complete body or a sequence of tagged events, plus what is known for metering.
@@ -30,7 +35,7 @@ export interface AttemptSource {
   /** Non-stream: the complete response in the client's dialect (JSON). */
   readonly body?: string | Buffer;
   /** Stream: the events; ends after a `finish` (with any trailer) or an `error`. */
-  readonly events?: AsyncIterator<AttemptEvent>;
+  readonly events?: AttemptEvents;
   usage(): Usage | undefined;
   finished(): boolean;
   deliveredChars(): number;
@@ -104,7 +109,7 @@ export class Attempt {
     for (;;) {
       let next: IteratorResult<AttemptEvent>;
       try {
-        next = await events.next();
+        next = events.poll?.() ?? (await events.next());
       } catch (error) {
         throw this.fail(error);
       }

@@ -2,7 +2,7 @@ import type { DialectCodec, EncodeContext } from '../dialects/dialect.js';
 import type { CallContext, PassthroughEvent, ProviderAdapter } from '../providers/provider.js';
 import type { ChatRequest, ChatStreamPart, Usage, Warning } from '../spec/index.js';
 import { GatewayError } from '../spec/errors.js';
-import type { AttemptEvent, AttemptSource } from './attempt.js';
+import type { AttemptEvent, AttemptEvents, AttemptSource } from './attempt.js';
 
 /** Same-dialect passthrough: the provider's framed events are forwarded as they are. */
 export async function openPassthrough(provider: ProviderAdapter, body: Record<string, unknown>, stream: boolean, context: CallContext, dialect: DialectCodec['name']): Promise<AttemptSource> {
@@ -10,7 +10,8 @@ export async function openPassthrough(provider: ProviderAdapter, body: Record<st
   const head = { headers: response.headers, upstreamRequestId: response.upstreamRequestId, warnings: response.warnings ?? [] };
   const base = { head, usage: response.usage, finished: response.finished, deliveredChars: response.deliveredChars };
   if (Buffer.isBuffer(response.body)) return { ...base, body: response.body };
-  return { ...base, events: (response.body as AsyncIterable<PassthroughEvent>)[Symbol.asyncIterator]() };
+  // The taps' iterator (FramedEventTap) also has `poll`.
+  return { ...base, events: (response.body as AsyncIterable<PassthroughEvent>)[Symbol.asyncIterator]() as AttemptEvents };
 }
 
 /** Translation: canonical request to the provider, its result or parts encoded in the client's dialect. */

@@ -65,7 +65,7 @@ export async function writeCommitted(
     const events = source.events!;
     for (;;) {
       if (signal.aborted || res.destroyed) break;
-      const next = await events.next();
+      const next = events.poll?.() ?? (await events.next());
       if (next.done) break;
       const event = next.value;
       if (event.kind === 'error') {

@@ -1,9 +1,10 @@
 import type { Usage } from '../../spec/index.js';
 import type { PassthroughEvent } from '../provider.js';
-import { jsonKeyPrefix, sseEventData, sseEventName, stringValuesLength, tapFramedEvents } from '../shared/sse-framer.js';
+import { tapFramedEvents } from '../shared/framed-event-tap.js';
+import { jsonKeyPrefix, sseEventData, sseEventName, stringValuesLength } from '../shared/sse-framer.js';
 import { mapBodyReadError } from '../shared/upstream-http.js';
 import type { AnthropicUsageFields } from './anthropic-api-types.js';
-import { mapAnthropicStreamError } from './anthropic-errors.js';
+import { badUpstreamResponse, mapAnthropicStreamError } from './anthropic-errors.js';
 import { isRecord, parseJsonSafely } from './anthropic-narrowing.js';
 import { convertAnthropicUsage, mergeAnthropicUsageFields, readAnthropicUsageFields } from './convert-anthropic-usage.js';
 import { GatewayError } from '../../spec/index.js';
@@ -75,6 +76,7 @@ export function tapAnthropicStream(source: AsyncIterable<Uint8Array>, provider: 
     classify,
     readError: (error) => mapBodyReadError(error, provider, signal),
     endError: () => (stopped ? undefined : truncated(provider, upstreamRequestId)),
+    malformed: (detail) => badUpstreamResponse(provider, detail, upstreamRequestId),
   });
   return { events, usage: () => (usageSeen ? convertAnthropicUsage(fields) : undefined), finished: () => stopped, deliveredChars: () => delivered };
 }

@@ -1,3 +1,4 @@
+import type { ChunkPusher, ChunkSink } from './framed-event-tap.js';
 import { UpstreamCallHandler, dispatchUpstream } from './upstream-dispatch.js';
 import { defaultUpstreamPool, MAX_ERROR_BODY_BYTES, type UpstreamPool, type UpstreamRequest } from './upstream-http.js';
 
@@ -25,16 +26,42 @@ export function sendUpstreamStreamed(req: UpstreamRequest, pool: UpstreamPool = 
   return dispatchUpstream<StreamedUpstreamResponse>(req, pool, (resolve, reject) => new StreamingHandler(req, resolve, reject));
 }
 
-/** The body of a streamed 2xx answer. */
-export class UpstreamChunks implements AsyncIterableIterator<Uint8Array> {
+/**
+ * The body of a streamed 2xx answer: read it as an async iterator, or `attach` a sink (the passthrough
+ * taps) that gets every chunk as it arrives, with no promise per chunk.
+ */
+export class UpstreamChunks implements AsyncIterableIterator<Uint8Array>, ChunkPusher {
   private queue: Buffer[] = [];
   private head = 0;
   private waiting: { resolve(result: IteratorResult<Uint8Array>): void; reject(error: unknown): void } | undefined;
   private ended = false;
   private failure: { error: unknown } | undefined;
   private paused = false;
+  private sink: ChunkSink | undefined;
 
   constructor(private readonly owner: { resumeBody(): void; abandon(): void }) {}
+
+  attach(sink: ChunkSink): void {
+    this.sink = sink;
+    const queued = this.queue;
+    const from = this.head;
+    this.queue = [];
+    this.head = 0;
+    let wantsMore = true;
+    for (let i = from; i < queued.length; i++) wantsMore = sink.onChunk(queued[i]);
+    if (this.failure) sink.onError(this.failure.error);
+    else if (this.ended) sink.onEnd();
+    else if (this.paused && wantsMore) this.resume();
+  }
+
+  resume(): void {
+    this.paused = false;
+    this.owner.resumeBody();
+  }
+
+  abandon(): void {
+    void this.return();
+  }
 
   [Symbol.asyncIterator](): this {
     return this;
@@ -60,18 +87,22 @@ export class UpstreamChunks implements AsyncIterableIterator<Uint8Array> {
     });
   }
 
-  /** The consumer stopped early: abort the call (its connection is closed). */
+  /** The consumer stopped early: abort the call (its connection is closed); a pending read ends. */
   return(): Promise<IteratorResult<Uint8Array>> {
     this.owner.abandon();
     this.ended = true;
     this.queue = [];
     this.head = 0;
+    const waiting = this.waiting;
+    this.waiting = undefined;
+    waiting?.resolve({ value: undefined, done: true });
     return Promise.resolve({ value: undefined, done: true });
   }
 
   /** A chunk from the socket; false asks undici to pause reading. */
   push(chunk: Buffer): boolean {
     if (this.ended) return true;
+    if (this.sink) return this.sink.onChunk(chunk);
     const waiting = this.waiting;
     if (waiting) {
       this.waiting = undefined;
@@ -89,6 +120,7 @@ export class UpstreamChunks implements AsyncIterableIterator<Uint8Array> {
   end(): void {
     if (this.ended) return;
     this.ended = true;
+    if (this.sink) return this.sink.onEnd();
     const waiting = this.waiting;
     this.waiting = undefined;
     waiting?.resolve({ value: undefined, done: true });
@@ -97,6 +129,7 @@ export class UpstreamChunks implements AsyncIterableIterator<Uint8Array> {
   fail(error: unknown): void {
     if (this.ended || this.failure) return;
     this.failure = { error };
+    if (this.sink) return this.sink.onError(error);
     const waiting = this.waiting;
     this.waiting = undefined;
     waiting?.reject(error);
