@@ -3,6 +3,9 @@ import type { PassthroughEvent } from '../../src/providers/provider.js';
 import { tapFramedEvents, type ChunkPusher, type ChunkSink, type EventTapProtocol } from '../../src/providers/shared/framed-event-tap.js';
 import { SseEventTooLarge, SseFramer } from '../../src/providers/shared/sse-framer.js';
 import { UpstreamChunks } from '../../src/providers/shared/upstream-streamed.js';
+import { decodeSse } from '../../src/providers/shared/sse-decoder.js';
+import { mapBodyReadError } from '../../src/providers/shared/upstream-http.js';
+import { tapOpenAIStream } from '../../src/providers/openai/openai-passthrough-stream.js';
 import { GatewayError } from '../../src/spec/index.js';
 
 /**
@@ -88,9 +91,8 @@ function protocol(overrides: Partial<EventTapProtocol> = {}): EventTapProtocol {
   const error = (code: string) => new GatewayError({ code, kind: 'upstream_error', message: code });
   return {
     classify: (event) => (event.toString().startsWith('data: error') ? { kind: 'error', error: error('CLASSIFIED') } : { kind: 'content', bytes: event }),
-    readError: () => error('READ'),
+    readError: (cause) => error(cause instanceof SseEventTooLarge ? 'TOO_LARGE' : 'READ'),
     endError: () => error('TRUNCATED'),
-    malformed: (detail) => error(`MALFORMED: ${detail}`),
     ...overrides,
   };
 }
@@ -180,15 +182,13 @@ describe('FramedEventTap on a pushed body', () => {
     expect(body.abandoned).toBe(0);
   });
 
-  it('cuts an event past the framer limit with the malformed-response error and abandons the call', async () => {
+  it('cuts an event past the framer limit with the read error for it and abandons the call', async () => {
     const body = new FakePusher();
     const tap = tapFramedEvents(body, protocol());
     const pending = drain(tap);
     const huge = Buffer.alloc(1024 * 1024, 'x');
     for (let i = 0; i < 9; i++) body.sink!.onChunk(huge);
-    const seen = await pending;
-    expect(seen).toHaveLength(1);
-    expect(seen[0]).toMatch(/^error:MALFORMED: an SSE event exceeded \d+ bytes/);
+    expect(await pending).toEqual(['error:TOO_LARGE']);
     expect(body.abandoned).toBe(1);
   });
 
@@ -243,5 +243,38 @@ describe('UpstreamChunks.attach', () => {
     const pending = chunks.next();
     await chunks.return();
     expect(await pending).toEqual({ value: undefined, done: true });
+  });
+});
+
+describe('an upstream stream event that never ends', () => {
+  it('is a typed response-too-large error on the passthrough tap and on the translating decoder', async () => {
+    const huge = Buffer.alloc(256 * 1024, 'x');
+    async function* endless() {
+      yield Buffer.from('data: {"choices":[{"delta":{"content":"');
+      for (let i = 0; i < 40; i++) yield huge; // 10 MiB with no blank line
+    }
+    const tap = tapOpenAIStream(endless(), { stripUsage: false, provider: 'p', signal: new AbortController().signal });
+    const events: PassthroughEvent[] = [];
+    for await (const event of tap.events) events.push(event);
+    expect(events).toHaveLength(1);
+    expect(events[0].error).toMatchObject({ code: 'SWY_ERR_UPSTREAM_RESPONSE_TOO_LARGE', status: 502, retryable: false });
+    expect(events[0].error?.message).toContain('stream event larger than 8 MiB');
+
+    const decoded: unknown[] = [];
+    await expect(async () => {
+      for await (const event of decodeSse(endless())) decoded.push(event);
+    }).rejects.toBeInstanceOf(SseEventTooLarge);
+    expect(decoded).toEqual([]);
+    expect(mapBodyReadError(new SseEventTooLarge(1024), 'p', undefined)).toMatchObject({ code: 'SWY_ERR_UPSTREAM_RESPONSE_TOO_LARGE', provider: 'p' });
+  });
+
+  it('does not trip on a large chunk made of many small events, and reads them in linear time', async () => {
+    const many = Buffer.from('data: {"x":1}\n\n'.repeat(700_000)); // ~10 MiB in one chunk
+    async function* once() {
+      yield many;
+    }
+    let count = 0;
+    for await (const event of decodeSse(once())) if (event.data === '{"x":1}') count++;
+    expect(count).toBe(700_000);
   });
 });

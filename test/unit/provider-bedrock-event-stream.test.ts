@@ -145,6 +145,16 @@ describe('frame splitter', () => {
     expect((await collect(decodeEventStream(chunked(recorded, uneven)))).map(view)).toEqual(reference);
   });
 
+  it('cuts a 12 MB frame that arrives in 32-byte chunks, after a small one, exactly (consumed chunks are dropped in bulk, not shifted one by one)', async () => {
+    const big = encodeBedrockEventFrame('contentBlockDelta', { contentBlockIndex: 0, delta: { text: 'x'.repeat(12 * 1024 * 1024) } });
+    const small = encodeBedrockEventFrame('messageStop', { stopReason: 'end_turn' });
+    const bytes = concatBytes([small, big, small]);
+    const cuts = Array.from({ length: Math.floor((bytes.byteLength - 1) / 32) }, (_, i) => (i + 1) * 32);
+    const frames = await collect(splitEventStreamFrames(chunked(bytes, cuts)));
+    expect(frames.map((f) => f.byteLength)).toEqual([small.byteLength, big.byteLength, small.byteLength]);
+    expect(Buffer.compare(Buffer.from(frames[1]), Buffer.from(big))).toBe(0);
+  });
+
   it('cuts frames exactly at their length prefix', async () => {
     const frames = chunksToFrames(readFixture('bedrock/recorded-vercel-ai/amazon-bedrock-tool-call.1.chunks.txt'));
     const bytes = concatBytes(frames);

@@ -4,7 +4,7 @@ import { tapFramedEvents } from '../shared/framed-event-tap.js';
 import { jsonKeyPrefix, sseEventData, sseEventName, stringValuesLength } from '../shared/sse-framer.js';
 import { mapBodyReadError } from '../shared/upstream-http.js';
 import type { AnthropicUsageFields } from './anthropic-api-types.js';
-import { badUpstreamResponse, mapAnthropicStreamError } from './anthropic-errors.js';
+import { mapAnthropicStreamError } from './anthropic-errors.js';
 import { isRecord, parseJsonSafely } from './anthropic-narrowing.js';
 import { convertAnthropicUsage, mergeAnthropicUsageFields, readAnthropicUsageFields } from './convert-anthropic-usage.js';
 import { GatewayError } from '../../spec/index.js';
@@ -76,7 +76,6 @@ export function tapAnthropicStream(source: AsyncIterable<Uint8Array>, provider: 
     classify,
     readError: (error) => mapBodyReadError(error, provider, signal),
     endError: () => (stopped ? undefined : truncated(provider, upstreamRequestId)),
-    malformed: (detail) => badUpstreamResponse(provider, detail, upstreamRequestId),
   });
   return { events, usage: () => (usageSeen ? convertAnthropicUsage(fields) : undefined), finished: () => stopped, deliveredChars: () => delivered };
 }

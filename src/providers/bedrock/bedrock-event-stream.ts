@@ -111,9 +111,16 @@ function parsePayload(body: Uint8Array): Record<string, unknown> {
   return payload;
 }
 
-/** FIFO of byte chunks that hands out exact-length slices, copying only when a slice spans chunks. */
+/**
+ * FIFO of byte chunks that hands out exact-length slices, copying only when a slice spans chunks.
+ * Consumed chunks are skipped by index and compacted away in bulk (`shift()` per chunk is quadratic
+ * when a large frame arrives in many small chunks).
+ */
 class ByteQueue {
   private chunks: Uint8Array[] = [];
+  /** Index of the front chunk in `chunks`. */
+  private first = 0;
+  /** Bytes of the front chunk already taken. */
   private head = 0;
   length = 0;
 
@@ -127,16 +134,16 @@ class ByteQueue {
     let value = 0;
     let needed = LENGTH_PREFIX;
     let offset = this.head;
-    for (const chunk of this.chunks) {
+    for (let c = this.first; c < this.chunks.length && needed > 0; c++) {
+      const chunk = this.chunks[c];
       for (let i = offset; i < chunk.byteLength && needed > 0; i++, needed--) value = value * 256 + chunk[i];
-      if (needed === 0) break;
       offset = 0;
     }
     return value;
   }
 
   take(count: number): Uint8Array {
-    const first = this.chunks[0];
+    const first = this.chunks[this.first];
     if (first.byteLength - this.head >= count) {
       const slice = first.subarray(this.head, this.head + count);
       this.advance(count);
@@ -145,7 +152,7 @@ class ByteQueue {
     const out = new Uint8Array(count);
     let written = 0;
     while (written < count) {
-      const chunk = this.chunks[0];
+      const chunk = this.chunks[this.first];
       const n = Math.min(count - written, chunk.byteLength - this.head);
       out.set(chunk.subarray(this.head, this.head + n), written);
       written += n;
@@ -157,9 +164,16 @@ class ByteQueue {
   private advance(count: number): void {
     this.head += count;
     this.length -= count;
-    if (this.head === this.chunks[0].byteLength) {
-      this.chunks.shift();
+    if (this.head === this.chunks[this.first].byteLength) {
+      this.first++;
       this.head = 0;
+      if (this.first === this.chunks.length) {
+        this.chunks = [];
+        this.first = 0;
+      } else if (this.first >= 1024 && this.first * 2 >= this.chunks.length) {
+        this.chunks = this.chunks.slice(this.first);
+        this.first = 0;
+      }
     }
   }
 }

@@ -122,7 +122,6 @@ export function tapOpenAIStream(source: AsyncIterable<Uint8Array>, options: Open
     classify,
     readError: (error) => mapBodyReadError(error, options.provider, options.signal),
     endError: () => (done || finished ? undefined : streamTruncated(options.provider, options.upstreamRequestId)),
-    malformed: (detail) => badUpstreamResponse(options.provider, detail, options.upstreamRequestId),
   });
   return { events, usage: () => usage, finished: () => finished || done, deliveredChars: () => delivered };
 }

@@ -1,17 +1,15 @@
 import type { GatewayError } from '../../spec/index.js';
 import type { PassthroughEvent } from '../provider.js';
-import { SseEventTooLarge, SseFramer } from './sse-framer.js';
+import { SseFramer } from './sse-framer.js';
 
 /** What a passthrough tap knows about its protocol: how to classify an event and how a stream ends. */
 export interface EventTapProtocol {
   /** Classifies one framed event; undefined drops it. */
   classify(event: Buffer): PassthroughEvent | undefined;
-  /** The typed error for a failed body read (reset, idle timeout, abort). */
+  /** The typed error for a failed body read (reset, idle timeout, abort, an event past the framer's limit). */
   readError(error: unknown): GatewayError;
   /** After the body ended: the truncation error when the protocol's terminal event never came. */
   endError(): GatewayError | undefined;
-  /** The typed error for a body that is not a readable stream (an event past the size limit). */
-  malformed(detail: string): GatewayError;
 }
 
 /** Where a pushed body's chunks go as they arrive (a tap attached to an UpstreamChunks). */
@@ -56,7 +54,7 @@ export function tapFramedEvents(source: AsyncIterable<Uint8Array>, protocol: Eve
  * promises and microtasks per streamed token. Any other async iterable is read a chunk at a time when
  * the reader asks. Either way: the events of a chunk are queued (`poll()` takes them without a
  * promise); after an `error` event — classified, a failed read, a truncated end, an event past the
- * framer's limit — nothing more is read and a classified or malformed error abandons the call; the
+ * framer's limit — nothing more is read, and a classified error or an oversized event abandons the call; the
  * reader's `return()` abandons it too; past HIGH_WATER_EVENTS queued events a pushed body is paused.
  * Nothing is read before the first `next()`.
  */
@@ -147,8 +145,7 @@ export class FramedEventTap implements AsyncIterableIterator<PassthroughEvent>, 
         }
       }
     } catch (error) {
-      const failure = error instanceof SseEventTooLarge ? this.protocol.malformed(error.message) : this.protocol.readError(error);
-      this.queue.push({ kind: 'error', error: failure });
+      this.queue.push({ kind: 'error', error: this.protocol.readError(error) });
       this.close(true);
     } finally {
       for (let i = 0; i < count; i++) framed[i] = EMPTY;

@@ -2,6 +2,7 @@ import { Agent, errors as undiciErrors } from 'undici';
 import { clientClosedError, GatewayError, shuttingDownError, UPSTREAM_ERROR_CODES } from '../../spec/errors.js';
 import { redactSecrets } from '../../spec/redact-secrets.js';
 import type { CallTimeouts } from '../provider.js';
+import { SseEventTooLarge } from './sse-framer.js';
 
 /**
  * The upstream connection pools of one running gateway: one keep-alive undici Agent per distinct
@@ -198,6 +199,17 @@ function timeoutError(code: string, message: string, provider: string, cause: un
  * signal or its own total timeout, so an abort the client did not cause is the total timeout.
  */
 export function mapBodyReadError(error: unknown, provider: string, clientSignal: AbortSignal | undefined): GatewayError {
+  if (error instanceof SseEventTooLarge) {
+    return new GatewayError({
+      code: UPSTREAM_ERROR_CODES.RESPONSE_TOO_LARGE,
+      kind: 'upstream_error',
+      origin: 'upstream',
+      status: 502,
+      message: `Upstream ${provider} sent a stream event larger than ${Math.round(error.limit / (1024 * 1024))} MiB; the stream was cut.`,
+      retryable: false,
+      provider,
+    });
+  }
   const clientAborted = clientSignal?.aborted ?? false;
   return mapNetworkError(error, provider, !clientAborted && isAbortError(error), clientAborted);
 }
