@@ -1,7 +1,8 @@
 import type { Usage } from '../../spec/index.js';
 import type { PassthroughEvent } from '../provider.js';
 import { tapFramedEvents } from '../shared/framed-event-tap.js';
-import { jsonKeyPrefix, sseEventData, sseEventName, stringValuesLength } from '../shared/sse-framer.js';
+import { sseEventData, sseEventName } from '../shared/sse-framer.js';
+import { JsonKeySet, scanStreamChunk, type StreamChunkScan } from '../shared/stream-chunk-scan.js';
 import { mapBodyReadError } from '../shared/upstream-http.js';
 import type { AnthropicUsageFields } from './anthropic-api-types.js';
 import { mapAnthropicStreamError } from './anthropic-errors.js';
@@ -16,7 +17,8 @@ export interface AnthropicStreamTap {
   deliveredChars(): number;
 }
 
-const CONTENT_KEYS = ['text', 'partial_json', 'thinking'].map(jsonKeyPrefix);
+const CONTENT_KEYS = new JsonKeySet(['text', 'partial_json', 'thinking']);
+const SCAN: StreamChunkScan = { contentBytes: 0, finishReason: false, usage: false };
 
 /**
  * Reads an Anthropic Messages SSE body on the passthrough path and yields it as framed, classified
@@ -41,8 +43,7 @@ export function tapAnthropicStream(source: AsyncIterable<Uint8Array>, provider: 
     const name = sseEventName(event) ?? typeOfData(event);
     switch (name) {
       case 'content_block_delta': {
-        const chars = stringValuesLength(event, CONTENT_KEYS);
-        delivered += chars;
+        delivered += scanStreamChunk(event, 0, event.length, CONTENT_KEYS, SCAN).contentBytes;
         return { kind: 'content', bytes: event };
       }
       case 'content_block_start': {

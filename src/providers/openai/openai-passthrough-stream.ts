@@ -2,7 +2,8 @@ import type { Usage } from '../../spec/index.js';
 import type { PassthroughEvent, StreamEventKind } from '../provider.js';
 import { encodeSseEvent } from '../shared/sse-decoder.js';
 import { tapFramedEvents } from '../shared/framed-event-tap.js';
-import { jsonKeyPrefix, singleDataLineStart, sseEventData, sseEventName, stringValuesLength } from '../shared/sse-framer.js';
+import { singleDataLineStart, sseEventData, sseEventName } from '../shared/sse-framer.js';
+import { JsonKeySet, scanStreamChunk, type StreamChunkScan } from '../shared/stream-chunk-scan.js';
 import { mapBodyReadError } from '../shared/upstream-http.js';
 import { convertOpenAIUsage } from './convert-openai-usage.js';
 import { badUpstreamResponse, mapOpenAIErrorObject, streamTruncated } from './openai-errors.js';
@@ -27,9 +28,8 @@ export interface OpenAIStreamTap {
   deliveredChars(): number;
 }
 
-const USAGE_MARKERS = [Buffer.from('"usage":{'), Buffer.from('"usage": {')];
-const FINISH_MARKER = /"finish_reason"\s*:\s*"/;
-const CONTENT_KEYS = ['content', 'arguments', 'reasoning_content', 'reasoning', 'refusal'].map(jsonKeyPrefix);
+const CONTENT_KEYS = new JsonKeySet(['content', 'arguments', 'reasoning_content', 'reasoning', 'refusal']);
+const SCAN: StreamChunkScan = { contentBytes: 0, finishReason: false, usage: false };
 
 interface ChunkShape {
   error?: unknown;
@@ -56,11 +56,13 @@ export function tapOpenAIStream(source: AsyncIterable<Uint8Array>, options: Open
       // The hot path: a one-line chunk after the first content, without usage or an error, is read
       // with byte searches only (no string of its payload, no parse).
       const from = singleDataLineStart(event);
-      if (from >= 0 && !isDone(event, from) && !startsWithBytes(event, from, ERROR_PREFIX) && !mayCarryUsage(event)) {
-        const chars = stringValuesLength(event, CONTENT_KEYS);
-        delivered += chars;
-        if (!finished && hasFinishReason(event)) finished = true;
-        return { kind: chars > 0 ? 'content' : finished ? 'finish' : 'other', bytes: event };
+      if (from >= 0 && !isDone(event, from) && !startsWithBytes(event, from, ERROR_PREFIX)) {
+        const scan = scanStreamChunk(event, from, event.length - 2, CONTENT_KEYS, SCAN);
+        if (!scan.usage) {
+          delivered += scan.contentBytes;
+          if (scan.finishReason) finished = true;
+          return { kind: scan.contentBytes > 0 ? 'content' : finished ? 'finish' : 'other', bytes: event };
+        }
       }
     }
     const data = sseEventData(event);
@@ -70,12 +72,14 @@ export function tapOpenAIStream(source: AsyncIterable<Uint8Array>, options: Open
       return { kind: 'finish', bytes: event };
     }
     const isError = data.startsWith('{"error"') || (!contentSeen && data.includes('"error"'));
-    if (contentSeen && !mayCarryUsage(event) && !isError) {
+    if (contentSeen && !isError) {
       // Other shapes of a plain content chunk (several data lines): not parsed either.
-      const chars = stringValuesLength(event, CONTENT_KEYS);
-      delivered += chars;
-      if (!finished && FINISH_MARKER.test(data)) finished = true;
-      return { kind: chars > 0 ? 'content' : finished ? 'finish' : 'other', bytes: event };
+      const scan = scanStreamChunk(event, 0, event.length, CONTENT_KEYS, SCAN);
+      if (!scan.usage) {
+        delivered += scan.contentBytes;
+        if (scan.finishReason) finished = true;
+        return { kind: scan.contentBytes > 0 ? 'content' : finished ? 'finish' : 'other', bytes: event };
+      }
     }
     let chunk: ChunkShape;
     try {
@@ -128,7 +132,6 @@ export function tapOpenAIStream(source: AsyncIterable<Uint8Array>, options: Open
 
 const DONE_PAYLOAD = Buffer.from('[DONE]');
 const ERROR_PREFIX = Buffer.from('{"error"');
-const FINISH_KEY = Buffer.from('"finish_reason"');
 
 function startsWithBytes(event: Buffer, at: number, prefix: Buffer): boolean {
   return event.length >= at + prefix.length && event.compare(prefix, 0, prefix.length, at, at + prefix.length) === 0;
@@ -137,27 +140,6 @@ function startsWithBytes(event: Buffer, at: number, prefix: Buffer): boolean {
 /** A one-line event whose payload (from `from` to the blank line) is `[DONE]`. */
 function isDone(event: Buffer, from: number): boolean {
   return event.length - 2 - from === DONE_PAYLOAD.length && startsWithBytes(event, from, DONE_PAYLOAD);
-}
-
-function mayCarryUsage(event: Buffer): boolean {
-  return event.includes(USAGE_MARKERS[0]) || event.includes(USAGE_MARKERS[1]);
-}
-
-/** `"finish_reason"`, optional blanks, `:`, optional blanks, then a string (FINISH_MARKER on bytes). */
-function hasFinishReason(event: Buffer): boolean {
-  for (let at = event.indexOf(FINISH_KEY); at >= 0; at = event.indexOf(FINISH_KEY, at + 1)) {
-    let i = at + FINISH_KEY.length;
-    while (isBlank(event[i])) i++;
-    if (event[i] !== 0x3a /* : */) continue;
-    i++;
-    while (isBlank(event[i])) i++;
-    if (event[i] === 0x22 /* " */) return true;
-  }
-  return false;
-}
-
-function isBlank(byte: number | undefined): boolean {
-  return byte === 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d;
 }
 
 /** Characters of content in one parsed delta. */

@@ -144,34 +144,3 @@ export function sseEventName(event: Buffer): string | undefined {
   const end = event.indexOf(LF, at + 1);
   return event.toString('utf8', at + 7, end).trim();
 }
-
-/**
- * Total length of the JSON string values of the given keys in one event (e.g. `"content":"…"`), read
- * without parsing: what a passthrough stream delivered, for estimating usage of a cut stream.
- */
-export function stringValuesLength(event: Buffer, keys: readonly Buffer[]): number {
-  let total = 0;
-  for (const key of keys) {
-    let at = event.indexOf(key);
-    while (at >= 0) {
-      const start = at + key.length;
-      let end = start;
-      for (;;) {
-        end = event.indexOf(0x22 /* " */, end);
-        if (end < 0) return total;
-        let slashes = 0;
-        for (let k = end - 1; k >= start && event[k] === 0x5c; k--) slashes++;
-        if (slashes % 2 === 0) break;
-        end++;
-      }
-      total += end - start;
-      at = event.indexOf(key, end + 1);
-    }
-  }
-  return total;
-}
-
-/** `"name":"` as bytes, for stringValuesLength. */
-export function jsonKeyPrefix(name: string): Buffer {
-  return Buffer.from(`"${name}":"`);
-}
