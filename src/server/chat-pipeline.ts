@@ -150,8 +150,8 @@ export class ChatPipeline {
       context.learned = learnedContext(this.deps.learned, prepared.body, {
         tools: prepared.features.tools,
         requestedQuality: requestedQuality(call.qualityHeader),
-        ...(call.caller.teamId ? { teamId: call.caller.teamId } : {}),
-        ...(this.deps.feedback ? { feedback: this.deps.feedback } : {}),
+        teamId: call.caller.teamId,
+        feedback: this.deps.feedback,
       });
     }
     let plan = planRequest(this.deps.config, name, context);

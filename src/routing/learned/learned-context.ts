@@ -21,36 +21,56 @@ export const PROMPT_TAIL_CHARS = 2_000;
 
 /**
  * The learned context of one request: the prompt is analyzed once, on first use (only routes with a
- * learned strategy pay for it), and predictions are memoized per model.
+ * learned strategy pay for it), and predictions are memoized per model. One object per request (it is
+ * built for every request, so no closures or spread copies).
  */
 export function learnedContext(
   router: LearnedRouter,
   body: Record<string, unknown>,
   options: { tools: boolean; requestedQuality?: number; teamId?: string; feedback?: OnlineCorrection },
 ): LearnedContext {
-  let profile: PromptProfile | undefined;
-  // Created on first use: most routes never ask (the context is built for every request).
-  let predictions: Map<string, number> | undefined;
-  const prompt = () => (profile ??= router.analyzer.analyze(promptText(body), { tools: options.tools }));
-  const online = (model: ResolvedModel, maxShift?: number) =>
-    options.feedback && options.teamId ? options.feedback.shift(options.teamId, model.id, prompt().task, maxShift) : { shift: 0, n: 0 };
-  return {
-    prompt,
-    profile: (model) => router.profileFor(model),
-    predict(model, maxShift) {
-      predictions ??= new Map();
-      let value = predictions.get(model.id);
-      if (value === undefined) {
-        value = router.predictor.predict(router.profileFor(model), prompt());
-        predictions.set(model.id, value);
-      }
-      const { shift } = online(model, maxShift);
-      return shift === 0 ? value : Math.min(1, Math.max(0, value + shift));
-    },
-    online,
-    ...(options.requestedQuality !== undefined ? { requestedQuality: options.requestedQuality } : {}),
-    version: router.analyzer.version,
-  };
+  return new RequestLearnedContext(router, body, options.tools, options.requestedQuality, options.teamId, options.feedback);
+}
+
+class RequestLearnedContext implements LearnedContext {
+  readonly version: string;
+  private analyzed: PromptProfile | undefined;
+  /** Created on first use: most routes never ask. */
+  private predictions: Map<string, number> | undefined;
+
+  constructor(
+    private readonly router: LearnedRouter,
+    private readonly body: Record<string, unknown>,
+    private readonly tools: boolean,
+    readonly requestedQuality: number | undefined,
+    private readonly teamId: string | undefined,
+    private readonly feedback: OnlineCorrection | undefined,
+  ) {
+    this.version = router.analyzer.version;
+  }
+
+  prompt(): PromptProfile {
+    return (this.analyzed ??= this.router.analyzer.analyze(promptText(this.body), { tools: this.tools }));
+  }
+
+  profile(model: ResolvedModel): QualityProfile {
+    return this.router.profileFor(model);
+  }
+
+  predict(model: ResolvedModel, maxShift?: number): number {
+    this.predictions ??= new Map();
+    let value = this.predictions.get(model.id);
+    if (value === undefined) {
+      value = this.router.predictor.predict(this.router.profileFor(model), this.prompt());
+      this.predictions.set(model.id, value);
+    }
+    const { shift } = this.online(model, maxShift);
+    return shift === 0 ? value : Math.min(1, Math.max(0, value + shift));
+  }
+
+  online(model: ResolvedModel, maxShift?: number): { shift: number; n: number } {
+    return this.feedback && this.teamId ? this.feedback.shift(this.teamId, model.id, this.prompt().task, maxShift) : { shift: 0, n: 0 };
+  }
 }
 
 /**
