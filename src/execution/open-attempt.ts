@@ -2,7 +2,7 @@ import type { DialectCodec, EncodeContext } from '../dialects/dialect.js';
 import type { CallContext, PassthroughEvent, ProviderAdapter } from '../providers/provider.js';
 import type { ChatRequest, ChatStreamPart, Usage, Warning } from '../spec/index.js';
 import { GatewayError } from '../spec/errors.js';
-import type { AttemptEvent, AttemptEvents, AttemptSource } from './attempt.js';
+import type { AttemptEvent, AttemptEvents, AttemptHead, AttemptSource } from './attempt.js';
 
 /** Same-dialect passthrough: the provider's framed events are forwarded as they are. */
 export async function openPassthrough(provider: ProviderAdapter, body: Record<string, unknown>, stream: boolean, context: CallContext, dialect: DialectCodec['name']): Promise<AttemptSource> {
@@ -33,54 +33,107 @@ export async function openTranslated(
   if (codec.name === 'openai-chat' && request.reasoning !== undefined && context.model.reasoning && provider.type !== 'openai') {
     warnings.push({ type: 'dropped-content', content: 'reasoning', details: 'OpenAI Chat Completions has no field for reasoning blocks; they are dropped from the stream.' });
   }
-  const head = { headers: {}, upstreamRequestId: opened.upstreamRequestId, warnings };
-  const encoder = codec.createStreamEncoder(encodeContext);
-  let usage: Usage | undefined;
-  let finished = false;
-  let delivered = 0;
-  const parts = opened.stream[Symbol.asyncIterator]();
+  const head: AttemptHead = { headers: {}, upstreamRequestId: opened.upstreamRequestId, warnings };
+  const parts = opened.stream[Symbol.asyncIterator]() as PollableParts;
+  const events = new TranslatedEvents(parts, codec.createStreamEncoder(encodeContext), head, provider.name);
+  return { head, events, usage: () => events.usage, finished: () => events.finished, deliveredChars: () => events.delivered };
+}
 
-  async function* events(): AsyncGenerator<AttemptEvent> {
-    try {
-      for (;;) {
-        const next = await parts.next();
-        if (next.done) break;
-        const part = next.value;
-        if (part.type === 'error') {
-          yield { kind: 'error', error: part.error };
-          return;
-        }
-        if (part.type === 'start' && part.upstreamRequestId && !head.upstreamRequestId) head.upstreamRequestId = part.upstreamRequestId;
-        const kind = kindOf(part);
-        if (part.type === 'usage') usage = part.usage;
-        else if (part.type === 'finish') {
-          usage = part.usage;
-          finished = true;
-        } else if (kind === 'content') delivered += contentChars(part);
-        yield { kind, bytes: encoder.push(part) };
-      }
-    } finally {
-      await parts.return?.().catch(() => undefined);
-    }
-    if (!finished) {
-      yield {
-        kind: 'error',
-        error: new GatewayError({
-          code: 'SWY_ERR_UPSTREAM_STREAM_TRUNCATED',
-          kind: 'upstream_error',
-          origin: 'upstream',
-          message: `The stream from ${provider.name} ended before the answer was complete.`,
-          retryable: true,
-          provider: provider.name,
-        }),
-      };
-      return;
-    }
-    const tail = encoder.end();
-    if (tail) yield { kind: 'other', bytes: tail };
+/** A provider's canonical parts; the decoded streams (DecodedStream) also have `poll`. */
+type PollableParts = AsyncIterator<ChatStreamPart> & { poll?(): IteratorResult<ChatStreamPart> | undefined };
+
+const DONE: IteratorResult<AttemptEvent> = Object.freeze({ value: undefined, done: true });
+
+/**
+ * A translated attempt's events: each canonical part encoded in the client's dialect, usage and the
+ * finish noted; an error part is the last event; parts that end without a finish end with a
+ * truncation error, else the encoder's tail (if any) is the last event. The parts are released
+ * (`return()`) once they end, fail or the reader stops. A plain iterator, not an async generator: with
+ * `poll` a part the provider's stream already holds is encoded without a promise.
+ */
+class TranslatedEvents implements AttemptEvents {
+  usage: Usage | undefined;
+  finished = false;
+  delivered = 0;
+  /** The parts are over (ended, failed, or the reader stopped): nothing more comes. */
+  private partsOver = false;
+  private readonly step = (result: IteratorResult<ChatStreamPart>) => this.map(result);
+  private readonly failed = (error: unknown): never => {
+    this.closeParts();
+    throw error;
+  };
+
+  constructor(
+    private readonly parts: PollableParts,
+    private readonly encoder: ReturnType<DialectCodec['createStreamEncoder']>,
+    private readonly head: AttemptHead,
+    private readonly provider: string,
+  ) {}
+
+  next(): Promise<IteratorResult<AttemptEvent>> {
+    const ready = this.poll();
+    if (ready) return Promise.resolve(ready);
+    if (this.partsOver) return Promise.resolve(DONE);
+    return this.parts.next().then(this.step, this.failed);
   }
 
-  return { head, events: events(), usage: () => usage, finished: () => finished, deliveredChars: () => delivered };
+  poll(): IteratorResult<AttemptEvent> | undefined {
+    if (this.partsOver) return undefined;
+    const result = this.parts.poll?.();
+    return result === undefined ? undefined : this.map(result);
+  }
+
+  return(): Promise<IteratorResult<AttemptEvent>> {
+    this.closeParts();
+    return Promise.resolve(DONE);
+  }
+
+  private map(result: IteratorResult<ChatStreamPart>): IteratorResult<AttemptEvent> {
+    if (this.partsOver) return DONE;
+    try {
+      if (result.done) {
+        this.closeParts();
+        if (!this.finished) {
+          return { value: { kind: 'error', error: truncated(this.provider) }, done: false };
+        }
+        const tail = this.encoder.end();
+        return tail ? { value: { kind: 'other', bytes: tail }, done: false } : DONE;
+      }
+      const part = result.value;
+      if (part.type === 'error') {
+        this.closeParts();
+        return { value: { kind: 'error', error: part.error }, done: false };
+      }
+      if (part.type === 'start' && part.upstreamRequestId && !this.head.upstreamRequestId) this.head.upstreamRequestId = part.upstreamRequestId;
+      const kind = kindOf(part);
+      if (part.type === 'usage') this.usage = part.usage;
+      else if (part.type === 'finish') {
+        this.usage = part.usage;
+        this.finished = true;
+      } else if (kind === 'content') this.delivered += contentChars(part);
+      return { value: { kind, bytes: this.encoder.push(part) }, done: false };
+    } catch (error) {
+      this.closeParts();
+      throw error;
+    }
+  }
+
+  private closeParts(): void {
+    if (this.partsOver) return;
+    this.partsOver = true;
+    void this.parts.return?.()?.catch(() => undefined);
+  }
+}
+
+function truncated(provider: string): GatewayError {
+  return new GatewayError({
+    code: 'SWY_ERR_UPSTREAM_STREAM_TRUNCATED',
+    kind: 'upstream_error',
+    origin: 'upstream',
+    message: `The stream from ${provider} ended before the answer was complete.`,
+    retryable: true,
+    provider,
+  });
 }
 
 function kindOf(part: ChatStreamPart): AttemptEvent['kind'] {

@@ -1,5 +1,6 @@
 import type { ChatStreamPart, GatewayError, Usage } from '../../spec/index.js';
-import { decodeSse } from '../shared/sse-decoder.js';
+import { DecodedStream, type StreamDecoder } from '../shared/decoded-stream.js';
+import { SseDecoder, type SseEvent } from '../shared/sse-decoder.js';
 import { convertOpenAIUsage } from './convert-openai-usage.js';
 import { mapOpenAIFinishReason } from './map-openai-finish-reason.js';
 import { badUpstreamResponse, mapOpenAIErrorObject, streamTruncated } from './openai-errors.js';
@@ -30,21 +31,55 @@ export interface OpenAIStreamContext {
  * - `data: {"error":…}` and body read failures (idle/total timeout, reset, client abort) become an
  *   error part; nothing follows it.
  */
-export async function* decodeOpenAIStream(body: AsyncIterable<Uint8Array>, context: OpenAIStreamContext): AsyncGenerator<ChatStreamPart> {
-  const state = new OpenAIStreamState(context);
-  try {
-    for await (const event of decodeSse(body)) {
-      const data = event.data.trim();
-      if (data === '[DONE]') break;
-      if (data === '') continue;
-      yield* state.push(data);
-      if (state.failed) return;
-    }
-  } catch (error) {
-    yield* state.fail(mapBodyReadError(error, context.provider, context.signal));
-    return;
+export function decodeOpenAIStream(body: AsyncIterable<Uint8Array>, context: OpenAIStreamContext): DecodedStream<ChatStreamPart> {
+  return new DecodedStream(body, new OpenAIPartsDecoder(context));
+}
+
+/** The SSE events of a chunk through OpenAIStreamState, synchronously (DecodedStream runs it per chunk). */
+class OpenAIPartsDecoder implements StreamDecoder<ChatStreamPart> {
+  private readonly sse = new SseDecoder();
+  private readonly events: SseEvent[] = [];
+  private readonly state: OpenAIStreamState;
+
+  constructor(private readonly context: OpenAIStreamContext) {
+    this.state = new OpenAIStreamState(context);
   }
-  yield* state.end();
+
+  chunk(chunk: Uint8Array, out: ChatStreamPart[]): 'more' | 'stop' {
+    this.sse.feed(chunk, this.events);
+    return this.translate(out);
+  }
+
+  end(out: ChatStreamPart[]): void {
+    this.sse.end(this.events);
+    if (this.translate(out) === 'stop') return;
+    for (const part of this.state.end()) out.push(part);
+  }
+
+  fail(error: unknown, out: ChatStreamPart[]): void {
+    this.events.length = 0;
+    for (const part of this.state.fail(mapBodyReadError(error, this.context.provider, this.context.signal))) out.push(part);
+  }
+
+  /** 'stop' at [DONE] (the answer is complete: its finish goes out now) or after an error part. */
+  private translate(out: ChatStreamPart[]): 'more' | 'stop' {
+    const events = this.events;
+    try {
+      for (let i = 0; i < events.length; i++) {
+        const data = events[i].data.trim();
+        if (data === '[DONE]') {
+          for (const part of this.state.end()) out.push(part);
+          return 'stop';
+        }
+        if (data === '') continue;
+        for (const part of this.state.push(data)) out.push(part);
+        if (this.state.failed) return 'stop';
+      }
+      return 'more';
+    } finally {
+      events.length = 0;
+    }
+  }
 }
 
 type OpenBlock =

@@ -1,4 +1,4 @@
-import { createParser, type EventSourceMessage } from 'eventsource-parser';
+import { createParser, type EventSourceMessage, type EventSourceParser } from 'eventsource-parser';
 import { MAX_SSE_EVENT_BYTES, SseEventTooLarge } from './sse-framer.js';
 
 export interface SseEvent {
@@ -8,41 +8,64 @@ export interface SseEvent {
 }
 
 /**
- * Decodes a byte stream of Server-Sent Events. Bytes are decoded as UTF-8 in streaming mode, so a
- * multi-byte character split across chunks survives; line parsing is eventsource-parser's (spec-complete:
- * CR, LF and CRLF line ends, comments, multi-line data). Events are yielded in arrival order; an
- * unterminated final event is flushed when the stream ends. More than `maxEventChars` characters
- * without an event (an upstream that never ends one) throw SseEventTooLarge: the parser's buffer of
- * an unfinished line is rescanned on every chunk, so it is bounded rather than left to grow.
+ * Decodes a byte stream of Server-Sent Events, synchronously, chunk by chunk. Bytes are decoded as UTF-8
+ * in streaming mode, so a multi-byte character split across chunks survives; line parsing is
+ * eventsource-parser's (spec-complete: CR, LF and CRLF line ends, comments, multi-line data). More than
+ * `maxEventChars` characters without an event (an upstream that never ends one) throw SseEventTooLarge:
+ * the parser's buffer of an unfinished line is rescanned on every chunk, so it is bounded rather than
+ * left to grow.
  */
-export async function* decodeSse(body: AsyncIterable<Uint8Array | string>, maxEventChars = MAX_SSE_EVENT_BYTES): AsyncGenerator<SseEvent> {
-  const pending: SseEvent[] = [];
-  let sinceEvent = 0;
-  const parser = createParser({
-    onEvent(message: EventSourceMessage) {
-      sinceEvent = 0;
-      pending.push(message.event === undefined ? { data: message.data } : { event: message.event, data: message.data });
-    },
-  });
-  const decoder = new TextDecoder('utf-8');
-  let first = true;
-  for await (const chunk of body) {
-    let text = typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
+export class SseDecoder {
+  private readonly parser: EventSourceParser;
+  private readonly decoder = new TextDecoder('utf-8');
+  private first = true;
+  private sinceEvent = 0;
+  /** Where the parser's callback puts events during one `feed`. */
+  private out: SseEvent[] = [];
+
+  constructor(private readonly maxEventChars = MAX_SSE_EVENT_BYTES) {
+    this.parser = createParser({
+      onEvent: (message: EventSourceMessage) => {
+        this.sinceEvent = 0;
+        this.out.push(message.event === undefined ? { data: message.data } : { event: message.event, data: message.data });
+      },
+    });
+  }
+
+  /** Appends the events completed by this chunk to `out`. */
+  feed(chunk: Uint8Array | string, out: SseEvent[]): void {
+    let text = typeof chunk === 'string' ? chunk : this.decoder.decode(chunk, { stream: true });
     // TextDecoder strips a byte-order mark from bytes; text input must lose it too.
-    if (first && text.length > 0) {
+    if (this.first && text.length > 0) {
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-      first = false;
+      this.first = false;
     }
-    sinceEvent += text.length;
-    parser.feed(text);
-    if (sinceEvent > maxEventChars) throw new SseEventTooLarge(maxEventChars);
+    this.sinceEvent += text.length;
+    this.out = out;
+    this.parser.feed(text);
+    if (this.sinceEvent > this.maxEventChars) throw new SseEventTooLarge(this.maxEventChars);
+  }
+
+  /** At the end of the body: the events still held, an unterminated final one included. */
+  end(out: SseEvent[]): void {
+    this.out = out;
+    const tail = this.decoder.decode();
+    if (tail) this.parser.feed(tail);
+    // A final event without its blank line is still an event: terminate it (reset({consume}) would
+    // parse the line but never dispatch the event).
+    this.parser.feed('\n\n');
+  }
+}
+
+/** SseDecoder over an async iterable, as an async generator (tests, tools); events in arrival order. */
+export async function* decodeSse(body: AsyncIterable<Uint8Array | string>, maxEventChars = MAX_SSE_EVENT_BYTES): AsyncGenerator<SseEvent> {
+  const decoder = new SseDecoder(maxEventChars);
+  const pending: SseEvent[] = [];
+  for await (const chunk of body) {
+    decoder.feed(chunk, pending);
     yield* drain(pending);
   }
-  const tail = decoder.decode();
-  if (tail) parser.feed(tail);
-  // A final event without its blank line is still an event: terminate it (reset({consume}) would
-  // parse the line but never dispatch the event).
-  parser.feed('\n\n');
+  decoder.end(pending);
   yield* drain(pending);
 }
 

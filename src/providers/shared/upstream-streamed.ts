@@ -1,4 +1,4 @@
-import type { ChunkPusher, ChunkSink } from './framed-event-tap.js';
+import type { ChunkPusher, ChunkSink } from './decoded-stream.js';
 import { UpstreamCallHandler, dispatchUpstream } from './upstream-dispatch.js';
 import { defaultUpstreamPool, MAX_ERROR_BODY_BYTES, type UpstreamPool, type UpstreamRequest } from './upstream-http.js';
 
