@@ -1,12 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { decodeAnthropicStream } from '../../src/providers/anthropic/anthropic-stream.js';
+import { convertBedrockStream } from '../../src/providers/bedrock/bedrock-stream.js';
 import { decodeOpenAIStream } from '../../src/providers/openai/openai-stream.js';
 import { UpstreamChunks } from '../../src/providers/shared/upstream-streamed.js';
 import type { ChatStreamPart } from '../../src/spec/index.js';
-import { readFixtureBytes } from '../helpers/fixtures.js';
+import { GatewayError } from '../../src/spec/index.js';
+import { readFixture, readFixtureBytes } from '../helpers/fixtures.js';
+import { chunksToFrames, concatBytes, encodeBedrockExceptionFrame } from '../mock-upstreams/bedrock-mock.js';
 
 /**
- * The translating decoders on the body the gateway really gives them — an UpstreamChunks that pushes
+ * The translating decoders (OpenAI, Anthropic, Bedrock) on the body the gateway really gives them — an UpstreamChunks that pushes
  * each chunk into the decoder as undici delivers it — against the same bytes read through an async
  * iterable: the same parts, and the call abandoned exactly when nothing more may be read.
  */
@@ -75,7 +78,7 @@ describe('translating decoders on a pushed body', () => {
   it('Anthropic: the same parts; after message_stop the rest is read, not abandoned; an error event abandons', async () => {
     const chunks = cuts(ANTHROPIC);
     const expected = await pulled(anthropic, chunks);
-    expect(expected.at(-1)?.[0]).toBe('finish');
+    expect((expected.at(-1) as unknown[])[0]).toBe('finish');
     const whole = await pushed(anthropic, chunks);
     expect(whole.parts).toEqual(expected);
     expect(whole.abandoned).toBe(0);
@@ -83,6 +86,24 @@ describe('translating decoders on a pushed body', () => {
     const failing = Buffer.from('event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\n\nevent: ping\ndata: {}\n\n');
     const cut = await pushed(anthropic, [failing], false);
     expect(cut.parts).toEqual([['error', 'SWY_ERR_UPSTREAM_OVERLOADED']]);
+    expect(cut.abandoned).toBe(1);
+  });
+
+  it('Bedrock: the same parts from the binary event stream; an exception frame ends them and abandons the call', async () => {
+    const bytes = Buffer.from(concatBytes(chunksToFrames(readFixture('bedrock/recorded-vercel-ai/amazon-bedrock-tool-call.1.chunks.txt'))));
+    const readError = () => new GatewayError({ code: 'READ', kind: 'upstream_error', message: 'read' });
+    const bedrock = (body: AsyncIterable<Uint8Array>) => convertBedrockStream(body, { provider: 'p', modelId: 'm', responseId: 'r' }, readError);
+    const chunks = cuts(bytes);
+    const expected = await pulled(bedrock, chunks);
+    expect(expected.some((part) => (part as unknown[])[0] === 'finish')).toBe(true);
+    const whole = await pushed(bedrock, chunks);
+    expect(whole.parts).toEqual(expected);
+    expect(whole.abandoned).toBe(0);
+
+    const throttled = Buffer.from(encodeBedrockExceptionFrame('throttlingException', { message: 'Too many requests' }));
+    const cut = await pushed(bedrock, [throttled.subarray(0, 10), throttled.subarray(10)], false);
+    expect(cut.parts).toHaveLength(1);
+    expect((cut.parts[0] as unknown[])[0]).toBe('error');
     expect(cut.abandoned).toBe(1);
   });
 });

@@ -24,11 +24,17 @@ export class EventStreamFramingError extends Error {
   }
 }
 
-/** Yields each complete frame (prelude to message CRC) of a chunked byte stream, in order. */
-export async function* splitEventStreamFrames(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
-  const queue = new ByteQueue();
-  for await (const chunk of chunks) {
-    if (chunk.byteLength === 0) continue;
+/**
+ * Cuts whole frames (prelude to message CRC) out of a chunked byte stream, synchronously, in order;
+ * throws EventStreamFramingError on an impossible length prefix, and at `end()` when a frame was cut off.
+ */
+export class EventStreamFrameSplitter {
+  private readonly queue = new ByteQueue();
+
+  /** Appends the frames completed by this chunk to `out`. */
+  push(chunk: Uint8Array, out: Uint8Array[]): void {
+    if (chunk.byteLength === 0) return;
+    const queue = this.queue;
     queue.push(chunk);
     while (queue.length >= LENGTH_PREFIX) {
       const frameLength = queue.peekUint32();
@@ -36,12 +42,27 @@ export async function* splitEventStreamFrames(chunks: AsyncIterable<Uint8Array>)
         throw new EventStreamFramingError(`Event stream frame announces an impossible length of ${frameLength} bytes.`);
       }
       if (queue.length < frameLength) break;
-      yield queue.take(frameLength);
+      out.push(queue.take(frameLength));
     }
   }
-  if (queue.length > 0) {
-    throw new EventStreamFramingError(`Event stream ended inside a frame (${queue.length} bytes of an incomplete frame).`);
+
+  end(): void {
+    if (this.queue.length > 0) {
+      throw new EventStreamFramingError(`Event stream ended inside a frame (${this.queue.length} bytes of an incomplete frame).`);
+    }
   }
+}
+
+/** Yields each complete frame of a chunked byte stream, in order (EventStreamFrameSplitter over an async iterable). */
+export async function* splitEventStreamFrames(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const splitter = new EventStreamFrameSplitter();
+  const frames: Uint8Array[] = [];
+  for await (const chunk of chunks) {
+    splitter.push(chunk, frames);
+    for (let i = 0; i < frames.length; i++) yield frames[i];
+    frames.length = 0;
+  }
+  splitter.end();
 }
 
 const codec = new EventStreamCodec(toUtf8, fromUtf8);

@@ -1,7 +1,8 @@
 import type { ChatStreamPart } from '../../spec/chat-stream-part.js';
 import type { GatewayError } from '../../spec/errors.js';
 import type { Usage } from '../../spec/usage.js';
-import { decodeEventStream, readBedrockFrame, type BedrockStreamFrame } from './bedrock-event-stream.js';
+import { DecodedStream, type StreamDecoder } from '../shared/decoded-stream.js';
+import { decodeEventStreamFrame, EventStreamFrameSplitter, readBedrockFrame, type BedrockStreamFrame } from './bedrock-event-stream.js';
 import {
   bedrockStreamErrorFrame,
   bedrockStreamException,
@@ -242,43 +243,67 @@ export class BedrockStreamConverter {
   }
 }
 
-/** A failure while reading the upstream body (network, timeout, abort), as opposed to bad bytes. */
-class BodyReadError extends Error {
-  constructor(readonly original: unknown) {
-    super('upstream body read failed');
-  }
-}
-
-async function* guardBody(body: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
-  try {
-    for await (const chunk of body) yield chunk;
-  } catch (error) {
-    throw new BodyReadError(error);
-  }
-}
-
 /**
  * Decodes a ConverseStream body and converts it. Read failures go through `mapReadError` (timeouts,
  * client abort); undecodable bytes become SWY_ERR_UPSTREAM_STREAM_INVALID. Nothing is thrown: every
- * failure is the final `error` part. Failures after `finish` are ignored.
+ * failure is the final `error` part (and the call is abandoned). Failures after `finish` are ignored,
+ * and the rest of the body is read (not decoded) so the connection can be reused. On an UpstreamChunks
+ * the frames are cut, checked and converted as undici delivers each chunk (DecodedStream).
  */
-export async function* convertBedrockStream(
-  body: AsyncIterable<Uint8Array>,
-  context: BedrockStreamContext,
-  mapReadError: (error: unknown) => GatewayError,
-): AsyncGenerator<ChatStreamPart> {
-  const converter = new BedrockStreamConverter(context);
-  try {
-    for await (const message of decodeEventStream(guardBody(body))) {
-      if (converter.done) continue; // drain to EOF so the connection can be reused
-      yield* converter.accept(readBedrockFrame(message));
-      if (converter.failed) return;
-    }
-  } catch (error) {
-    yield* converter.fail(error instanceof BodyReadError ? mapReadError(error.original) : bedrockStreamInvalid(error, context.provider, context.upstreamRequestId));
-    return;
+export function convertBedrockStream(body: AsyncIterable<Uint8Array>, context: BedrockStreamContext, mapReadError: (error: unknown) => GatewayError): DecodedStream<ChatStreamPart> {
+  return new DecodedStream(body, new BedrockPartsDecoder(context, mapReadError));
+}
+
+class BedrockPartsDecoder implements StreamDecoder<ChatStreamPart> {
+  private readonly splitter = new EventStreamFrameSplitter();
+  private readonly frames: Uint8Array[] = [];
+  private readonly converter: BedrockStreamConverter;
+
+  constructor(
+    private readonly context: BedrockStreamContext,
+    private readonly mapReadError: (error: unknown) => GatewayError,
+  ) {
+    this.converter = new BedrockStreamConverter(context);
   }
-  yield* converter.end();
+
+  chunk(chunk: Uint8Array, out: ChatStreamPart[]): 'more' | 'stop' {
+    const converter = this.converter;
+    if (converter.done) return 'more'; // drain to EOF so the connection can be reused
+    const frames = this.frames;
+    try {
+      this.splitter.push(chunk, frames);
+      for (let i = 0; i < frames.length && !converter.done; i++) {
+        for (const part of converter.accept(readBedrockFrame(decodeEventStreamFrame(frames[i])))) out.push(part);
+        if (converter.failed) return 'stop';
+      }
+      return 'more';
+    } catch (error) {
+      return this.invalid(error, out);
+    } finally {
+      frames.length = 0;
+    }
+  }
+
+  end(out: ChatStreamPart[]): void {
+    if (this.converter.done) return;
+    try {
+      this.splitter.end();
+    } catch (error) {
+      this.invalid(error, out);
+      return;
+    }
+    for (const part of this.converter.end()) out.push(part);
+  }
+
+  fail(error: unknown, out: ChatStreamPart[]): void {
+    for (const part of this.converter.fail(this.mapReadError(error))) out.push(part);
+  }
+
+  /** Bytes that are not a well-formed event stream: the last part is the error. */
+  private invalid(error: unknown, out: ChatStreamPart[]): 'stop' {
+    for (const part of this.converter.fail(bedrockStreamInvalid(error, this.context.provider, this.context.upstreamRequestId))) out.push(part);
+    return 'stop';
+  }
 }
 
 function integer(value: unknown): number | undefined {
