@@ -21,7 +21,7 @@ export interface AttemptHead {
   warnings: Warning[];
 }
 
-/** An attempt's events; `poll` (the passthrough taps have it) takes one already queued without a promise. */
+/** An attempt's events; `poll` (passthrough and translated streams have it) takes one already queued without a promise. */
 export interface AttemptEvents extends AsyncIterator<AttemptEvent> {
   poll?(): IteratorResult<AttemptEvent> | undefined;
 }

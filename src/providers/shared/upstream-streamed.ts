@@ -27,8 +27,9 @@ export function sendUpstreamStreamed(req: UpstreamRequest, pool: UpstreamPool = 
 }
 
 /**
- * The body of a streamed 2xx answer: read it as an async iterator, or `attach` a sink (the passthrough
- * taps) that gets every chunk as it arrives, with no promise per chunk.
+ * The body of a streamed 2xx answer: read it as an async iterator, or `attach` a sink (a DecodedStream:
+ * the passthrough taps and the translating decoders) that gets every chunk as it arrives, with no
+ * promise per chunk.
  */
 export class UpstreamChunks implements AsyncIterableIterator<Uint8Array>, ChunkPusher {
   private queue: Buffer[] = [];
