@@ -85,12 +85,22 @@ export class ChatPipeline {
     this.affinity = deps.affinity ?? new InMemoryAffinityStore();
   }
 
-  async handle(call: ChatCall): Promise<void> {
+  /** Not itself async: without prompt logging the request's promise is run()'s, with no wrapper around it. */
+  handle(call: ChatCall): Promise<void> {
     const startedAt = performance.now();
-    const body = requireObject(call.body);
+    let body: Record<string, unknown>;
+    try {
+      body = requireObject(call.body);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     // The team's data policy: its prompts are logged with the final status (a reference is kept; serialised off the request path).
     const log = call.caller.tenant?.team.policy.dataPolicy.logPrompts === true ? this.deps.requestLog : undefined;
     if (!log) return this.run(call, body, startedAt);
+    return this.runLogged(call, body, startedAt, log);
+  }
+
+  private async runLogged(call: ChatCall, body: Record<string, unknown>, startedAt: number, log: RequestLogSink): Promise<void> {
     let status = 200;
     try {
       await this.run(call, body, startedAt);
@@ -206,7 +216,8 @@ export class ChatPipeline {
         throw error;
       }
       // write
-      outcome = await writeCommitted(call.res, call.dialect, call.signal, winner, this.gatewayHeaders(call.requestId, plan, winner, attempts, skipped, ticket), attempts, prepared.preciseInputTokens);
+      const written = writeCommitted(call.res, call.dialect, call.signal, winner, this.gatewayHeaders(call.requestId, plan, winner, attempts, skipped, ticket), attempts, prepared.preciseInputTokens);
+      outcome = written instanceof Promise ? await written : written;
     } finally {
       // settle
       this.settle(base, prepared, plan, attempts, winner, outcome, failure, health, totals, affinity);

@@ -26,7 +26,7 @@ export const COST_HEADER = 'x-switchyard-cost-usd';
  * price the request as its ledger rows will: x-switchyard-cost-usd is known before a complete body's
  * headers, and comes as a trailer (declared in `Trailer`) at the end of a chunked stream.
  */
-export async function writeCommitted(
+export function writeCommitted(
   res: ServerResponse,
   codec: DialectCodec,
   signal: AbortSignal,
@@ -34,7 +34,7 @@ export async function writeCommitted(
   gatewayHeaders: readonly string[],
   attempts: readonly Attempt[] = [attempt],
   inputTokens: () => number = () => 0,
-): Promise<WriteOutcome> {
+): WriteOutcome | Promise<WriteOutcome> {
   const source = attempt.source!;
   // Headers as one flat [name, value, …] list: no merged object built per request.
   const headers: string[] = [];
@@ -49,9 +49,24 @@ export async function writeCommitted(
     headers.push(COST_HEADER, formatUsdNanos(requestCostNanos(attempts, attempt, undefined, inputTokens)));
     res.writeHead(200, headers);
     res.end(source.body);
-    return {};
+    return COMPLETE; // synchronously: no promise for the common case
   }
+  return writeStream(res, codec, signal, attempt, headers, attempts, inputTokens);
+}
 
+const COMPLETE: WriteOutcome = Object.freeze({});
+
+/** A committed stream: buffered events, then the rest as they come; the in-stream error and the cost trailer. */
+async function writeStream(
+  res: ServerResponse,
+  codec: DialectCodec,
+  signal: AbortSignal,
+  attempt: Attempt,
+  headers: string[],
+  attempts: readonly Attempt[],
+  inputTokens: () => number,
+): Promise<WriteOutcome> {
+  const source = attempt.source!;
   for (const name in SSE_HEADERS) if (source.head.headers[name] === undefined) headers.push(name, SSE_HEADERS[name]);
   headers.push('trailer', COST_HEADER);
   res.writeHead(200, headers);
