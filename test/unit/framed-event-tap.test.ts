@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { PassthroughEvent } from '../../src/providers/provider.js';
-import { tapFramedEvents, type ChunkPusher, type ChunkSink, type EventTapProtocol } from '../../src/providers/shared/framed-event-tap.js';
+import type { ChunkPusher, ChunkSink } from '../../src/providers/shared/decoded-stream.js';
+import { tapFramedEvents, type EventTapProtocol } from '../../src/providers/shared/framed-event-tap.js';
 import { SseEventTooLarge, SseFramer } from '../../src/providers/shared/sse-framer.js';
 import { UpstreamChunks } from '../../src/providers/shared/upstream-streamed.js';
-import { decodeSse } from '../../src/providers/shared/sse-decoder.js';
+import { decodeOpenAIStream } from '../../src/providers/openai/openai-stream.js';
+import type { ChatStreamPart } from '../../src/spec/index.js';
 import { mapBodyReadError } from '../../src/providers/shared/upstream-http.js';
 import { tapOpenAIStream } from '../../src/providers/openai/openai-passthrough-stream.js';
 import { GatewayError } from '../../src/spec/index.js';
@@ -260,21 +262,23 @@ describe('an upstream stream event that never ends', () => {
     expect(events[0].error).toMatchObject({ code: 'SWY_ERR_UPSTREAM_RESPONSE_TOO_LARGE', status: 502, retryable: false });
     expect(events[0].error?.message).toContain('stream event larger than 8 MiB');
 
-    const decoded: unknown[] = [];
-    await expect(async () => {
-      for await (const event of decodeSse(endless())) decoded.push(event);
-    }).rejects.toBeInstanceOf(SseEventTooLarge);
-    expect(decoded).toEqual([]);
+    const parts: ChatStreamPart[] = [];
+    for await (const part of decodeOpenAIStream(endless(), { provider: 'p', upstreamModel: 'm', signal: new AbortController().signal })) parts.push(part);
+    expect(parts).toHaveLength(1);
+    expect(parts[0].type === 'error' && parts[0].error).toMatchObject({ code: 'SWY_ERR_UPSTREAM_RESPONSE_TOO_LARGE', status: 502 });
     expect(mapBodyReadError(new SseEventTooLarge(1024), 'p', undefined)).toMatchObject({ code: 'SWY_ERR_UPSTREAM_RESPONSE_TOO_LARGE', provider: 'p' });
   });
 
-  it('does not trip on a large chunk made of many small events, and reads them in linear time', async () => {
-    const many = Buffer.from('data: {"x":1}\n\n'.repeat(700_000)); // ~10 MiB in one chunk
+  it('does not trip on a large chunk made of many small events, and translates them in linear time', async () => {
+    const event = `data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: 'a' }, finish_reason: null }] })}\n\n`;
+    const many = Buffer.from(event.repeat(150_000)); // ~13 MiB in one chunk
     async function* once() {
       yield many;
     }
-    let count = 0;
-    for await (const event of decodeSse(once())) if (event.data === '{"x":1}') count++;
-    expect(count).toBe(700_000);
+    let deltas = 0;
+    for await (const part of decodeOpenAIStream(once(), { provider: 'p', upstreamModel: 'm', signal: new AbortController().signal })) {
+      if (part.type === 'text-delta') deltas++;
+    }
+    expect(deltas).toBe(150_000);
   });
 });

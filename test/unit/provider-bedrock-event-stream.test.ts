@@ -1,13 +1,8 @@
 import { readdirSync } from 'node:fs';
 import type { Message, MessageHeaderValue } from '@smithy/eventstream-codec';
 import { describe, expect, it } from 'vitest';
-import {
-  decodeEventStream,
-  decodeEventStreamFrame,
-  EventStreamFramingError,
-  readBedrockFrame,
-  splitEventStreamFrames,
-} from '../../src/providers/bedrock/bedrock-event-stream.js';
+import { decodeEventStreamFrame, EventStreamFramingError, readBedrockFrame } from '../../src/providers/bedrock/bedrock-event-stream.js';
+import { decodeEventStream, splitEventStreamFrames } from '../helpers/stream-iterables.js';
 import { chunksToFrames, concatBytes, encodeBedrockErrorFrame, encodeBedrockEventFrame } from '../mock-upstreams/bedrock-mock.js';
 import { fixturePath, readFixture, readFixtureBytes, readFixtureJson } from '../helpers/fixtures.js';
 

@@ -1,10 +1,11 @@
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { decodeSse, encodeSseEvent, type SseEvent } from '../../src/providers/shared/sse-decoder.js';
+import { encodeSseEvent, type SseEvent } from '../../src/providers/shared/sse-decoder.js';
+import { decodeSse } from '../helpers/stream-iterables.js';
 import { fixturePath, readFixtureBytes } from '../helpers/fixtures.js';
 
 /**
- * decodeSse against recorded streams and a synthetic one, fed in every way a socket could cut them:
+ * The SSE decoder (SseDecoder, through the decodeSse helper) against recorded streams and a synthetic one, fed in every way a socket could cut them:
  * unsplit, in two chunks split at every byte offset, and one byte at a time. Expected events come
  * from a small independent reference decoder (below) written from the WHATWG rules, and for the
  * synthetic stream from a hand-written list.

@@ -1,4 +1,4 @@
-import { EventStreamCodec, MessageDecoderStream, type Message, type MessageHeaders } from '@smithy/eventstream-codec';
+import { EventStreamCodec, type Message, type MessageHeaders } from '@smithy/eventstream-codec';
 import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
 
 /**
@@ -6,7 +6,7 @@ import { fromUtf8, toUtf8 } from '@smithy/util-utf8';
  *
  * Frame: `u32 total_len | u32 headers_len | u32 prelude CRC | headers | payload | u32 message CRC`,
  * big-endian. TCP reads do not follow frame boundaries: one read may hold half a frame or several.
- * `splitEventStreamFrames` only reads the length prefix to cut whole frames out of the byte stream;
+ * `EventStreamFrameSplitter` only reads the length prefix to cut whole frames out of the byte stream;
  * all validation (both CRCs, header parsing) is the codec's (@smithy/eventstream-codec).
  */
 
@@ -53,24 +53,7 @@ export class EventStreamFrameSplitter {
   }
 }
 
-/** Yields each complete frame of a chunked byte stream, in order (EventStreamFrameSplitter over an async iterable). */
-export async function* splitEventStreamFrames(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
-  const splitter = new EventStreamFrameSplitter();
-  const frames: Uint8Array[] = [];
-  for await (const chunk of chunks) {
-    splitter.push(chunk, frames);
-    for (let i = 0; i < frames.length; i++) yield frames[i];
-    frames.length = 0;
-  }
-  splitter.end();
-}
-
 const codec = new EventStreamCodec(toUtf8, fromUtf8);
-
-/** Decodes a chunked byte stream into event stream messages; throws on a bad CRC, header or length. */
-export function decodeEventStream(chunks: AsyncIterable<Uint8Array>): AsyncIterable<Message> {
-  return new MessageDecoderStream({ inputStream: splitEventStreamFrames(chunks), decoder: codec });
-}
 
 /** Decodes exactly one frame. */
 export function decodeEventStreamFrame(frame: Uint8Array): Message {

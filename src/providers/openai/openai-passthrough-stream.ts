@@ -51,18 +51,22 @@ export function tapOpenAIStream(source: AsyncIterable<Uint8Array>, options: Open
   let contentSeen = false;
   let delivered = 0;
 
+  /** A chunk after the first content, without usage, read by one scan of its JSON (no parse); undefined when it carries usage. */
+  function scanned(event: Buffer, from: number, end: number): PassthroughEvent | undefined {
+    const scan = scanStreamChunk(event, from, end, CONTENT_KEYS, SCAN);
+    if (scan.usage) return undefined;
+    delivered += scan.contentBytes;
+    if (scan.finishReason) finished = true;
+    return { kind: scan.contentBytes > 0 ? 'content' : finished ? 'finish' : 'other', bytes: event };
+  }
+
   function classify(event: Buffer): PassthroughEvent | undefined {
     if (contentSeen) {
-      // The hot path: a one-line chunk after the first content, without usage or an error, is read
-      // with byte searches only (no string of its payload, no parse).
+      // The hot path: a one-line chunk, not [DONE] nor an error, is read without a string of its payload.
       const from = singleDataLineStart(event);
       if (from >= 0 && !isDone(event, from) && !startsWithBytes(event, from, ERROR_PREFIX)) {
-        const scan = scanStreamChunk(event, from, event.length - 2, CONTENT_KEYS, SCAN);
-        if (!scan.usage) {
-          delivered += scan.contentBytes;
-          if (scan.finishReason) finished = true;
-          return { kind: scan.contentBytes > 0 ? 'content' : finished ? 'finish' : 'other', bytes: event };
-        }
+        const plain = scanned(event, from, event.length - 2);
+        if (plain) return plain;
       }
     }
     const data = sseEventData(event);
@@ -74,12 +78,8 @@ export function tapOpenAIStream(source: AsyncIterable<Uint8Array>, options: Open
     const isError = data.startsWith('{"error"') || (!contentSeen && data.includes('"error"'));
     if (contentSeen && !isError) {
       // Other shapes of a plain content chunk (several data lines): not parsed either.
-      const scan = scanStreamChunk(event, 0, event.length, CONTENT_KEYS, SCAN);
-      if (!scan.usage) {
-        delivered += scan.contentBytes;
-        if (scan.finishReason) finished = true;
-        return { kind: scan.contentBytes > 0 ? 'content' : finished ? 'finish' : 'other', bytes: event };
-      }
+      const plain = scanned(event, 0, event.length);
+      if (plain) return plain;
     }
     let chunk: ChunkShape;
     try {

@@ -33,7 +33,7 @@ export interface StreamDecoder<T, C extends Uint8Array | string = Uint8Array> {
 const HIGH_WATER_ITEMS = 64;
 const DONE: IteratorResult<never> = Object.freeze({ value: undefined, done: true });
 
-export function isChunkPusher(source: object): source is ChunkPusher {
+function isChunkPusher(source: object): source is ChunkPusher {
   return typeof (source as Partial<ChunkPusher>).attach === 'function';
 }
 

@@ -3,8 +3,6 @@ import type { PassthroughEvent } from '../provider.js';
 import { DecodedStream, type StreamDecoder } from './decoded-stream.js';
 import { SseFramer } from './sse-framer.js';
 
-export type { ChunkPusher, ChunkSink } from './decoded-stream.js';
-
 /** What a passthrough tap knows about its protocol: how to classify an event and how a stream ends. */
 export interface EventTapProtocol {
   /** Classifies one framed event; undefined drops it. */

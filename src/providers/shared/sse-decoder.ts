@@ -57,27 +57,6 @@ export class SseDecoder {
   }
 }
 
-/** SseDecoder over an async iterable, as an async generator (tests, tools); events in arrival order. */
-export async function* decodeSse(body: AsyncIterable<Uint8Array | string>, maxEventChars = MAX_SSE_EVENT_BYTES): AsyncGenerator<SseEvent> {
-  const decoder = new SseDecoder(maxEventChars);
-  const pending: SseEvent[] = [];
-  for await (const chunk of body) {
-    decoder.feed(chunk, pending);
-    yield* drain(pending);
-  }
-  decoder.end(pending);
-  yield* drain(pending);
-}
-
-/**
- * The events a chunk completed, in order, then none: by index, not `shift()`, which moves the whole
- * array each time (one 10 MB chunk of small events took minutes that way).
- */
-function* drain(pending: SseEvent[]): Generator<SseEvent> {
-  for (let i = 0; i < pending.length; i++) yield pending[i];
-  pending.length = 0;
-}
-
 /** Encodes one SSE event. `event` is omitted for OpenAI-style streams. */
 export function encodeSseEvent(data: string, event?: string): string {
   return event === undefined ? `data: ${data}\n\n` : `event: ${event}\ndata: ${data}\n\n`;
