@@ -1,17 +1,25 @@
 import type { DialectCodec, EncodeContext } from '../dialects/dialect.js';
-import type { CallContext, PassthroughEvent, ProviderAdapter } from '../providers/provider.js';
+import type { CallContext, PassthroughEvent, PassthroughResponse, ProviderAdapter } from '../providers/provider.js';
 import type { ChatRequest, ChatStreamPart, Usage, Warning } from '../spec/index.js';
 import { GatewayError } from '../spec/errors.js';
 import type { AttemptEvent, AttemptEvents, AttemptHead, AttemptSource } from './attempt.js';
 
 /** Same-dialect passthrough: the provider's framed events are forwarded as they are. */
-export async function openPassthrough(provider: ProviderAdapter, body: Record<string, unknown>, stream: boolean, context: CallContext, dialect: DialectCodec['name']): Promise<AttemptSource> {
-  const response = await provider.passthrough!({ dialect, body, stream }, context);
+export function openPassthrough(provider: ProviderAdapter, body: Record<string, unknown>, stream: boolean, context: CallContext, dialect: DialectCodec['name']): Promise<AttemptSource> {
+  try {
+    // A promise chain, not an async function: one promise per attempt instead of a suspended frame and two.
+    return provider.passthrough!({ dialect, body, stream }, context).then(passthroughSource);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+function passthroughSource(response: PassthroughResponse): AttemptSource {
   const head = { headers: response.headers, upstreamRequestId: response.upstreamRequestId, warnings: response.warnings ?? [] };
-  const base = { head, usage: response.usage, finished: response.finished, deliveredChars: response.deliveredChars };
-  if (Buffer.isBuffer(response.body)) return { ...base, body: response.body };
+  if (Buffer.isBuffer(response.body)) return { head, body: response.body, usage: response.usage, finished: response.finished, deliveredChars: response.deliveredChars };
   // The taps' iterator (FramedEventTap) also has `poll`.
-  return { ...base, events: (response.body as AsyncIterable<PassthroughEvent>)[Symbol.asyncIterator]() as AttemptEvents };
+  const events = (response.body as AsyncIterable<PassthroughEvent>)[Symbol.asyncIterator]() as AttemptEvents;
+  return { head, events, usage: response.usage, finished: response.finished, deliveredChars: response.deliveredChars };
 }
 
 /** Translation: canonical request to the provider, its result or parts encoded in the client's dialect. */

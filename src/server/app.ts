@@ -100,15 +100,16 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   const pipeline = new ChatPipeline({ config: deps.config, providers: deps.providers, meter: deps.meter, health: deps.health, retryBudget: deps.retryBudget, now: deps.clock, admission: deps.admission, learned: deps.learned, feedback: deps.feedback, affinity: deps.affinity, requestLog: deps.tenancy?.requestLog });
 
   /** A chat request once its caller and body are known: the Fastify route and the fast path (fast-chat.ts) both end here. */
-  const serveChat = async (dialect: DialectCodec, headers: IncomingHttpHeaders, res: ServerResponse, body: unknown, caller: Caller): Promise<void> => {
+  const serveChat = (dialect: DialectCodec, headers: IncomingHttpHeaders, res: ServerResponse, body: unknown, caller: Caller): Promise<void> => {
     const controller = new CancelController();
     res.on('close', () => {
       if (!res.writableFinished) controller.abort(new Cancellation('client-closed'));
     });
     const requestId = newRequestId();
     const open = lifecycle.track(controller);
+    let handled: Promise<void>;
     try {
-      await pipeline.handle({
+      handled = pipeline.handle({
         dialect,
         body,
         caller,
@@ -119,10 +120,22 @@ export function buildApp(deps: AppDeps): FastifyInstance {
         requestId,
       });
     } catch (error) {
-      writeHijackedError(res, dialect, toGatewayError(error), requestId);
-    } finally {
-      lifecycle.untrack(open);
+      handled = Promise.reject(error);
     }
+    // One promise per request (not an async wrapper around the pipeline's): it settles when the
+    // request is over and never rejects — an error has gone to the client in its dialect.
+    return handled.then(
+      () => lifecycle.untrack(open),
+      (error: unknown) => {
+        try {
+          writeHijackedError(res, dialect, toGatewayError(error), requestId);
+        } catch {
+          res.destroy();
+        } finally {
+          lifecycle.untrack(open);
+        }
+      },
+    );
   };
   // POST /v1/chat/completions and /v1/messages are served on node:http directly (fast-chat.ts); the rest by Fastify.
   const fastChat = fastChatHandler({

@@ -65,6 +65,12 @@ export interface ChatCall {
   qualityHeader?: string | string[];
 }
 
+/** A rate-limit refusal carries OpenAI's x-ratelimit-* headers onto the error response. */
+function refusedWithHeaders(call: ChatCall, error: unknown): unknown {
+  if (error instanceof RateLimitRefusal) for (let i = 0; i < error.headers.length; i += 2) call.res.setHeader(error.headers[i], error.headers[i + 1]);
+  return error;
+}
+
 /**
  * The request path, in stages with one home each:
  *   prepare (body checks, features; decode only when a translated attempt needs it)
@@ -85,19 +91,18 @@ export class ChatPipeline {
     this.affinity = deps.affinity ?? new InMemoryAffinityStore();
   }
 
-  /** Not itself async: without prompt logging the request's promise is run()'s, with no wrapper around it. */
+  /** Not itself async: without prompt logging the request's promise is the pipeline's own, with no wrapper around it. */
   handle(call: ChatCall): Promise<void> {
     const startedAt = performance.now();
-    let body: Record<string, unknown>;
     try {
-      body = requireObject(call.body);
+      const body = requireObject(call.body);
+      // The team's data policy: its prompts are logged with the final status (a reference is kept; serialised off the request path).
+      const log = call.caller.tenant?.team.policy.dataPolicy.logPrompts === true ? this.deps.requestLog : undefined;
+      if (!log) return this.run(call, body, startedAt);
+      return this.runLogged(call, body, startedAt, log);
     } catch (error) {
       return Promise.reject(error);
     }
-    // The team's data policy: its prompts are logged with the final status (a reference is kept; serialised off the request path).
-    const log = call.caller.tenant?.team.policy.dataPolicy.logPrompts === true ? this.deps.requestLog : undefined;
-    if (!log) return this.run(call, body, startedAt);
-    return this.runLogged(call, body, startedAt, log);
   }
 
   private async runLogged(call: ChatCall, body: Record<string, unknown>, startedAt: number, log: RequestLogSink): Promise<void> {
@@ -112,7 +117,11 @@ export class ChatPipeline {
     }
   }
 
-  private async run(call: ChatCall, body: Record<string, unknown>, startedAt: number): Promise<void> {
+  /**
+   * prepare and admit; throws synchronously what it refuses before any await (handle() turns that into
+   * a rejection). Promise chains rather than async functions: a suspended frame per layer per request.
+   */
+  private run(call: ChatCall, body: Record<string, unknown>, startedAt: number): Promise<void> {
     // prepare
     const tenant = call.caller.tenant;
     const requestedModel = body.model === undefined && tenant?.team.policy.defaultRoute ? 'default' : peekModel(body);
@@ -121,28 +130,39 @@ export class ChatPipeline {
 
     // admit (team keys): allow-lists, then rate limits; the budget is reserved once the plan is known
     const admission = tenant ? this.deps.admission : undefined;
-    let ticket: AdmissionTicket | undefined;
-    let name = requestedModel;
-    let policyFilters: readonly CandidateFilter[] | undefined = call.filters;
-    if (admission) {
-      name = admission.resolveName(call.caller, requestedModel);
-      const teamFilters = admission.filters(call.caller, name);
-      if (teamFilters) policyFilters = policyFilters ? [...policyFilters, ...teamFilters] : teamFilters;
-      try {
-        const limited = admission.limit(call.caller, name, prepared.roughInputTokens() + (prepared.features.maxOutputTokens ?? 0));
-        ticket = limited instanceof Promise ? await limited : limited;
-      } catch (error) {
-        if (error instanceof RateLimitRefusal) for (let i = 0; i < error.headers.length; i += 2) call.res.setHeader(error.headers[i], error.headers[i + 1]);
-        throw error;
-      }
-    }
-    const totals: SettledTotals = { costNanos: 0, tokens: 0 };
+    if (!admission) return this.admitted(call, prepared, requestedModel, requestedModel, call.filters, undefined, startedAt, { costNanos: 0, tokens: 0 });
+    const name = admission.resolveName(call.caller, requestedModel);
+    const teamFilters = admission.filters(call.caller, name);
+    const policyFilters = teamFilters ? (call.filters ? [...call.filters, ...teamFilters] : teamFilters) : call.filters;
+    let limited: AdmissionTicket | undefined | Promise<AdmissionTicket | undefined>;
     try {
-      await this.admitted(call, prepared, requestedModel, name, policyFilters, ticket, startedAt, totals);
-    } finally {
-      // The reservation becomes the actual cost of every billed attempt; token windows get the actual count.
-      ticket?.settle(totals.costNanos, totals.tokens);
+      limited = admission.limit(call.caller, name, prepared.roughInputTokens() + (prepared.features.maxOutputTokens ?? 0));
+    } catch (error) {
+      throw refusedWithHeaders(call, error);
     }
+    if (limited instanceof Promise) {
+      return limited.then(
+        (ticket) => this.admittedWith(call, prepared, requestedModel, name, policyFilters, ticket, startedAt),
+        (error: unknown) => {
+          throw refusedWithHeaders(call, error);
+        },
+      );
+    }
+    return this.admittedWith(call, prepared, requestedModel, name, policyFilters, limited, startedAt);
+  }
+
+  private admittedWith(call: ChatCall, prepared: PreparedRequest, requestedModel: string, name: string, policyFilters: readonly CandidateFilter[] | undefined, ticket: AdmissionTicket | undefined, startedAt: number): Promise<void> {
+    const totals: SettledTotals = { costNanos: 0, tokens: 0 };
+    const done = this.admitted(call, prepared, requestedModel, name, policyFilters, ticket, startedAt, totals);
+    if (!ticket) return done;
+    // The reservation becomes the actual cost of every billed attempt; token windows get the actual count.
+    return done.then(
+      () => ticket.settle(totals.costNanos, totals.tokens),
+      (error: unknown) => {
+        ticket.settle(totals.costNanos, totals.tokens);
+        throw error;
+      },
+    );
   }
 
   private async admitted(call: ChatCall, prepared: PreparedRequest, requestedModel: string, name: string, policyFilters: readonly CandidateFilter[] | undefined, ticket: AdmissionTicket | undefined, startedAt: number, totals: SettledTotals): Promise<void> {

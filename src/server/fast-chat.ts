@@ -13,7 +13,7 @@ export interface FastChatDeps {
   verify(key: string): Caller | undefined | Promise<Caller | undefined>;
   bodyLimitBytes: number;
   maxJsonDepth: number;
-  /** The chat route's own work once the caller and body are known (app.ts: the same as the Fastify route's). */
+  /** The chat route's own work once the caller and body are known (app.ts: the same as the Fastify route's); its promise never rejects. */
   serve(dialect: DialectCodec, req: IncomingMessage, res: ServerResponse, body: unknown, caller: Caller): Promise<void>;
 }
 
@@ -32,73 +32,112 @@ export function fastChatHandler(deps: FastChatDeps): (req: IncomingMessage, res:
     if (req.method !== 'POST') return false;
     const dialect = req.url === '/v1/chat/completions' ? openaiChatDialect : req.url === '/v1/messages' ? anthropicMessagesDialect : undefined;
     if (!dialect) return false;
-    handle(deps, dialect, req, res).catch((error: unknown) => writeFrameworkError(res, dialect, toGatewayError(error), false));
+    try {
+      handle(deps, dialect, req, res);
+    } catch (error) {
+      writeFrameworkError(res, dialect, toGatewayError(error), false);
+    }
     return true;
   };
 }
 
-async function handle(deps: FastChatDeps, dialect: DialectCodec, req: IncomingMessage, res: ServerResponse): Promise<void> {
+/*
+ * Callbacks, not async functions: each async layer cost the request a promise, a suspended frame and
+ * a microtask, and this path runs for every chat request. `deps.serve`'s promise never rejects (the
+ * pipeline writes its own errors), so nothing is chained on it.
+ */
+function handle(deps: FastChatDeps, dialect: DialectCodec, req: IncomingMessage, res: ServerResponse): void {
   if (deps.lifecycle.draining) return writeFrameworkError(res, dialect, shuttingDownError(), true);
-  let caller: Caller;
+  let found: Caller | Promise<Caller>;
   try {
-    const found = callerOfRequest(req.headers, deps.verify);
-    caller = found instanceof Promise ? await found : found;
+    found = callerOfRequest(req.headers, deps.verify);
   } catch (error) {
     return writeFrameworkError(res, dialect, toGatewayError(error), false);
   }
+  if (found instanceof Promise) {
+    found.then(
+      (caller) => {
+        try {
+          withCaller(deps, dialect, req, res, caller);
+        } catch (error) {
+          writeFrameworkError(res, dialect, toGatewayError(error), false);
+        }
+      },
+      (error: unknown) => writeFrameworkError(res, dialect, toGatewayError(error), false),
+    );
+    return;
+  }
+  withCaller(deps, dialect, req, res, found);
+}
 
+function withCaller(deps: FastChatDeps, dialect: DialectCodec, req: IncomingMessage, res: ServerResponse, caller: Caller): void {
   // As Fastify decides: no content type and no body at all is "no body"; anything else is parsed.
   const headers = req.headers;
   if (headers['content-type'] === undefined && headers['transfer-encoding'] === undefined && (headers['content-length'] === undefined || headers['content-length'] === '0')) {
-    return deps.serve(dialect, req, res, undefined, caller);
+    void deps.serve(dialect, req, res, undefined, caller);
+    return;
   }
-  const bytes = await readBody(req, deps.bodyLimitBytes);
-  if (bytes === undefined) return; // the client went away
-  if (GatewayError.is(bytes)) return writeFrameworkError(res, dialect, bytes, true);
-  let body: unknown;
-  try {
-    body = parseJsonRequestBody(bytes, deps.maxJsonDepth);
-  } catch (error) {
-    return writeFrameworkError(res, dialect, toGatewayError(error), true);
-  }
-  return deps.serve(dialect, req, res, body, caller);
+  readBody(req, deps.bodyLimitBytes, (bytes) => {
+    if (bytes === undefined) return; // the client went away
+    if (GatewayError.is(bytes)) return writeFrameworkError(res, dialect, bytes, true);
+    let body: unknown;
+    try {
+      body = parseJsonRequestBody(bytes, deps.maxJsonDepth);
+    } catch (error) {
+      return writeFrameworkError(res, dialect, toGatewayError(error), true);
+    }
+    // Called from the request's 'end' event: nothing may escape into the emitter.
+    try {
+      void deps.serve(dialect, req, res, body, caller);
+    } catch (error) {
+      writeFrameworkError(res, dialect, toGatewayError(error), false);
+    }
+  });
 }
 
-/** The whole body, or the too-large error (announced or read), or undefined when the request failed or was aborted. */
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer | GatewayError | undefined> {
+/**
+ * Calls `done` once with the whole body, or the too-large error (announced or read), or undefined when
+ * the request failed or was aborted. One reader object holds the state and the four listeners.
+ */
+function readBody(req: IncomingMessage, limit: number, done: (body: Buffer | GatewayError | undefined) => void): void {
   const declared = req.headers['content-length'];
-  if (declared !== undefined && Number(declared) > limit) return Promise.resolve(bodyTooLargeError(limit));
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        cleanup();
-        resolve(bodyTooLargeError(limit));
-        return;
-      }
-      chunks.push(chunk);
-    };
-    const onEnd = () => {
-      cleanup();
-      resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size));
-    };
-    const onGone = () => {
-      cleanup();
-      resolve(undefined);
-    };
-    const cleanup = () => {
-      req.off('data', onData);
-      req.off('end', onEnd);
-      req.off('error', onGone);
-      req.off('close', onGone);
-    };
-    req.on('data', onData);
-    req.on('end', onEnd);
-    req.on('error', onGone);
-    req.on('close', onGone);
-  });
+  if (declared !== undefined && Number(declared) > limit) return done(bodyTooLargeError(limit));
+  new BodyReader(req, limit, done);
+}
+
+class BodyReader {
+  private readonly chunks: Buffer[] = [];
+  private size = 0;
+  private readonly onData = (chunk: Buffer): void => {
+    this.size += chunk.length;
+    if (this.size > this.limit) return this.end(bodyTooLargeError(this.limit));
+    this.chunks.push(chunk);
+  };
+  private readonly onEnd = (): void => this.end(this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.size));
+  private readonly onGone = (): void => this.end(undefined);
+
+  constructor(
+    private readonly req: IncomingMessage,
+    private readonly limit: number,
+    private done: ((body: Buffer | GatewayError | undefined) => void) | undefined,
+  ) {
+    req.on('data', this.onData);
+    req.on('end', this.onEnd);
+    req.on('error', this.onGone);
+    req.on('close', this.onGone);
+  }
+
+  private end(result: Buffer | GatewayError | undefined): void {
+    const done = this.done;
+    if (!done) return;
+    this.done = undefined;
+    const req = this.req;
+    req.off('data', this.onData);
+    req.off('end', this.onEnd);
+    req.off('error', this.onGone);
+    req.off('close', this.onGone);
+    done(result);
+  }
 }
 
 /**

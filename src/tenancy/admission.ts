@@ -84,10 +84,16 @@ export class AdmissionTicket {
     if (this.reservation) {
       const { id, scopes, alerts } = this.reservation;
       const settled = swallow(() => this.admission.deps.budgets.settle(id, scopes, costNanos, now));
-      if (alerts.some((a) => a !== undefined)) void settled.then(() => this.admission.checkAlerts(alerts, now));
+      if (hasAlert(alerts)) {
+        if (settled) void settled.then(() => this.admission.checkAlerts(alerts, now));
+        else void this.admission.checkAlerts(alerts, now);
+      }
     }
     const delta = totalTokens - this.tokenEstimate;
-    if (delta !== 0) for (const key of this.tokenCounters) swallow(() => this.admission.deps.rateLimiter.adjust(key, this.windowStartMs, delta));
+    if (delta !== 0) {
+      const limiter = this.admission.deps.rateLimiter;
+      for (const key of this.tokenCounters) swallow(() => limiter.adjust(key, this.windowStartMs, delta));
+    }
   }
 }
 
@@ -234,27 +240,32 @@ export class Admission {
     if (!tenant) return undefined;
     const checks: RateCheck[] = [];
     const tokenCounters: string[] = [];
-    const add = (counters: CounterKeys, policy: RateLimitPolicy | undefined) => {
-      if (!policy) return;
-      if (policy.rpm !== undefined) checks.push({ key: counters.rpm, limit: policy.rpm, cost: 1 });
-      if (policy.tpm !== undefined) {
-        checks.push({ key: counters.tpm, limit: policy.tpm, cost: estimatedTokens });
-        tokenCounters.push(counters.tpm);
-      }
-    };
     const keys = this.keysOf(tenant);
-    add(keys.key, tenant.key.policy.rateLimits);
-    add(keys.team, tenant.team.policy.rateLimits);
+    pushChecks(checks, tokenCounters, keys.key, tenant.key.policy.rateLimits, estimatedTokens);
+    pushChecks(checks, tokenCounters, keys.team, tenant.team.policy.rateLimits, estimatedTokens);
     const modelLimits = tenant.team.policy.modelRateLimits?.[name];
-    if (modelLimits) add(keys.model(name), modelLimits);
+    if (modelLimits) pushChecks(checks, tokenCounters, keys.model(name), modelLimits, estimatedTokens);
     const now = this.now();
     const windowStartMs = now - (now % RATE_WINDOW_MS);
     if (checks.length === 0) return new AdmissionTicket(this, undefined, tokenCounters, estimatedTokens, windowStartMs);
-    const finish = (decision: RateDecision) => {
-      if (!decision.allowed) throw new RateLimitRefusal(rateLimitedError(decision, tenant), rateLimitHeaders(decision.states, this.now()));
-      return new AdmissionTicket(this, decision, tokenCounters, estimatedTokens, windowStartMs);
-    };
-    return then(guard(() => this.deps.rateLimiter.consume(checks, now)), finish);
+    let decision: MaybePromise<RateDecision>;
+    try {
+      decision = this.deps.rateLimiter.consume(checks, now);
+    } catch (error) {
+      throw unavailable(error);
+    }
+    if (decision instanceof Promise) {
+      return decision.then(
+        (settled) => this.ticket(tenant, settled, tokenCounters, estimatedTokens, windowStartMs),
+        (error: unknown) => Promise.reject(unavailable(error)),
+      );
+    }
+    return this.ticket(tenant, decision, tokenCounters, estimatedTokens, windowStartMs);
+  }
+
+  private ticket(tenant: TenantContext, decision: RateDecision, tokenCounters: readonly string[], estimatedTokens: number, windowStartMs: number): AdmissionTicket {
+    if (!decision.allowed) throw new RateLimitRefusal(rateLimitedError(decision, tenant), rateLimitHeaders(decision.states, this.now()));
+    return new AdmissionTicket(this, decision, tokenCounters, estimatedTokens, windowStartMs);
   }
 
   /**
@@ -265,35 +276,71 @@ export class Admission {
     const tenant = caller.tenant;
     if (!tenant) return;
     const now = this.now();
+    const budgets = this.keysOf(tenant).budgets(now);
+    if (budgets === undefined) return;
+    const amount = Math.max(0, Math.ceil(worstCaseNanos));
+    let decision: MaybePromise<ReserveDecision>;
+    try {
+      decision = this.deps.budgets.reserve(requestId, budgets.scopes, amount, this.deps.reservationTtlMs, now);
+    } catch (error) {
+      throw unavailable(error);
+    }
+    if (decision instanceof Promise) {
+      return decision.then(
+        (settled) => reserved(ticket, budgets, settled, requestId, amount, now),
+        (error: unknown) => Promise.reject(unavailable(error)),
+      );
+    }
+    reserved(ticket, budgets, decision, requestId, amount, now);
+  }
+
+  /** The key's and team's budgets in the period that contains `now` (see TenantKeys.budgets). */
+  budgetsOf(tenant: TenantContext, now: number): TenantBudgets | undefined {
     const scopes: BudgetScope[] = [];
     const named: { label: string; policy: BudgetPolicy }[] = [];
     const alerts: Array<{ scope: BudgetScope; alert: Omit<BudgetAlert, 'spentNanos'> } | undefined> = [];
-    const keys = this.keysOf(tenant);
     const add = (label: string, kind: 'team' | 'key', id: string, name: string, policy: BudgetPolicy | undefined) => {
       if (!policy) return;
-      const scope = keys.budget(kind, policy, now);
+      const scope = this.budgetScope(kind, id, policy, now);
       scopes.push(scope);
       named.push({ label, policy });
       alerts.push(policy.alertAt !== undefined && this.deps.onBudgetAlert ? { scope, alert: { scope: kind, id, name, period: policy.period, limitNanos: policy.limitNanos, alertAt: policy.alertAt } } : undefined);
     };
     add(`key '${tenant.key.name}'`, 'key', tenant.key.id, tenant.key.name, tenant.key.policy.budget);
     add(`team '${tenant.team.name}'`, 'team', tenant.team.id, tenant.team.name, tenant.team.policy.budget);
-    if (scopes.length === 0) return;
-    const amount = Math.max(0, Math.ceil(worstCaseNanos));
-    const finish = (decision: ReserveDecision) => {
-      if (!decision.ok) {
-        const index = scopes.findIndex((scope) => scope.key === decision.key);
-        throw budgetExceededError(named[Math.max(0, index)], scopes[Math.max(0, index)], decision, amount, now);
-      }
-      ticket.reservation = { id: requestId, scopes, amountNanos: amount, alerts };
-    };
-    return then(guard(() => this.deps.budgets.reserve(requestId, scopes, amount, this.deps.reservationTtlMs, now)), finish);
+    return scopes.length === 0 ? undefined : { scopes, named, alerts };
   }
+}
+
+/** A key's and its team's budgets in one period: built once per period and tenant, read by every request. */
+interface TenantBudgets {
+  readonly scopes: readonly BudgetScope[];
+  readonly named: ReadonlyArray<{ label: string; policy: BudgetPolicy }>;
+  readonly alerts: ReadonlyArray<{ scope: BudgetScope; alert: Omit<BudgetAlert, 'spentNanos'> } | undefined>;
+}
+
+/** The reservation's answer: the ticket holds it, or the request is refused naming the budget. */
+function reserved(ticket: AdmissionTicket, budgets: TenantBudgets, decision: ReserveDecision, requestId: string, amount: number, now: number): void {
+  if (!decision.ok) {
+    const index = Math.max(0, budgets.scopes.findIndex((scope) => scope.key === decision.key));
+    throw budgetExceededError(budgets.named[index], budgets.scopes[index], decision, amount, now);
+  }
+  ticket.reservation = { id: requestId, scopes: budgets.scopes, amountNanos: amount, alerts: budgets.alerts };
 }
 
 interface CounterKeys {
   readonly rpm: string;
   readonly tpm: string;
+}
+
+/** The request and token checks of one policy (token checks are charged the estimate, corrected at settle). */
+function pushChecks(checks: RateCheck[], tokenCounters: string[], counters: CounterKeys, policy: RateLimitPolicy | undefined, estimatedTokens: number): void {
+  if (!policy) return;
+  if (policy.rpm !== undefined) checks.push({ key: counters.rpm, limit: policy.rpm, cost: 1 });
+  if (policy.tpm !== undefined) {
+    checks.push({ key: counters.tpm, limit: policy.tpm, cost: estimatedTokens });
+    tokenCounters.push(counters.tpm);
+  }
 }
 
 function counterKeys(scope: string): CounterKeys {
@@ -305,7 +352,6 @@ class TenantKeys {
   readonly key: CounterKeys;
   readonly team: CounterKeys;
   private readonly models = new Map<string, CounterKeys>();
-  private readonly scopes: { team?: { label: string; scope: BudgetScope }; key?: { label: string; scope: BudgetScope } } = {};
 
   constructor(
     private readonly admission: Admission,
@@ -325,15 +371,24 @@ class TenantKeys {
     return keys;
   }
 
-  /** The budget's scope in the period that contains `now` (rebuilt when a period ends). */
-  budget(kind: 'team' | 'key', policy: BudgetPolicy, now: number): BudgetScope {
-    const label = periodOf(policy.period, now).label;
-    const held = this.scopes[kind];
-    if (held !== undefined && held.label === label && held.scope.limitNanos === policy.limitNanos) return held.scope;
-    const scope = this.admission.budgetScope(kind, kind === 'team' ? this.tenant.team.id : this.tenant.key.id, policy, now);
-    this.scopes[kind] = { label, scope };
-    return scope;
+  /**
+   * The budgets in the period that contains `now`: rebuilt when a period ends or a policy changes
+   * (the authenticator replaces the TenantContext when the key or team changes; this compares anyway).
+   */
+  budgets(now: number): TenantBudgets | undefined {
+    const keyPolicy = this.tenant.key.policy.budget;
+    const teamPolicy = this.tenant.team.policy.budget;
+    // periodOf hands out one object per period while it lasts: identity says whether one ended.
+    const keyPeriod = keyPolicy ? periodOf(keyPolicy.period, now) : undefined;
+    const teamPeriod = teamPolicy ? periodOf(teamPolicy.period, now) : undefined;
+    const held = this.held;
+    if (held !== undefined && held.keyPeriod === keyPeriod && held.teamPeriod === teamPeriod && held.keyPolicy === keyPolicy && held.teamPolicy === teamPolicy) return held.budgets;
+    const budgets = this.admission.budgetsOf(this.tenant, now);
+    this.held = { keyPeriod, teamPeriod, keyPolicy, teamPolicy, budgets };
+    return budgets;
   }
+
+  private held: { keyPeriod: object | undefined; teamPeriod: object | undefined; keyPolicy: BudgetPolicy | undefined; teamPolicy: BudgetPolicy | undefined; budgets: TenantBudgets | undefined } | undefined;
 }
 
 /** A 429 from the gateway's own limits, with the `x-ratelimit-*` headers the response carries. */
@@ -445,17 +500,7 @@ function budgetExceededError(named: { label: string; policy: BudgetPolicy }, sco
   });
 }
 
-/** Runs a limits call, turning the shared store's unavailability into a 503 the client can read. */
-function guard<T>(run: () => MaybePromise<T>): MaybePromise<T> {
-  try {
-    const result = run();
-    if (result instanceof Promise) return result.catch((error: unknown) => Promise.reject(unavailable(error)));
-    return result;
-  } catch (error) {
-    throw unavailable(error);
-  }
-}
-
+/** The shared store's unavailability (a limits call failed) as a 503 the client can read; other errors as they are. */
 function unavailable(error: unknown): unknown {
   if (!(error instanceof LimitsUnavailableError)) return error;
   return new GatewayError({
@@ -468,19 +513,24 @@ function unavailable(error: unknown): unknown {
   });
 }
 
-function then<T, R>(value: MaybePromise<T>, next: (value: T) => R): MaybePromise<R> {
-  return value instanceof Promise ? value.then(next) : next(value);
-}
-
-/** Runs a settle-side call; resolves when it is done, never rejects (the shared store may be down). */
-function swallow(run: () => MaybePromise<void>): Promise<void> {
+/**
+ * Runs a settle-side call whose failure is swallowed (the shared store may be down): undefined when it
+ * finished synchronously (the in-memory stores: no promise per request), else a promise that resolves
+ * when it is done and never rejects.
+ */
+function swallow(run: () => MaybePromise<void>): Promise<void> | undefined {
   try {
     const result = run();
     if (result instanceof Promise) return result.catch(() => undefined);
   } catch {
     // The shared store is down: the reservation expires by itself; the ledger has the spend.
   }
-  return Promise.resolve();
+  return undefined;
+}
+
+function hasAlert(alerts: ReadonlyArray<unknown>): boolean {
+  for (let i = 0; i < alerts.length; i++) if (alerts[i] !== undefined) return true;
+  return false;
 }
 
 function intersect(a: string[] | undefined, b: string[] | undefined): string[] {

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { createServer as createTcpServer, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendUpstreamBuffered } from '../../src/providers/shared/upstream-buffered.js';
-import { parseRawHeaders } from '../../src/providers/shared/upstream-headers.js';
+import { headerName, parseRawHeaders } from '../../src/providers/shared/upstream-headers.js';
 import { pumpBody, type PumpOutcome } from '../helpers/pumped-body.js';
 import { MAX_ERROR_BODY_BYTES, MAX_RESPONSE_BODY_BYTES, UpstreamPool } from '../../src/providers/shared/upstream-http.js';
 
@@ -174,5 +174,28 @@ describe('parseRawHeaders', () => {
     expect(headers.__proto__).toBe('p');
     expect(Object.getPrototypeOf(headers)).toBe(null);
     expect(({} as Record<string, unknown>).p).toBeUndefined();
+  });
+
+  it('names seen before come back as the same lower-cased string, whatever their case, and never a wrong one', () => {
+    const first = headerName(Buffer.from('X-Request-Id'));
+    expect(first).toBe('x-request-id');
+    // Cached: the same string again, from other bytes of the same name in another case.
+    expect(headerName(Buffer.from('x-REQUEST-id'))).toBe(first);
+    // Names that differ only where a case-folding hash could confuse them stay distinct.
+    expect(headerName(Buffer.from('x-request-iD'))).toBe('x-request-id');
+    expect(headerName(Buffer.from('x-request-i\x04'))).toBe('x-request-i\x04');
+    expect(headerName(Buffer.from('X-Request-Ie'))).toBe('x-request-ie');
+    // Latin-1 capitals are lower-cased as before (not cached: only ASCII case is folded by the cache).
+    expect(headerName(Buffer.from([0x58, 0xc9]))).toBe('x\u00e9');
+    expect(headerName(Buffer.from([0x58, 0xc9]))).toBe('x\u00e9');
+    // Long names are decoded every time.
+    const long = 'X-'.padEnd(100, 'A');
+    expect(headerName(Buffer.from(long))).toBe(long.toLowerCase());
+    expect(headerName('Already-A-String')).toBe('already-a-string');
+  });
+
+  it('stays correct once the name cache is full (a hostile upstream sending ever new names)', () => {
+    for (let i = 0; i < 2_000; i++) expect(headerName(Buffer.from(`X-Junk-${i}`))).toBe(`x-junk-${i}`);
+    expect(parseRawHeaders([Buffer.from('Content-Type'), Buffer.from('a/b'), Buffer.from('X-Fresh-Name'), Buffer.from('1')])).toEqual({ 'content-type': 'a/b', 'x-fresh-name': '1' });
   });
 });

@@ -2,14 +2,14 @@ import { GatewayError, type Usage, type Warning } from '../../spec/index.js';
 import type { CallCredentials } from '../credentials.js';
 import type { CallContext, PassthroughRequest, PassthroughResponse } from '../provider.js';
 import type { UpstreamHeaders, UpstreamPool } from '../shared/upstream-http.js';
-import { sendUpstreamStreamed } from '../shared/upstream-streamed.js';
+import { sendUpstreamStreamed, type StreamedUpstreamResponse } from '../shared/upstream-streamed.js';
 import { convertOpenAIUsage } from './convert-openai-usage.js';
 import type { OpenAIChatEndpoint, OpenAICredentials } from './openai-chat-endpoint.js';
 import { badUpstreamResponse, mapOpenAIHttpError, openAIRequestId } from './openai-errors.js';
 import { tapOpenAIStream } from './openai-passthrough-stream.js';
 import type { OpenAIWireUsage } from './openai-wire-types.js';
-import { sendUpstreamBuffered } from '../shared/upstream-buffered.js';
-import { rewriteOpenAIPassthroughBody } from './rewrite-openai-passthrough-body.js';
+import { sendUpstreamBuffered, type BufferedUpstreamResponse } from '../shared/upstream-buffered.js';
+import { rewriteOpenAIPassthroughBody, type PassthroughBodyRewrite } from './rewrite-openai-passthrough-body.js';
 
 /** PassthroughResponse whose warnings (of the body rewrite, max_tokens → max_completion_tokens) are always set. */
 export interface OpenAIPassthroughResponse extends PassthroughResponse {
@@ -28,7 +28,7 @@ export interface OpenAIPassthroughDeps {
  * is read from them. Error statuses throw the mapped GatewayError so retries and fallback treat
  * passthrough and translated calls alike.
  */
-export async function openAIPassthrough(
+export function openAIPassthrough(
   provider: string,
   endpoint: OpenAIChatEndpoint,
   request: PassthroughRequest,
@@ -36,14 +36,16 @@ export async function openAIPassthrough(
   deps: OpenAIPassthroughDeps,
 ): Promise<OpenAIPassthroughResponse> {
   if (request.dialect !== 'openai-chat') {
-    throw new GatewayError({
-      code: 'SWY_ERR_PASSTHROUGH_DIALECT',
-      kind: 'internal',
-      origin: 'gateway',
-      message: `Provider ${provider} only passes through openai-chat requests, not ${request.dialect}.`,
-      retryable: false,
-      provider,
-    });
+    return Promise.reject(
+      new GatewayError({
+        code: 'SWY_ERR_PASSTHROUGH_DIALECT',
+        kind: 'internal',
+        origin: 'gateway',
+        message: `Provider ${provider} only passes through openai-chat requests, not ${request.dialect}.`,
+        retryable: false,
+        provider,
+      }),
+    );
   }
   const rewrite = rewriteOpenAIPassthroughBody(request.body, {
     upstreamModel: context.upstreamModel,
@@ -53,17 +55,39 @@ export async function openAIPassthrough(
     stream: request.stream,
   });
   const found = deps.credentials.of(context);
-  const call = {
-    url: endpoint.url(context.upstreamModel),
-    headers: endpoint.requestHeaders(context, request.stream, found instanceof Promise ? await found : found),
-    body: JSON.stringify(rewrite.body),
-    timeouts: context.timeouts,
-    signal: context.signal,
-    provider,
-  };
-  if (!request.stream) {
+  const call = new PassthroughCall(provider, endpoint, request.stream, context, rewrite);
+  // A promise chain, not an async function: no suspended frame per call on the request path.
+  if (found instanceof Promise) return found.then((credentials) => call.send(deps.pool, credentials));
+  return call.send(deps.pool, found);
+}
+
+/** One passthrough call: what its answer needs to be read (methods instead of per-call closures). */
+class PassthroughCall {
+  constructor(
+    private readonly provider: string,
+    private readonly endpoint: OpenAIChatEndpoint,
+    private readonly stream: boolean,
+    private readonly context: CallContext,
+    private readonly rewrite: PassthroughBodyRewrite,
+  ) {}
+
+  send(pool: UpstreamPool, credentials: OpenAICredentials | undefined): Promise<OpenAIPassthroughResponse> {
+    const call = {
+      url: this.endpoint.url(this.context.upstreamModel),
+      headers: this.endpoint.requestHeaders(this.context, this.stream, credentials),
+      body: JSON.stringify(this.rewrite.body),
+      timeouts: this.context.timeouts,
+      signal: this.context.signal,
+      provider: this.provider,
+    };
     // The whole answer is read through the dispatcher (no body stream): the cheapest way through undici.
-    const whole = await sendUpstreamBuffered(call, deps.pool);
+    if (!this.stream) return sendUpstreamBuffered(call, pool).then((whole) => this.whole(whole));
+    // Streams come through the dispatcher too: chunks straight into the tap, no body stream in between.
+    return sendUpstreamStreamed(call, pool).then((response) => this.streamed(response));
+  }
+
+  private whole(whole: BufferedUpstreamResponse): OpenAIPassthroughResponse {
+    const provider = this.provider;
     const upstreamRequestId = openAIRequestId(whole.headers);
     if (whole.status < 200 || whole.status >= 300) throw mapOpenAIHttpError(whole.status, whole.headers, whole.body.toString('utf8'), provider);
     const bytes = whole.body;
@@ -75,29 +99,34 @@ export async function openAIPassthrough(
       headers: forwardableHeaders(whole.headers),
       body: bytes,
       usage: () => usage,
-      finished: () => true,
-      deliveredChars: () => 0,
+      finished: complete,
+      deliveredChars: none,
       upstreamRequestId,
-      warnings: rewrite.warnings,
+      warnings: this.rewrite.warnings,
     };
   }
-  // Streams come through the dispatcher too: chunks straight into the tap, no body stream in between.
-  const response = await sendUpstreamStreamed(call, deps.pool);
-  const upstreamRequestId = openAIRequestId(response.headers);
-  if (!response.ok) throw mapOpenAIHttpError(response.status, response.headers, response.body.toString('utf8'), provider);
-  const headers = forwardableHeaders(response.headers);
-  const tap = tapOpenAIStream(response.chunks, { stripUsage: !rewrite.clientWantsUsage, provider, signal: context.signal, upstreamRequestId });
-  return {
-    status: response.status,
-    headers,
-    body: tap.events,
-    usage: tap.usage,
-    finished: tap.finished,
-    deliveredChars: tap.deliveredChars,
-    upstreamRequestId,
-    warnings: rewrite.warnings,
-  };
+
+  private streamed(response: StreamedUpstreamResponse): OpenAIPassthroughResponse {
+    const provider = this.provider;
+    const upstreamRequestId = openAIRequestId(response.headers);
+    if (!response.ok) throw mapOpenAIHttpError(response.status, response.headers, response.body.toString('utf8'), provider);
+    const headers = forwardableHeaders(response.headers);
+    const tap = tapOpenAIStream(response.chunks, { stripUsage: !this.rewrite.clientWantsUsage, provider, signal: this.context.signal, upstreamRequestId });
+    return {
+      status: response.status,
+      headers,
+      body: tap.events,
+      usage: tap.usage,
+      finished: tap.finished,
+      deliveredChars: tap.deliveredChars,
+      upstreamRequestId,
+      warnings: this.rewrite.warnings,
+    };
+  }
 }
+
+const complete = (): boolean => true;
+const none = (): number => 0;
 
 /** First and last non-blank bytes are `{` and `}` (cheap; a full parse decides when this fails). */
 function looksBracketed(bytes: Buffer): boolean {
