@@ -94,18 +94,34 @@ export class Attempt {
     this.unlink = () => requestSignal.removeEventListener('abort', onAbort);
   }
 
-  /** Opens the call and reads up to the commit point. Throws the attempt's typed error on failure. */
-  async prime(): Promise<void> {
+  /**
+   * Opens the call and reads up to the commit point. Rejects with the attempt's typed error on failure.
+   * A promise chain (one promise for a complete answer), not an async function.
+   */
+  prime(): Promise<void> {
+    let opened: Promise<AttemptSource>;
     try {
-      this.source = await this.open(this.signal);
+      opened = this.open(this.signal);
     } catch (error) {
-      throw this.fail(error);
+      return Promise.reject(this.fail(error));
     }
-    const events = this.source.events;
-    if (!events) {
-      this.ready();
-      return;
-    }
+    return opened.then(
+      (source) => this.opened(source),
+      (error: unknown) => {
+        throw this.fail(error);
+      },
+    );
+  }
+
+  private opened(source: AttemptSource): void | Promise<void> {
+    this.source = source;
+    const events = source.events;
+    if (!events) return this.ready();
+    return this.readToCommit(events);
+  }
+
+  /** A stream: reads (buffering) until its first content part, or the finish of an empty answer. */
+  private async readToCommit(events: AttemptEvents): Promise<void> {
     for (;;) {
       let next: IteratorResult<AttemptEvent>;
       try {

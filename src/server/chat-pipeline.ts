@@ -3,7 +3,7 @@ import type { ResolvedConfig } from '../config/resolve-config.js';
 import type { DialectCodec, EncodeContext } from '../dialects/dialect.js';
 import { openAIIncludeUsage } from '../dialects/openai-chat/read-openai-stream-options.js';
 import { Attempt } from '../execution/attempt.js';
-import { AttemptsFailed, runAttemptLoop } from '../execution/attempt-loop.js';
+import { AttemptsFailed, runAttemptLoop, type AttemptLoopResult } from '../execution/attempt-loop.js';
 import { openPassthrough, openTranslated } from '../execution/open-attempt.js';
 import { PreparedRequest } from '../execution/prepared-request.js';
 import type { CallContext, ProviderAdapter } from '../providers/provider.js';
@@ -153,8 +153,14 @@ export class ChatPipeline {
 
   private admittedWith(call: ChatCall, prepared: PreparedRequest, requestedModel: string, name: string, policyFilters: readonly CandidateFilter[] | undefined, ticket: AdmissionTicket | undefined, startedAt: number): Promise<void> {
     const totals: SettledTotals = { costNanos: 0, tokens: 0 };
-    const done = this.admitted(call, prepared, requestedModel, name, policyFilters, ticket, startedAt, totals);
-    if (!ticket) return done;
+    if (!ticket) return this.admitted(call, prepared, requestedModel, name, policyFilters, undefined, startedAt, totals);
+    let done: Promise<void>;
+    try {
+      done = this.admitted(call, prepared, requestedModel, name, policyFilters, ticket, startedAt, totals);
+    } catch (error) {
+      ticket.settle(totals.costNanos, totals.tokens);
+      throw error;
+    }
     // The reservation becomes the actual cost of every billed attempt; token windows get the actual count.
     return done.then(
       () => ticket.settle(totals.costNanos, totals.tokens),
@@ -165,7 +171,8 @@ export class ChatPipeline {
     );
   }
 
-  private async admitted(call: ChatCall, prepared: PreparedRequest, requestedModel: string, name: string, policyFilters: readonly CandidateFilter[] | undefined, ticket: AdmissionTicket | undefined, startedAt: number, totals: SettledTotals): Promise<void> {
+  /** plan, then reserve the budget: may throw synchronously (admittedWith and handle() turn that into a rejection). */
+  private admitted(call: ChatCall, prepared: PreparedRequest, requestedModel: string, name: string, policyFilters: readonly CandidateFilter[] | undefined, ticket: AdmissionTicket | undefined, startedAt: number, totals: SettledTotals): Promise<void> {
     // plan
     const capability = capabilityFilter(prepared.preciseInputTokens);
     const context: { -readonly [K in keyof PlanContext]: PlanContext[K] } = {
@@ -184,16 +191,40 @@ export class ChatPipeline {
         feedback: this.deps.feedback,
       });
     }
-    let plan = planRequest(this.deps.config, name, context);
-    let affinity: AffinityTarget | undefined;
-    const affined = this.withAffinity(call, prepared, plan);
-    if (affined) ({ plan, affinity } = affined instanceof Promise ? await affined : affined);
+    const run: PlannedRun = { call, prepared, requestedModel, ticket, startedAt, totals, plan: planRequest(this.deps.config, name, context), affinity: undefined };
+    const affined = this.withAffinity(call, prepared, run.plan);
+    if (affined instanceof Promise) {
+      return affined.then((value) => {
+        run.plan = value.plan;
+        run.affinity = value.affinity;
+        return this.reserved(run);
+      });
+    }
+    if (affined) {
+      run.plan = affined.plan;
+      run.affinity = affined.affinity;
+    }
+    return this.reserved(run);
+  }
+
+  /** The budget reservation of the worst case across the plan (team keys), then execute. */
+  private reserved(run: PlannedRun): Promise<void> {
+    const { ticket, plan, prepared, call } = run;
     if (ticket && this.deps.admission) {
       const concurrent = plan.steps.some((step) => step.hedge !== undefined) ? 2 : 1;
       const worstCase = worstCaseRequestNanos(prepared.features, plan.steps.map((step) => step.deployment.model), concurrent);
       const reserved = this.deps.admission.reserve(ticket, call.caller, call.requestId, worstCase);
-      if (reserved instanceof Promise) await reserved;
+      if (reserved instanceof Promise) return reserved.then(() => this.execute(run));
     }
+    return this.execute(run);
+  }
+
+  /**
+   * execute (the attempt loop), write, and settle once whatever happens from here on. A promise chain,
+   * not an async function: a complete answer costs one promise here.
+   */
+  private execute(run: PlannedRun): Promise<void> {
+    const { call, plan, prepared, startedAt, requestedModel } = run;
     this.deps.retryBudget.recordRequest();
     const base: MeterBase = { requestId: call.requestId, caller: call.caller, dialect: call.dialect.name, requestedModel, startedAt };
     if (plan.route) base.route = plan.route;
@@ -206,42 +237,63 @@ export class ChatPipeline {
     // A team calling with its own provider credentials: their rejections and quotas are not the shared deployment's health.
     const own = call.caller.tenant?.credentials;
     const health = own && own.size > 0 ? new OwnCredentialsHealth(this.deps.health, new Set(own.keys())) : this.deps.health;
-
-    // execute
-    let attempts: Attempt[] = [];
-    let skipped: string[] = [];
-    let winner: Attempt | undefined;
-    let outcome: WriteOutcome = {};
-    let failure: GatewayError | undefined;
+    const settled = new RunSettlement(base, run, health);
+    let looped: Promise<AttemptLoopResult>;
     try {
-      try {
-        const result = await runAttemptLoop(
-          { health, retryBudget: this.deps.retryBudget, now: this.now },
-          {
-            plan,
-            signal: call.signal,
-            deadlineAt: startedAt + this.deps.config.timeouts.totalMs,
-            start: (step, number, cancellable) => this.startAttempt(call, prepared, requestedModel, step, number, startedAt, cancellable),
-          },
-        );
-        attempts = result.attempts;
-        skipped = result.skipped;
-        winner = result.winner;
-      } catch (error) {
+      looped = runAttemptLoop(
+        { health, retryBudget: this.deps.retryBudget, now: this.now },
+        {
+          plan,
+          signal: call.signal,
+          deadlineAt: startedAt + this.deps.config.timeouts.totalMs,
+          start: (step, number, cancellable) => this.startAttempt(call, prepared, requestedModel, step, number, startedAt, cancellable),
+        },
+      );
+    } catch (error) {
+      this.settleOnce(settled);
+      throw error;
+    }
+    return looped.then(
+      (result) => this.write(run, result, settled),
+      (error: unknown) => {
         if (error instanceof AttemptsFailed) {
-          attempts = error.attempts;
-          failure = error.error;
+          settled.attempts = error.attempts;
+          settled.failure = error.error;
+          this.settleOnce(settled);
           throw error.error;
         }
+        this.settleOnce(settled);
         throw error;
-      }
-      // write
-      const written = writeCommitted(call.res, call.dialect, call.signal, winner, this.gatewayHeaders(call.requestId, plan, winner, attempts, skipped, ticket), attempts, prepared.preciseInputTokens);
-      outcome = written instanceof Promise ? await written : written;
-    } finally {
-      // settle
-      this.settle(base, prepared, plan, attempts, winner, outcome, failure, health, totals, affinity);
+      },
+    );
+  }
+
+  /** write: the committed attempt to the client (synchronously for a complete body), then settle. */
+  private write(run: PlannedRun, result: AttemptLoopResult, settled: RunSettlement): void | Promise<void> {
+    const { call, plan, prepared } = run;
+    settled.attempts = result.attempts;
+    settled.winner = result.winner;
+    let written: WriteOutcome | Promise<WriteOutcome>;
+    try {
+      written = writeCommitted(call.res, call.dialect, call.signal, result.winner, this.gatewayHeaders(call.requestId, plan, result.winner, result.attempts, result.skipped, run.ticket), result.attempts, prepared.preciseInputTokens);
+    } catch (error) {
+      this.settleOnce(settled);
+      throw error;
     }
+    if (written instanceof Promise) {
+      return written.then(
+        (outcome) => {
+          settled.outcome = outcome;
+          this.settleOnce(settled);
+        },
+        (error: unknown) => {
+          this.settleOnce(settled);
+          throw error;
+        },
+      );
+    }
+    settled.outcome = written;
+    this.settleOnce(settled);
   }
 
   /**
@@ -329,6 +381,14 @@ export class ChatPipeline {
    * attempt the provider billed (accepted, then failed or lost a hedge). Usage is the provider's when it
    * reported a complete answer, else an estimate (never $0 for tokens that reached the client).
    */
+  /** settle, at most once per request. */
+  private settleOnce(settled: RunSettlement): void {
+    if (settled.done) return;
+    settled.done = true;
+    const { base, run, health } = settled;
+    this.settle(base, run.prepared, run.plan, settled.attempts, settled.winner, settled.outcome, settled.failure, health, run.totals, run.affinity);
+  }
+
   private settle(base: MeterBase, prepared: PreparedRequest, plan: Plan, attempts: readonly Attempt[], winner: Attempt | undefined, outcome: WriteOutcome, failure: GatewayError | undefined, health: HealthTracker, totals: SettledTotals, affinity?: AffinityTarget): void {
     const stream = prepared.stream;
     const final = winner ?? attempts[attempts.length - 1];
@@ -396,6 +456,33 @@ interface Affined {
 interface SettledTotals {
   costNanos: number;
   tokens: number;
+}
+
+/** A request once planned: what the stages after planning read. */
+interface PlannedRun {
+  readonly call: ChatCall;
+  readonly prepared: PreparedRequest;
+  readonly requestedModel: string;
+  readonly ticket: AdmissionTicket | undefined;
+  readonly startedAt: number;
+  readonly totals: SettledTotals;
+  plan: Plan;
+  affinity: AffinityTarget | undefined;
+}
+
+/** What settle needs, filled in as the attempt loop and the writer go. */
+class RunSettlement {
+  attempts: readonly Attempt[] = [];
+  winner: Attempt | undefined;
+  outcome: WriteOutcome = {};
+  failure: GatewayError | undefined;
+  done = false;
+
+  constructor(
+    readonly base: MeterBase,
+    readonly run: PlannedRun,
+    readonly health: HealthTracker,
+  ) {}
 }
 
 /**
