@@ -49,68 +49,140 @@ export class AttemptsFailed extends Error {
  * no content has arrived after the hedge delay the next step starts too; the first to produce content
  * wins and the other is cancelled. A caller's own 4xx stops the loop at once.
  */
-export async function runAttemptLoop(deps: AttemptLoopDeps, input: AttemptLoopInput): Promise<AttemptLoopResult> {
-  const attempts: Attempt[] = [];
-  const failures: GatewayError[] = [];
-  const random = deps.random ?? Math.random;
-  const steps = input.plan.steps;
-  const skipped: string[] = [];
+export function runAttemptLoop(deps: AttemptLoopDeps, input: AttemptLoopInput): Promise<AttemptLoopResult> {
+  return new AttemptLoop(deps, input).run();
+}
 
-  const fail = (error: GatewayError): never => {
-    throw new AttemptsFailed(error, attempts);
-  };
-  const admit = (): boolean => attempts.length === 0 || deps.retryBudget.tryRetry();
-  const launch = (step: PlanStep, cancellable: boolean): Attempt => {
-    const attempt = input.start(step, attempts.length + 1, cancellable);
-    attempts.push(attempt);
-    deps.health.started(step.deployment.key);
-    return attempt;
-  };
-  const failed = (attempt: Attempt, error: GatewayError) => {
-    deps.health.ended(attempt.deployment.key, { ok: false, error });
-    failures.push(error);
-  };
+/**
+ * The loop's state. The common case — the first step available, no hedge, and its first attempt
+ * answers — is a promise chain with no suspended frame (one promise for a complete answer); only
+ * after a failure does the loop go on in `walk`, an async function, from where it stopped.
+ */
+class AttemptLoop {
+  readonly attempts: Attempt[] = [];
+  private readonly failures: GatewayError[] = [];
+  private readonly skipped: string[] = [];
+  private readonly steps: readonly PlanStep[];
+  private readonly random: () => number;
 
-  for (let index = 0; index < steps.length; index++) {
-    const step = steps[index];
-    if (!deps.health.tryAcquire(step.deployment.key)) {
-      skipped.push(step.deployment.key);
-      continue;
-    }
-    for (let retry = 0; retry <= step.retries.attempts; retry++) {
-      if (input.signal.aborted) fail(cancellationError(cancelReason(input.signal) ?? 'client-closed'));
-      // A retry goes back to the deployment only if its breaker still lets it (a failed half-open probe reopens it).
-      if (retry > 0 && !deps.health.tryAcquire(step.deployment.key)) break;
-      if (retry > 0) {
-        const waitMs = backoffMs(step, retry, failures[failures.length - 1], random);
-        if (performance.now() + waitMs >= input.deadlineAt) fail(aggregate(failures, attempts, 'the request deadline leaves no time for another attempt'));
-        await sleep(waitMs, input.signal);
-        if (input.signal.aborted) fail(cancellationError(cancelReason(input.signal) ?? 'client-closed'));
-      }
-      if (!admit()) fail(aggregate(failures, attempts, 'the retry budget is spent (an outage must not multiply load)'));
-      const hedgeStep = step.hedge ? nextAvailable(steps, index + 1, deps.health) : undefined;
-      const attempt = launch(step, hedgeStep !== undefined);
-      try {
-        if (step.hedge && hedgeStep) {
-          const outcome = await primeWithHedge(attempt, step, hedgeStep.step, deps, launch, admit, failed);
-          if (outcome.usedHedgeStep) index = hedgeStep.index;
-          observeHeaders(deps.health, outcome.winner);
-          return { winner: outcome.winner, attempts, skipped };
-        }
-        await attempt.prime();
-        observeHeaders(deps.health, attempt);
-        return { winner: attempt, attempts, skipped };
-      } catch (error) {
-        const typed = GatewayError.is(error) ? error : attempt.error!;
-        if (!failures.includes(typed)) failed(attempt, typed);
-        const disposition = dispositionOf(typed);
-        if (disposition === 'stop') fail(attempts.length === 1 || typed.origin === 'client' ? typed : aggregate(failures, attempts));
-        if (disposition === 'next') break;
-      }
+  constructor(
+    private readonly deps: AttemptLoopDeps,
+    private readonly input: AttemptLoopInput,
+  ) {
+    this.steps = input.plan.steps;
+    this.random = deps.random ?? Math.random;
+  }
+
+  run(): Promise<AttemptLoopResult> {
+    const step = this.steps[0];
+    if (step === undefined || step.hedge || !this.deps.health.tryAcquire(step.deployment.key)) return this.walk(0, 0, step !== undefined && !step.hedge);
+    try {
+      if (this.input.signal.aborted) this.fail(cancellationError(cancelReason(this.input.signal) ?? 'client-closed'));
+      const attempt = this.launch(step, false);
+      return attempt.prime().then(
+        () => this.won(attempt),
+        (error: unknown) => {
+          // 'next' and 'retry' go on in the loop (a 'stop' throws from failedWith).
+          const retry = this.failedWith(attempt, error) === 'next' ? undefined : 1;
+          return retry === undefined ? this.walk(1, 0, false) : this.walk(0, retry, false);
+        },
+      );
+    } catch (error) {
+      return Promise.reject(error);
     }
   }
-  if (attempts.length === 0) fail(noHealthyCandidate(input.plan, deps));
-  return fail(aggregate(failures, attempts, skipped.length > 0 ? `skipped as unhealthy: ${skipped.join(', ')}` : undefined));
+
+  /**
+   * The loop from step `from`, attempt `fromRetry` of it (0: the step's availability is checked first;
+   * `skipFirstCheck`: run() already found it unavailable, so it is counted as skipped without asking again).
+   */
+  private async walk(from: number, fromRetry: number, skipFirstCheck: boolean): Promise<AttemptLoopResult> {
+    const { deps, input, steps, attempts, failures } = this;
+    for (let index = from; index < steps.length; index++) {
+      const step = steps[index];
+      const firstRetry = index === from ? fromRetry : 0;
+      if (firstRetry === 0) {
+        if ((index === from && skipFirstCheck) || !deps.health.tryAcquire(step.deployment.key)) {
+          this.skipped.push(step.deployment.key);
+          continue;
+        }
+      }
+      for (let retry = firstRetry; retry <= step.retries.attempts; retry++) {
+        if (input.signal.aborted) this.fail(cancellationError(cancelReason(input.signal) ?? 'client-closed'));
+        // A retry goes back to the deployment only if its breaker still lets it (a failed half-open probe reopens it).
+        if (retry > 0 && !deps.health.tryAcquire(step.deployment.key)) break;
+        if (retry > 0) {
+          const waitMs = backoffMs(step, retry, failures[failures.length - 1], this.random);
+          if (performance.now() + waitMs >= input.deadlineAt) this.fail(aggregate(failures, attempts, 'the request deadline leaves no time for another attempt'));
+          await sleep(waitMs, input.signal);
+          if (input.signal.aborted) this.fail(cancellationError(cancelReason(input.signal) ?? 'client-closed'));
+        }
+        if (!this.admit()) this.fail(aggregate(failures, attempts, 'the retry budget is spent (an outage must not multiply load)'));
+        const hedgeStep = step.hedge ? nextAvailable(steps, index + 1, deps.health) : undefined;
+        const attempt = this.launch(step, hedgeStep !== undefined);
+        try {
+          if (step.hedge && hedgeStep) {
+            const outcome = await primeWithHedge(attempt, step, hedgeStep.step, deps, this.launcher, this.admitter, this.failer);
+            if (outcome.usedHedgeStep) index = hedgeStep.index;
+            return this.won(outcome.winner);
+          }
+          await attempt.prime();
+          return this.won(attempt);
+        } catch (error) {
+          if (this.failedWith(attempt, error) === 'next') break;
+        }
+      }
+    }
+    if (attempts.length === 0) this.fail(noHealthyCandidate(input.plan, deps));
+    return this.fail(aggregate(failures, attempts, this.skipped.length > 0 ? `skipped as unhealthy: ${this.skipped.join(', ')}` : undefined));
+  }
+
+  private won(winner: Attempt): AttemptLoopResult {
+    observeHeaders(this.deps.health, winner);
+    return { winner, attempts: this.attempts, skipped: this.skipped };
+  }
+
+  /** Records an attempt's failure; throws when the loop must stop, else says whether to retry the step or go to the next. */
+  private failedWith(attempt: Attempt, error: unknown): 'retry' | 'next' {
+    const typed = GatewayError.is(error) ? error : attempt.error!;
+    if (!this.failures.includes(typed)) this.failed(attempt, typed);
+    const disposition = dispositionOf(typed);
+    if (disposition === 'stop') this.fail(this.attempts.length === 1 || typed.origin === 'client' ? typed : aggregate(this.failures, this.attempts));
+    return disposition === 'next' ? 'next' : 'retry';
+  }
+
+  private fail(error: GatewayError): never {
+    throw new AttemptsFailed(error, this.attempts);
+  }
+
+  private admit(): boolean {
+    return this.attempts.length === 0 || this.deps.retryBudget.tryRetry();
+  }
+
+  private launch(step: PlanStep, cancellable: boolean): Attempt {
+    const attempt = this.input.start(step, this.attempts.length + 1, cancellable);
+    this.attempts.push(attempt);
+    this.deps.health.started(step.deployment.key);
+    return attempt;
+  }
+
+  private failed(attempt: Attempt, error: GatewayError): void {
+    this.deps.health.ended(attempt.deployment.key, { ok: false, error });
+    this.failures.push(error);
+  }
+
+  // For primeWithHedge (only hedged steps pay for these closures).
+  private get launcher(): (step: PlanStep, cancellable: boolean) => Attempt {
+    return (step, cancellable) => this.launch(step, cancellable);
+  }
+
+  private get admitter(): () => boolean {
+    return () => this.admit();
+  }
+
+  private get failer(): (attempt: Attempt, error: GatewayError) => void {
+    return (attempt, error) => this.failed(attempt, error);
+  }
 }
 
 /**
