@@ -65,6 +65,12 @@ export interface ChatCall {
   qualityHeader?: string | string[];
 }
 
+/** A failure on the way to execute (a shared store's answer, a refusal): the ticket is settled (at most once) before it propagates. */
+function settledTicketThrow(run: PlannedRun, error: unknown): never {
+  run.ticket?.settle(run.totals.costNanos, run.totals.tokens);
+  throw error;
+}
+
 /** A rate-limit refusal carries OpenAI's x-ratelimit-* headers onto the error response. */
 function refusedWithHeaders(call: ChatCall, error: unknown): unknown {
   if (error instanceof RateLimitRefusal) for (let i = 0; i < error.headers.length; i += 2) call.res.setHeader(error.headers[i], error.headers[i + 1]);
@@ -151,24 +157,19 @@ export class ChatPipeline {
     return this.admittedWith(call, prepared, requestedModel, name, policyFilters, limited, startedAt);
   }
 
+  /**
+   * The admitted request's promise, with the ticket settled once: by settleOnce when the request got as
+   * far as executing (after its ledger rows, so with the actual cost), else here on the way out.
+   */
   private admittedWith(call: ChatCall, prepared: PreparedRequest, requestedModel: string, name: string, policyFilters: readonly CandidateFilter[] | undefined, ticket: AdmissionTicket | undefined, startedAt: number): Promise<void> {
     const totals: SettledTotals = { costNanos: 0, tokens: 0 };
     if (!ticket) return this.admitted(call, prepared, requestedModel, name, policyFilters, undefined, startedAt, totals);
-    let done: Promise<void>;
     try {
-      done = this.admitted(call, prepared, requestedModel, name, policyFilters, ticket, startedAt, totals);
+      return this.admitted(call, prepared, requestedModel, name, policyFilters, ticket, startedAt, totals);
     } catch (error) {
       ticket.settle(totals.costNanos, totals.tokens);
       throw error;
     }
-    // The reservation becomes the actual cost of every billed attempt; token windows get the actual count.
-    return done.then(
-      () => ticket.settle(totals.costNanos, totals.tokens),
-      (error: unknown) => {
-        ticket.settle(totals.costNanos, totals.tokens);
-        throw error;
-      },
-    );
   }
 
   /** plan, then reserve the budget: may throw synchronously (admittedWith and handle() turn that into a rejection). */
@@ -194,11 +195,13 @@ export class ChatPipeline {
     const run: PlannedRun = { call, prepared, requestedModel, ticket, startedAt, totals, plan: planRequest(this.deps.config, name, context), affinity: undefined };
     const affined = this.withAffinity(call, prepared, run.plan);
     if (affined instanceof Promise) {
-      return affined.then((value) => {
-        run.plan = value.plan;
-        run.affinity = value.affinity;
-        return this.reserved(run);
-      });
+      return affined
+        .then((value) => {
+          run.plan = value.plan;
+          run.affinity = value.affinity;
+          return this.reserved(run);
+        })
+        .catch((error: unknown) => settledTicketThrow(run, error));
     }
     if (affined) {
       run.plan = affined.plan;
@@ -214,7 +217,7 @@ export class ChatPipeline {
       const concurrent = plan.steps.some((step) => step.hedge !== undefined) ? 2 : 1;
       const worstCase = worstCaseRequestNanos(prepared.features, plan.steps.map((step) => step.deployment.model), concurrent);
       const reserved = this.deps.admission.reserve(ticket, call.caller, call.requestId, worstCase);
-      if (reserved instanceof Promise) return reserved.then(() => this.execute(run));
+      if (reserved instanceof Promise) return reserved.then(() => this.execute(run)).catch((error: unknown) => settledTicketThrow(run, error));
     }
     return this.execute(run);
   }
@@ -386,7 +389,12 @@ export class ChatPipeline {
     if (settled.done) return;
     settled.done = true;
     const { base, run, health } = settled;
-    this.settle(base, run.prepared, run.plan, settled.attempts, settled.winner, settled.outcome, settled.failure, health, run.totals, run.affinity);
+    try {
+      this.settle(base, run.prepared, run.plan, settled.attempts, settled.winner, settled.outcome, settled.failure, health, run.totals, run.affinity);
+    } finally {
+      // The reservation becomes the actual cost of every billed attempt; token windows get the actual count.
+      run.ticket?.settle(run.totals.costNanos, run.totals.tokens);
+    }
   }
 
   private settle(base: MeterBase, prepared: PreparedRequest, plan: Plan, attempts: readonly Attempt[], winner: Attempt | undefined, outcome: WriteOutcome, failure: GatewayError | undefined, health: HealthTracker, totals: SettledTotals, affinity?: AffinityTarget): void {
