@@ -21,9 +21,13 @@ export interface AttemptHead {
   warnings: Warning[];
 }
 
-/** An attempt's events; `poll` (passthrough and translated streams have it) takes one already queued without a promise. */
+/**
+ * An attempt's events; `poll` (passthrough and translated streams have it) takes one already queued, or
+ * the end, without a promise; `close` releases them as `return()` does, without one.
+ */
 export interface AttemptEvents extends AsyncIterator<AttemptEvent> {
   poll?(): IteratorResult<AttemptEvent> | undefined;
+  close?(): void;
 }
 
 /**
@@ -177,6 +181,7 @@ export class Attempt {
     if (this.endedAt === undefined) this.endedAt = performance.now();
     this.unlink();
     const events = this.source?.events;
-    if (events?.return) void events.return(undefined).catch(() => undefined);
+    if (events?.close) events.close();
+    else if (events?.return) void events.return(undefined).catch(() => undefined);
   }
 }

@@ -47,8 +47,8 @@ export async function openTranslated(
   return { head, events, usage: () => events.usage, finished: () => events.finished, deliveredChars: () => events.delivered };
 }
 
-/** A provider's canonical parts; the decoded streams (DecodedStream) also have `poll`. */
-type PollableParts = AsyncIterator<ChatStreamPart> & { poll?(): IteratorResult<ChatStreamPart> | undefined };
+/** A provider's canonical parts; the decoded streams (DecodedStream) also have `poll` and `close`. */
+type PollableParts = AsyncIterator<ChatStreamPart> & { poll?(): IteratorResult<ChatStreamPart> | undefined; close?(): void };
 
 const DONE: IteratorResult<AttemptEvent> = Object.freeze({ value: undefined, done: true });
 
@@ -96,6 +96,10 @@ class TranslatedEvents implements AttemptEvents {
     return Promise.resolve(DONE);
   }
 
+  close(): void {
+    this.closeParts();
+  }
+
   private map(result: IteratorResult<ChatStreamPart>): IteratorResult<AttemptEvent> {
     if (this.partsOver) return DONE;
     try {
@@ -129,7 +133,8 @@ class TranslatedEvents implements AttemptEvents {
   private closeParts(): void {
     if (this.partsOver) return;
     this.partsOver = true;
-    void this.parts.return?.()?.catch(() => undefined);
+    if (this.parts.close) this.parts.close();
+    else void this.parts.return?.()?.catch(() => undefined);
   }
 }
 

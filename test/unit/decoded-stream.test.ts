@@ -106,4 +106,28 @@ describe('translating decoders on a pushed body', () => {
     expect((cut.parts[0] as unknown[])[0]).toBe('error');
     expect(cut.abandoned).toBe(1);
   });
+
+  it('poll() hands out what is queued and then the end without a promise; close() abandons a call still running, as return() does', async () => {
+    const who = owner();
+    const body = new UpstreamChunks(who);
+    const iterator = decodeOpenAIStream(body, { provider: 'p', upstreamModel: 'm', signal: new AbortController().signal })[Symbol.asyncIterator]() as AsyncIterator<ChatStreamPart> & { poll(): IteratorResult<ChatStreamPart> | undefined; close(): void };
+    const first = iterator.next(); // attaches
+    body.push(OPENAI);
+    body.end();
+    const polled: ChatStreamPart[] = [(await first).value as ChatStreamPart];
+    for (let next = iterator.poll(); next && !next.done; next = iterator.poll()) polled.push(next.value);
+    expect(iterator.poll()).toEqual({ value: undefined, done: true });
+    expect(polled.map(view)).toEqual(await pulled(openai, [OPENAI]));
+    expect(who.abandoned).toBe(1); // [DONE] ended the parts
+
+    const running = owner();
+    const open = new UpstreamChunks(running);
+    const cut = decodeOpenAIStream(open, { provider: 'p', upstreamModel: 'm', signal: new AbortController().signal })[Symbol.asyncIterator]() as typeof iterator;
+    const waiting = cut.next();
+    expect(cut.poll()).toBeUndefined(); // nothing queued, not over: the reader must wait
+    cut.close();
+    expect(running.abandoned).toBe(1);
+    expect(await waiting).toEqual({ value: undefined, done: true });
+    expect(cut.poll()).toEqual({ value: undefined, done: true });
+  });
 });

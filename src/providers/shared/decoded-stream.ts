@@ -89,9 +89,12 @@ export class DecodedStream<T, C extends Uint8Array | string = Uint8Array> implem
     });
   }
 
-  /** The next queued item without waiting, or undefined when none is queued. */
+  /**
+   * The next queued item without waiting; the end (done) once nothing more can come, so a reader that
+   * polls first needs no promise for it either; undefined while it must wait.
+   */
   poll(): IteratorResult<T> | undefined {
-    if (this.head === this.queue.length) return undefined;
+    if (this.head === this.queue.length) return this.closed ? (DONE as IteratorResult<T>) : undefined;
     const value = this.queue[this.head++];
     if (this.head === this.queue.length) {
       this.queue = [];
@@ -106,6 +109,12 @@ export class DecodedStream<T, C extends Uint8Array | string = Uint8Array> implem
 
   /** The reader stopped: nothing more is decoded and a call still running is abandoned. */
   return(): Promise<IteratorResult<T>> {
+    this.close();
+    return Promise.resolve(DONE);
+  }
+
+  /** What return() does, without a promise: nothing more is read, and a call still running is abandoned. */
+  close(): void {
     this.closed = true;
     this.queue = [];
     this.head = 0;
@@ -113,7 +122,6 @@ export class DecodedStream<T, C extends Uint8Array | string = Uint8Array> implem
     const waiting = this.waiting;
     this.waiting = undefined;
     waiting?.(DONE);
-    return Promise.resolve(DONE);
   }
 
   /** A pushed chunk (always bytes), or one read from the source. */
