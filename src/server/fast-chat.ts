@@ -109,6 +109,7 @@ class BodyReader {
   private readonly chunks: Buffer[] = [];
   private size = 0;
   private readonly onData = (chunk: Buffer): void => {
+    if (this.done === undefined) return; // already answered (too large): the rest is discarded
     this.size += chunk.length;
     if (this.size > this.limit) return this.end(bodyTooLargeError(this.limit));
     this.chunks.push(chunk);
@@ -117,7 +118,7 @@ class BodyReader {
   private readonly onGone = (): void => this.end(undefined);
 
   constructor(
-    private readonly req: IncomingMessage,
+    req: IncomingMessage,
     private readonly limit: number,
     private done: ((body: Buffer | GatewayError | undefined) => void) | undefined,
   ) {
@@ -127,15 +128,16 @@ class BodyReader {
     req.on('close', this.onGone);
   }
 
+  /*
+   * The listeners stay on the request (it is over, or its body is being discarded): each one taken
+   * off cost a listener-list rewrite on every request, and once `done` is cleared they do nothing —
+   * the 'error' one still keeps a late socket error from becoming an uncaught 'error' event.
+   */
   private end(result: Buffer | GatewayError | undefined): void {
     const done = this.done;
     if (!done) return;
     this.done = undefined;
-    const req = this.req;
-    req.off('data', this.onData);
-    req.off('end', this.onEnd);
-    req.off('error', this.onGone);
-    req.off('close', this.onGone);
+    this.chunks.length = 0;
     done(result);
   }
 }
