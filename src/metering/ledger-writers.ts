@@ -29,10 +29,41 @@ function sqliteInsertSql(rows: number): string {
   return `INSERT INTO usage_ledger (${LEDGER_COLUMNS.join(', ')}) VALUES ${Array.from({ length: rows }, () => tuple).join(', ')}`;
 }
 
-function flatten(batch: LedgerEntry[]): unknown[] {
+/** The batch's rows as one array of values, LEDGER_COLUMNS' order, absent values as null. */
+export function flatten(batch: LedgerEntry[]): unknown[] {
   const values: unknown[] = new Array(batch.length * LEDGER_COLUMNS.length);
   let i = 0;
-  for (const entry of batch) for (const column of LEDGER_COLUMNS) values[i++] = entry[column] ?? null;
+  // Named reads, one per column (test/unit/ledger-flatten.test.ts keeps them in LEDGER_COLUMNS' order):
+  // `entry[column]` over 27 names was a megamorphic keyed load per value in the profile.
+  for (const e of batch) {
+    values[i++] = e.request_id ?? null;
+    values[i++] = e.created_at ?? null;
+    values[i++] = e.key_name ?? null;
+    values[i++] = e.dialect ?? null;
+    values[i++] = e.requested_model ?? null;
+    values[i++] = e.model ?? null;
+    values[i++] = e.provider ?? null;
+    values[i++] = e.stream ?? null;
+    values[i++] = e.status ?? null;
+    values[i++] = e.input_tokens ?? null;
+    values[i++] = e.output_tokens ?? null;
+    values[i++] = e.cache_read_tokens ?? null;
+    values[i++] = e.cache_write_tokens ?? null;
+    values[i++] = e.reasoning_tokens ?? null;
+    values[i++] = e.cost_nanos ?? null;
+    values[i++] = e.latency_ms ?? null;
+    values[i++] = e.error_code ?? null;
+    values[i++] = e.route ?? null;
+    values[i++] = e.attempt ?? null;
+    values[i++] = e.attempts ?? null;
+    values[i++] = e.decision ?? null;
+    values[i++] = e.usage_source ?? null;
+    values[i++] = e.ttft_ms ?? null;
+    values[i++] = e.team_id ?? null;
+    values[i++] = e.key_id ?? null;
+    values[i++] = e.receipt ?? null;
+    values[i++] = e.policy_hash ?? null;
+  }
   return values;
 }
 
