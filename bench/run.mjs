@@ -23,7 +23,7 @@ import { probeGatewayFeatures } from './lib/gateway-features.mjs';
 import { ledgerRows } from './lib/ledger-count.mjs';
 import { machineInfo } from './lib/machine.mjs';
 import { methodFor } from './lib/method.mjs';
-import { fixedRatePhase, saturationPhase, slowStreamsPhase, streamTimingPhase } from './lib/phases.mjs';
+import { fixedRatePhase, pairedPhase, saturationPhase, slowStreamsPhase, streamTimingPhase } from './lib/phases.mjs';
 import { pinningAvailable, pinProcess, ProcessGroup } from './lib/processes.mjs';
 import { markdownTable } from './lib/report-table.mjs';
 import { renderSvg } from './lib/report-svg.mjs';
@@ -143,6 +143,8 @@ async function main() {
   };
   raw.fixedRate = await fixedRatePhase(ctx, { names, rates: settings.rates, durationS: settings.fixedRateS, rounds: settings.rounds });
   raw.saturation = await saturationPhase(ctx, { names, stream: false, durationS: settings.saturationS, rounds: settings.rounds });
+  const pairedGateways = ['switchyard-passthrough', 'switchyard-passthrough-noteam'].filter((name) => names.includes(name));
+  if (names.includes('bare') && pairedGateways.length) raw.paired = await pairedPhase(ctx, { gateways: pairedGateways, pairs: settings.pairs, durationS: settings.pairedS });
   if (settings.streamSaturationS > 0) {
     raw.streamSaturation = await saturationPhase(ctx, { names: streamNames, stream: true, durationS: settings.streamSaturationS, rounds: settings.streamSaturationRounds });
   }

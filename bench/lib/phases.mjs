@@ -71,6 +71,41 @@ function medianOfRounds(summaries) {
   return out;
 }
 
+/**
+ * The ratio to the bare proxy, robust to the machine's speed drifting during a run (here it moves 2×
+ * within minutes): the bare proxy and a gateway target saturated back to back `pairs` times, order
+ * alternating, and per pair gateway req/s over bare req/s (and bare CPU per request over the
+ * gateway's); the medians are reported. The saturation phase's ratio divides medians of rounds taken
+ * minutes apart, which a drift between them can move either way.
+ */
+export async function pairedPhase(ctx, { gateways, pairs, durationS }) {
+  const out = {};
+  for (const gateway of gateways) {
+    const ratios = [];
+    const cpuRatios = [];
+    const measured = [];
+    for (let pair = 0; pair < pairs; pair++) {
+      const got = {};
+      for (const name of pair % 2 === 0 ? ['bare', gateway] : [gateway, 'bare']) {
+        const target = ctx.targets[name];
+        const { result, cpuUs } = await withProcessStats(
+          target,
+          () => ctx.worker.run('saturate', { ...chatRequest(target, { stream: false }), connections: ctx.settings.connections, durationS }),
+          (r) => r.ok + r.non2xx,
+        );
+        got[name] = { rps: result.rps, cpuUsPerReq: result.ok > 0 ? cpuUs / result.ok : null };
+      }
+      const ratio = got[gateway].rps / got.bare.rps;
+      ratios.push(ratio);
+      cpuRatios.push(got.bare.cpuUsPerReq / got[gateway].cpuUsPerReq);
+      measured.push(got);
+      ctx.log(`paired ${pair + 1} ${gateway}: ${ratio.toFixed(2)}× bare (${Math.round(got[gateway].rps)} vs ${Math.round(got.bare.rps)} req/s; CPU ${Math.round(got[gateway].cpuUsPerReq)} vs ${Math.round(got.bare.cpuUsPerReq)} µs/req)`);
+    }
+    out[gateway] = { throughputRatio: median(ratios), cpuRatio: median(cpuRatios), ratios, cpuRatios, pairs: measured };
+  }
+  return out;
+}
+
 /** Closed-loop saturation (autocannon, `connections` connections), JSON or SSE. */
 export async function saturationPhase(ctx, { names, stream, durationS, rounds }) {
   const out = Object.fromEntries(names.map((name) => [name, { rounds: [], pooled: [] }]));

@@ -1,5 +1,5 @@
 /**
- * Durations, rates and targets per mode. The full run takes ~9 minutes (bounded well under 15 on a
+ * Durations, rates and targets per mode. The full run takes ~10 minutes (bounded well under 15 on a
  * busy 2-core machine), --quick about one; --soak is its own flow (soak.mjs).
  */
 export const CPU_TARGET = '0'; // the system under test (proxy, gateway, Portkey) has core 0 to itself
@@ -16,6 +16,8 @@ export function settingsFor({ quick }) {
       fixedRateS: 2,
       saturationS: 2,
       connections: 64,
+      pairs: 2,
+      pairedS: 1,
       streamSaturationS: 0,
       streamTimingS: 2,
       streamConcurrency: 8,
@@ -37,6 +39,8 @@ export function settingsFor({ quick }) {
     fixedRateS: 3,
     saturationS: 3,
     connections: 64,
+    pairs: 6,
+    pairedS: 2,
     streamSaturationS: 3,
     streamSaturationRounds: 2,
     streamTimingS: 3,

@@ -24,6 +24,9 @@ export function headline(raw, gateway = 'switchyard-passthrough') {
   const out = {};
   figure(out, 'throughput_vs_portkey', () => sat[gateway].rps / sat.portkey.rps, () => (sat[gateway] ? why('portkey') : why(gateway)));
   figure(out, 'throughput_vs_bare_proxy', () => sat[gateway].rps / sat.bare.rps, () => (sat[gateway] ? why('bare') : why(gateway)));
+  // The same, measured back to back with the bare proxy pair by pair (the median pair): robust to the machine's speed drifting.
+  figure(out, 'throughput_vs_bare_proxy_paired', () => raw.paired[gateway].throughputRatio, () => `the paired measurement did not run (${raw.mode})`);
+  figure(out, 'cpu_ratio_vs_bare_proxy_paired', () => raw.paired[gateway].cpuRatio, () => `the paired measurement did not run (${raw.mode})`);
   // What the throughput ratio tends to when both are limited by their own pinned core: bare's CPU per request over the gateway's.
   figure(out, 'cpu_ratio_vs_bare_proxy', () => sat.bare.cpuUsPerReq / sat[gateway].cpuUsPerReq, () => (sat[gateway] ? why('bare') : why(gateway)));
   // How much of its core the bare proxy used at saturation: well below 1, the load generator's core was the limit and the throughput ratio flatters the gateway.
@@ -139,6 +142,9 @@ export function issueTargets(raw, figures) {
     // Read beside the bare proxy's core share: below ~0.9 it was not saturated and the CPU ratio is the sounder figure.
     issue7_throughput_vs_bare_proxy: { ...check(figures.throughput_vs_bare_proxy, { atLeast: 0.6 }), bare_proxy_core_share: finite(figures.bare_proxy_core_share) },
     issue7_cpu_ratio_vs_bare_proxy: check(figures.cpu_ratio_vs_bare_proxy, { atLeast: 0.6 }),
+    // The same two, each the median of back-to-back pairs with the bare proxy (pairedPhase).
+    issue7_throughput_vs_bare_proxy_paired: check(figures.throughput_vs_bare_proxy_paired, { atLeast: 0.6 }),
+    issue7_cpu_ratio_vs_bare_proxy_paired: check(figures.cpu_ratio_vs_bare_proxy_paired, { atLeast: 0.6 }),
     issue7_added_ttfb_ms: check(figures.added_ttfb_ms, { atMost: 1.5 }),
     issue7_added_ttfb_one_client_ms: check(figures.added_ttfb_one_client_ms, { atMost: 1.5 }),
     issue8_admission_cpu_us: check(micro && !micro.error ? micro.teamAdmissionUs : null, { atMost: 10 }),
