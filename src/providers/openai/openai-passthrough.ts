@@ -4,6 +4,7 @@ import type { CallContext, PassthroughRequest, PassthroughResponse } from '../pr
 import type { UpstreamHeaders, UpstreamPool } from '../shared/upstream-http.js';
 import { sendUpstreamStreamed, type StreamedUpstreamResponse } from '../shared/upstream-streamed.js';
 import { convertOpenAIUsage } from './convert-openai-usage.js';
+import { usageFromBytes } from './openai-usage-bytes.js';
 import type { OpenAIChatEndpoint, OpenAICredentials } from './openai-chat-endpoint.js';
 import { badUpstreamResponse, mapOpenAIHttpError, openAIRequestId } from './openai-errors.js';
 import { tapOpenAIStream } from './openai-passthrough-stream.js';
@@ -176,6 +177,8 @@ export function usageOfBody(bytes: Buffer): Usage | undefined {
         const byte = bytes[i];
         if (byte === 0x7b) depth++;
         else if (byte === 0x7d && --depth === 0) {
+          const read = usageFromBytes(bytes, start, i + 1);
+          if (read) return read;
           try {
             return convertOpenAIUsage(JSON.parse(bytes.toString('utf8', start, i + 1)) as OpenAIWireUsage);
           } catch {
