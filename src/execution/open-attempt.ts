@@ -86,7 +86,7 @@ class TranslatedEvents implements AttemptEvents {
   }
 
   poll(): IteratorResult<AttemptEvent> | undefined {
-    if (this.partsOver) return undefined;
+    if (this.partsOver) return DONE;
     const result = this.parts.poll?.();
     return result === undefined ? undefined : this.map(result);
   }
