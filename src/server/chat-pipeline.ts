@@ -241,21 +241,16 @@ export class ChatPipeline {
     const own = call.caller.tenant?.credentials;
     const health = own && own.size > 0 ? new OwnCredentialsHealth(this.deps.health, new Set(own.keys())) : this.deps.health;
     const settled = new RunSettlement(base, run, health);
-    let looped: Promise<AttemptLoopResult>;
-    try {
-      looped = runAttemptLoop(
-        { health, retryBudget: this.deps.retryBudget, now: this.now },
-        {
-          plan,
-          signal: call.signal,
-          deadlineAt: startedAt + this.deps.config.timeouts.totalMs,
-          start: (step, number, cancellable) => this.startAttempt(call, prepared, requestedModel, step, number, startedAt, cancellable),
-        },
-      );
-    } catch (error) {
-      this.settleOnce(settled);
-      throw error;
-    }
+    // runAttemptLoop never throws: everything it refuses is a rejection.
+    const looped = runAttemptLoop(
+      { health, retryBudget: this.deps.retryBudget, now: this.now },
+      {
+        plan,
+        signal: call.signal,
+        deadlineAt: startedAt + this.deps.config.timeouts.totalMs,
+        start: (step, number, cancellable) => this.startAttempt(call, prepared, requestedModel, step, number, startedAt, cancellable),
+      },
+    );
     return looped.then(
       (result) => this.write(run, result, settled),
       (error: unknown) => {

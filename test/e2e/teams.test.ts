@@ -156,6 +156,23 @@ describe('team keys', () => {
     expect(anthropic.json).toMatchObject({ type: 'error', error: { type: 'billing_error' } });
   });
 
+  it("a request refused by a budget gives its token estimate back to the team's token window", async () => {
+    // The team's tpm window is charged each request's estimate at admission and corrected at settle; a
+    // request the budget refuses after that must still be settled (to 0), or the window leaks its estimate.
+    const teamId = await createTeam({ name: 'tpm-team', rate_limits: { tpm: 100_000 } });
+    const poor = await createKey({ team_id: teamId, name: 'poor', budget: { limit_usd: 0.00002, period: 'day' } });
+    const rich = await createKey({ team_id: teamId, name: 'rich' });
+    for (let i = 0; i < 3; i++) {
+      const refused = await chat(poor.key, { model: 'sim-large', max_tokens: 5_000 });
+      expect(refused.status, refused.text).toBe(429);
+      expect(refused.json.error.type).toBe('insufficient_quota');
+    }
+    const served = await chat(rich.key, { model: 'sim-small', max_tokens: 10 });
+    expect(served.status, served.text).toBe(200);
+    // Only this request's own estimate (~11 tokens) is in the window, not the refused ones' 3 × ~5,000.
+    expect(Number(served.headers.get('x-ratelimit-remaining-tokens'))).toBeGreaterThan(99_900);
+  });
+
   it('spend stays within a hard budget under concurrency, and settles to the actual cost', async () => {
     // Each request reserves its worst case (~$0.000134 for sim-small with max_tokens 300); the budget allows a handful at a time.
     const teamId = await createTeam({ name: 'tight-team', budget: { limit_usd: 0.0005, period: 'month' } });
