@@ -44,7 +44,7 @@ export function registerEvalCommand(program: Command): void {
     .option('--exclude-flag <flag>', 'drop rows whose flags.FLAG is truthy (repeatable)', collect, [])
     .option('--task <task>', 'evaluate only these tasks (repeatable or comma-separated)', collect, [])
     .option('--split <split>', 'rows to evaluate: test, train or all (default: test; the router is always fitted on train rows)')
-    .option('--router <name>', 'the router to evaluate: task-prior, random, oracle, learned (when built)', 'task-prior')
+    .option('--router <name>', 'the router to evaluate: task-prior, random, oracle, learned (when built), difficulty-oracle[@r] (a ceiling check)', 'task-prior')
     .option('--seed <n>', 'seed of the random router (default 1) or of a router that trains')
     .option('--loto', 'also leave-one-task-out: for each task, fit on the train rows of the others and score that task')
     .option('--json', 'print the report as JSON')

@@ -16,6 +16,9 @@ import { fnv1a32 } from '../routing/hash32.js';
  *   check that the pipeline reaches the oracle baseline.
  * - `learned`: the trained analyzer and predictor (src/routing/learned/eval-router.ts, exporting
  *   `createLearnedEvalRouter()`), loaded on demand when that module exists.
+ * - `difficulty-oracle[@r]`: the learned router given the row's recorded difficulty among the models
+ *   not being evaluated, exact or blurred to correlation r (0 < r < 1) within each task. It reads
+ *   outcomes, so it is a ceiling check: what a difficulty estimate that good would be worth.
  *
  * Other code registers more with `registerEvalRouter`.
  */
@@ -29,21 +32,31 @@ export function registerEvalRouter(name: string, description: string, factory: E
 /** Names and descriptions of the routers that can be created now (`learned` only when its module exists). */
 export function evalRouterNames(): { name: string; description: string }[] {
   const names = [...registry.entries()].map(([name, r]) => ({ name, description: r.description }));
-  if (!registry.has('learned') && learnedModuleUrl() !== null) names.push({ name: 'learned', description: 'the trained analyzer and predictor (src/routing/learned)' });
+  if (!registry.has('learned') && learnedModuleUrl() !== null) {
+    names.push({ name: 'learned', description: 'the trained analyzer and predictor (src/routing/learned)' });
+    names.push({ name: 'difficulty-oracle[@r]', description: "ceiling check: the learned router given the row's recorded difficulty (other models' outcomes), blurred to correlation r" });
+  }
   return names;
 }
 
 export class UnknownRouterError extends Error {}
 
+/** `difficulty-oracle` or `difficulty-oracle@r` with 0 < r ≤ 1. */
+const DIFFICULTY_ORACLE = /^difficulty-oracle(?:@(1(?:\.0*)?|0?\.\d*[1-9]\d*))?$/;
+
 export async function createEvalRouter(name: string, options: { seed?: number } = {}): Promise<EvalRouter> {
   const entry = registry.get(name);
   if (entry) return entry.factory(options);
-  if (name === 'learned') {
+  const ceiling = DIFFICULTY_ORACLE.exec(name);
+  if (name === 'learned' || ceiling) {
     const url = learnedModuleUrl();
-    if (url === null) throw new UnknownRouterError('router "learned" is not available in this build (src/routing/learned/eval-router.ts does not exist yet)');
-    const module = (await import(url)) as { createLearnedEvalRouter?: (options?: { seed?: number }) => EvalRouter | Promise<EvalRouter> };
-    if (typeof module.createLearnedEvalRouter !== 'function') throw new UnknownRouterError('router "learned": routing/learned/eval-router does not export createLearnedEvalRouter()');
-    return module.createLearnedEvalRouter(options.seed === undefined ? {} : { seed: options.seed });
+    if (url === null) throw new UnknownRouterError(`router "${name}" is not available in this build (src/routing/learned/eval-router.ts does not exist yet)`);
+    const module = (await import(url)) as { createLearnedEvalRouter?: (options?: { seed?: number; difficultyOracle?: number }) => EvalRouter | Promise<EvalRouter> };
+    if (typeof module.createLearnedEvalRouter !== 'function') throw new UnknownRouterError(`router "${name}": routing/learned/eval-router does not export createLearnedEvalRouter()`);
+    return module.createLearnedEvalRouter({
+      ...(options.seed === undefined ? {} : { seed: options.seed }),
+      ...(ceiling ? { difficultyOracle: ceiling[1] === undefined ? 1 : Number(ceiling[1]) } : {}),
+    });
   }
   throw new UnknownRouterError(`unknown router "${name}"; available: ${evalRouterNames().map((r) => r.name).join(', ')}`);
 }

@@ -3,7 +3,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { decodeArray, encodeArray, type RouterArtifact } from '../../src/routing/learned/artifact.js';
 import type { RoutingRow } from '../../src/routing/learned/dataset.js';
-import { createLearnedEvalRouter } from '../../src/routing/learned/eval-router.js';
+import { createLearnedEvalRouter, DifficultyOracle } from '../../src/routing/learned/eval-router.js';
 import { learnedRouterFromArtifact, loadLearnedRouter } from '../../src/routing/learned/load.js';
 import { NEUTRAL_PROFILE, profileIdForms, resolveQualityProfile } from '../../src/routing/learned/profiles.js';
 import { trainRouter } from '../../src/routing/learned/train.js';
@@ -143,3 +143,87 @@ describe('createLearnedEvalRouter', () => {
     expect(router.analyzerSource()).toBe('retrained');
   });
 });
+
+describe('difficulty-oracle (a ceiling check)', () => {
+  /** Rows of one task whose prompts are identical: only the other models' outcomes tell them apart. */
+  const sameText = (n: number) =>
+    Array.from({ length: n }, (_, i) => {
+      const others = i % 4; // 0…3 of the three other models fail
+      const hard = others >= 2;
+      return {
+        id: `r${i}`,
+        task: 'gsm8k',
+        split: i % 5 === 4 ? 'test' : 'train',
+        prompt: 'What is 12 times 7, minus 5?',
+        question: 'What is 12 times 7, minus 5?',
+        models: {
+          big: { score: hard && i % 8 === 3 ? 0 : 1 },
+          tiny: { score: hard ? 0 : 1 },
+          a: { score: others >= 1 ? 0 : 1 },
+          b: { score: others >= 2 ? 0 : 1 },
+          c: { score: others >= 3 ? 0 : 1 },
+        },
+      };
+    });
+
+  it('orders prompts the learned router cannot tell apart by their recorded difficulty among the other models', async () => {
+    const rows = sameText(80);
+    const train = rows.filter((r) => r.split === 'train');
+    const learned = createLearnedEvalRouter();
+    learned.fit(train, ['big', 'tiny']);
+    const gap = (router: ReturnType<typeof createLearnedEvalRouter>, row: (typeof rows)[number]) => {
+      const s = router.score(row, ['big', 'tiny']);
+      return s.big - s.tiny;
+    };
+    const easy = rows.find((r) => r.split === 'test' && r.models.a.score === 1)!;
+    const hard = rows.find((r) => r.split === 'test' && r.models.c.score === 0)!;
+    expect(gap(learned, hard)).toBe(gap(learned, easy));
+
+    const oracle = createLearnedEvalRouter({ difficultyOracle: 1 });
+    oracle.fit(train, ['big', 'tiny']);
+    expect(oracle.name).toBe('difficulty-oracle');
+    expect(gap(oracle, hard)).toBeGreaterThan(gap(oracle, easy));
+
+    const { createEvalRouter, UnknownRouterError } = await import('../../src/router-eval/eval-routers.js');
+    expect((await createEvalRouter('difficulty-oracle@0.5')).name).toBe('difficulty-oracle@0.5');
+    for (const bad of ['difficulty-oracle@0', 'difficulty-oracle@1.5', 'difficulty-oracle@x']) await expect(createEvalRouter(bad)).rejects.toBeInstanceOf(UnknownRouterError);
+  });
+
+  it('blurs the recorded difficulty to about the requested correlation, reproducibly', () => {
+    const rows = Array.from({ length: 4000 }, (_, i) => ({
+      id: `g${i}`,
+      task: i % 2 ? 'arc-challenge' : 'mbpp',
+      prompt: 'q',
+      models: { s: { score: 1 }, w: { score: 0 }, o1: { score: ((i * 7919) % 101) / 100 }, o2: { score: ((i * 104729) % 97) / 96 } },
+    }));
+    const exact = rows.map((r) => 1 - (r.models.o1.score + r.models.o2.score) / 2);
+    for (const r of [0.3, 0.7]) {
+      const oracle = new DifficultyOracle(r, 1);
+      oracle.fit(rows, ['s', 'w']);
+      const blurred = rows.map((row) => oracle.difficulty(row));
+      expect(Math.abs(pearson(exact, blurred) - r)).toBeLessThan(0.06);
+      const again = new DifficultyOracle(r, 1);
+      again.fit(rows, ['s', 'w']);
+      expect(rows.slice(0, 50).map((row) => again.difficulty(row))).toEqual(blurred.slice(0, 50));
+    }
+    const exactOracle = new DifficultyOracle(1, 1);
+    exactOracle.fit(rows, ['s', 'w']);
+    expect(exactOracle.difficulty(rows[3])).toBeCloseTo(exact[3], 12);
+    expect(() => new DifficultyOracle(0, 1)).toThrow(RangeError);
+    expect(() => new DifficultyOracle(1, 1).fit(rows, ['s', 'w', 'o1', 'o2'])).toThrow(/no train row has a model outside/);
+  });
+});
+
+function pearson(x: readonly number[], y: readonly number[]): number {
+  const mx = x.reduce((a, b) => a + b, 0) / x.length;
+  const my = y.reduce((a, b) => a + b, 0) / y.length;
+  let sxy = 0;
+  let sxx = 0;
+  let syy = 0;
+  for (let i = 0; i < x.length; i += 1) {
+    sxy += (x[i] - mx) * (y[i] - my);
+    sxx += (x[i] - mx) ** 2;
+    syy += (y[i] - my) ** 2;
+  }
+  return sxy / Math.sqrt(sxx * syy);
+}
