@@ -77,7 +77,7 @@ describe('anthropic headers', () => {
   });
 
   it('always sends the version, and no anthropic-beta header when there are no betas', () => {
-    expect(buildAnthropicHeaders(config)).toEqual({ 'x-api-key': 'k', 'anthropic-version': '2023-06-01', 'content-type': 'application/json' });
+    expect(buildAnthropicHeaders(config)).toEqual({ 'x-api-key': 'k', 'anthropic-version': '2023-06-01', 'content-type': 'application/json', 'accept-encoding': 'identity' });
   });
 
   it('merges an operator beta header with configured and forwarded betas; auth cannot be overridden by forwarding', () => {
@@ -90,6 +90,7 @@ describe('anthropic headers', () => {
       'x-api-key': 'k',
       'anthropic-version': '2023-06-01',
       'content-type': 'application/json',
+      'accept-encoding': 'identity',
       'anthropic-beta': 'one,two,three',
     });
     expect(buildAnthropicHeaders(config, { forwardHeaders: { 'anthropic-version': '2000-01-01' }, preferClientVersion: true })['anthropic-version']).toBe(

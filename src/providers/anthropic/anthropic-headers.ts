@@ -1,5 +1,6 @@
 import type { AnthropicProviderConfig } from '../../config/schema.js';
 import type { ProviderCredentials } from '../credentials.js';
+import { ACCEPT_IDENTITY } from '../shared/content-coding.js';
 
 /** What an Anthropic call can authenticate with: an API key (`x-api-key`) or a bearer token (`Authorization`). */
 export type AnthropicCredentials = Extract<ProviderCredentials, { kind: 'api-key' | 'bearer' }>;
@@ -19,7 +20,7 @@ export interface AnthropicHeaderOptions {
 /**
  * Request headers for the Messages API: the operator's extra headers, then auth (the configured key,
  * or the call's own credentials, which replace every credential header of the configuration), the
- * always-sent `anthropic-version`, JSON content type, and `anthropic-beta` as the ordered,
+ * always-sent `anthropic-version`, JSON content type, `accept-encoding: identity`, and `anthropic-beta` as the ordered,
  * de-duplicated union of the configured betas, any beta in the operator's headers and the client's
  * forwarded betas.
  */
@@ -38,6 +39,7 @@ export function buildAnthropicHeaders(config: AnthropicProviderConfig, options: 
   headers['anthropic-version'] =
     (options.preferClientVersion ? forwarded['anthropic-version'] : undefined) ?? extra['anthropic-version'] ?? config.version;
   headers['content-type'] = 'application/json';
+  headers['accept-encoding'] = ACCEPT_IDENTITY;
   const betas = mergeBetas([...(config.betas ?? []), extra['anthropic-beta'], forwarded['anthropic-beta']]);
   if (betas.length > 0) headers['anthropic-beta'] = betas.join(',');
   else delete headers['anthropic-beta'];

@@ -14,6 +14,7 @@ import { convertBedrockStream } from './bedrock-stream.js';
 import { convertBedrockResponse } from './convert-bedrock-response.js';
 import { convertToBedrockRequest } from './convert-to-bedrock-request.js';
 import type { Environment } from './resolve-bedrock-auth.js';
+import { ACCEPT_IDENTITY } from '../shared/content-coding.js';
 
 type BedrockCallCredentials = Extract<ProviderCredentials, { kind: 'api-key' | 'bearer' | 'aws' }>;
 
@@ -60,10 +61,11 @@ export function createBedrockProvider(name: string, config: BedrockProviderConfi
     const headers = await authorize({
       method: 'POST',
       url,
-      headers: { 'content-type': 'application/json', accept: operation === 'converse' ? 'application/json' : EVENT_STREAM },
+      headers: { 'content-type': 'application/json', accept: operation === 'converse' ? 'application/json' : EVENT_STREAM},
       body: payload,
     });
-    return { url, headers, body: payload, timeouts: context.timeouts, signal: context.signal, provider: name };
+    // Unsigned, as proxies may rewrite it: answer uncompressed (a coded answer is still decoded, content-coding.ts).
+    return { url, headers: { ...headers, 'accept-encoding': ACCEPT_IDENTITY }, body: payload, timeouts: context.timeouts, signal: context.signal, provider: name };
   }
 
   function ids(headers: Record<string, string | string[]>): { requestId: string | undefined; responseId: string } {

@@ -1,6 +1,7 @@
 import type { ProviderCredentials } from '../credentials.js';
 import type { CallContext } from '../provider.js';
 import type { OpenAIMaxTokensField } from './convert-to-openai-request.js';
+import { ACCEPT_IDENTITY } from '../shared/content-coding.js';
 
 /** The credential kinds a Chat Completions upstream can be called with (`none`: OpenAI-compatible servers only). */
 export type OpenAICredentials = Extract<ProviderCredentials, { kind: 'api-key' | 'bearer' | 'none' }>;
@@ -40,7 +41,7 @@ export function headerBuilder(
   authOf: (credentials: OpenAICredentials) => Record<string, string>,
 ): OpenAIChatEndpoint['requestHeaders'] {
   const configuredHeaders = lowerCaseKeys(configured);
-  const fixed = { ...configuredHeaders, ...lowerCaseKeys(auth), 'content-type': 'application/json' };
+  const fixed = { ...configuredHeaders, ...lowerCaseKeys(auth), 'content-type': 'application/json', 'accept-encoding': ACCEPT_IDENTITY };
   const withoutCredentials: Record<string, string> = {};
   for (const [name, value] of Object.entries(configuredHeaders)) if (!CREDENTIAL_HEADERS.has(name)) withoutCredentials[name] = value;
   // The common call — configured credentials, nothing forwarded — gets one of two prebuilt, frozen objects.
@@ -50,7 +51,7 @@ export function headerBuilder(
     if (credentials === undefined && isEmpty(context.forwardHeaders)) return stream ? fixedStream : fixedWhole;
     return {
       ...lowerCaseKeys(context.forwardHeaders),
-      ...(credentials === undefined ? fixed : { ...withoutCredentials, ...authOf(credentials), 'content-type': 'application/json' }),
+      ...(credentials === undefined ? fixed : { ...withoutCredentials, ...authOf(credentials), 'content-type': 'application/json', 'accept-encoding': ACCEPT_IDENTITY }),
       accept: stream ? 'text/event-stream' : 'application/json',
     };
   };

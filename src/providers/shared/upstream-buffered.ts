@@ -38,7 +38,7 @@ class BufferingHandler extends UpstreamCallHandler {
     if (this.succeeded && typeof declared === 'string' && /^\d{1,15}$/.test(declared) && Number(declared) > this.limit) this.tooLarge();
   }
 
-  onData(chunk: Buffer): boolean {
+  protected received(chunk: Buffer): boolean {
     if (this.done) return true;
     if (this.succeeded && this.collectedWith(chunk) > this.limit) {
       this.tooLarge();
@@ -52,7 +52,7 @@ class BufferingHandler extends UpstreamCallHandler {
     return true;
   }
 
-  onComplete(): void {
+  protected completed(): void {
     this.succeed();
   }
 

@@ -1,4 +1,6 @@
+import type { Transform } from 'node:stream';
 import type { Dispatcher } from 'undici';
+import { contentCodingOf, createContentDecoder, undecodableBody, unsupportedContentCoding, type ContentCoding } from './content-coding.js';
 import { parseRawHeaders } from './upstream-headers.js';
 import { defaultUpstreamPool, mapNetworkError, splitUrl, type UpstreamPool, type UpstreamRequest } from './upstream-http.js';
 
@@ -44,7 +46,9 @@ export function dispatchUpstream<T>(req: UpstreamRequest, pool: UpstreamPool = d
  * call does everything; the gateway's signals are light RequestSignals, execution/request-signal.ts).
  * A cut (client gone, deadline) aborts the call, and undici reports it through
  * onError, mapped with who cut it; before the call reached a socket it is settled at once and
- * onConnect aborts it when it gets there.
+ * onConnect aborts it when it gets there. A body in a content coding (content-coding.ts) is decoded
+ * on its way to `received`; subclasses see only decoded bytes and headers without content-encoding
+ * or content-length.
  */
 export abstract class UpstreamCallHandler {
   protected abortCall: ((reason?: unknown) => void) | undefined;
@@ -56,6 +60,10 @@ export abstract class UpstreamCallHandler {
   private readonly timer: NodeJS.Timeout;
   private readonly bodyChunks: Buffer[] = [];
   private bodySize = 0;
+  /** The body's content coding while it is to be decoded (set at the headers, cleared when the bytes show it is plain). */
+  private coding: ContentCoding | undefined;
+  private decoder: Transform | undefined;
+  private resumeUpstream: (() => void) | undefined;
 
   constructor(
     protected readonly req: UpstreamRequest,
@@ -84,12 +92,73 @@ export abstract class UpstreamCallHandler {
   onHeaders(status: number, rawHeaders: Buffer[], resume: () => void): boolean {
     this.status = status;
     this.headers = parseRawHeaders(rawHeaders);
-    this.started(status, resume);
+    const encoding = this.headers['content-encoding'];
+    if (encoding === undefined) {
+      this.started(status, resume);
+      return true;
+    }
+    const coding = contentCodingOf(encoding);
+    if (coding === 'unsupported') {
+      this.onError(unsupportedContentCoding(this.req.provider, encoding));
+      this.abortUpstream('The response is in a content coding the gateway cannot read.');
+      return true;
+    }
+    delete this.headers['content-encoding'];
+    if (coding === undefined) {
+      this.started(status, resume);
+      return true;
+    }
+    delete this.headers['content-length']; // the compressed length: not the body's
+    this.coding = coding;
+    this.resumeUpstream = resume;
+    this.started(status, () => this.resumeDecoded());
     return true;
   }
 
-  abstract onData(chunk: Buffer): boolean;
-  abstract onComplete(): void;
+  onData(chunk: Buffer): boolean {
+    if (this.coding === undefined) return this.received(chunk);
+    if (this.done) return true;
+    if (this.decoder === undefined && !this.startDecoding(chunk)) return this.received(chunk);
+    return this.decoder!.write(chunk);
+  }
+
+  onComplete(): void {
+    if (this.decoder) this.decoder.end(); // completes at the decoder's 'end'
+    else this.completed();
+  }
+
+  /** A chunk of the (decoded) body; false asks for a pause until the subclass calls its resume. */
+  protected abstract received(chunk: Buffer): boolean;
+  /** The whole (decoded) body has arrived. */
+  protected abstract completed(): void;
+
+  /** The first bytes of a coded body: a decoder, or none (false) when they show the body is plain after all. */
+  private startDecoding(first: Buffer): boolean {
+    const coding = this.coding!;
+    const decoder = createContentDecoder(coding, first);
+    if (decoder === undefined) {
+      this.coding = undefined;
+      return false;
+    }
+    this.decoder = decoder;
+    decoder.on('data', (chunk: Buffer) => {
+      if (!this.done && !this.received(chunk)) decoder.pause();
+    });
+    decoder.on('drain', () => this.resumeUpstream?.());
+    decoder.once('end', () => this.completed());
+    decoder.once('error', (error) => {
+      if (this.done) return;
+      this.onError(undecodableBody(this.req.provider, coding, error));
+      this.abortUpstream('The response body does not decode.');
+    });
+    return true;
+  }
+
+  /** The subclass caught up: decoded output flows again, and so does the socket. */
+  private resumeDecoded(): void {
+    this.decoder?.resume();
+    this.resumeUpstream?.();
+  }
 
   onError(error: unknown): void {
     if (this.done) return;
@@ -149,6 +218,7 @@ export abstract class UpstreamCallHandler {
     this.done = true;
     clearTimeout(this.timer);
     this.req.signal.removeEventListener('abort', this);
+    if (this.decoder && !this.decoder.destroyed) this.decoder.destroy();
   }
 }
 

@@ -157,7 +157,7 @@ class StreamingHandler extends UpstreamCallHandler {
     this.resolve({ status, headers: this.headers, ok: true, chunks: this.chunks });
   }
 
-  onData(chunk: Buffer): boolean {
+  protected received(chunk: Buffer): boolean {
     if (this.done) return true;
     if (this.chunks) return this.chunks.push(chunk);
     if (!this.collect(chunk, MAX_ERROR_BODY_BYTES)) {
@@ -168,7 +168,7 @@ class StreamingHandler extends UpstreamCallHandler {
     return true;
   }
 
-  onComplete(): void {
+  protected completed(): void {
     this.complete();
   }
 
