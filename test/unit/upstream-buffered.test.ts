@@ -5,6 +5,7 @@ import { sendUpstreamBuffered } from '../../src/providers/shared/upstream-buffer
 import { headerName, parseRawHeaders } from '../../src/providers/shared/upstream-headers.js';
 import { pumpBody, type PumpOutcome } from '../helpers/pumped-body.js';
 import { MAX_ERROR_BODY_BYTES, MAX_RESPONSE_BODY_BYTES, UpstreamPool } from '../../src/providers/shared/upstream-http.js';
+import { closeServer, LOCAL_UPSTREAM_TIMEOUTS, listenLocal } from '../helpers/local-http.js';
 
 /**
  * The non-stream upstream call through undici's dispatcher (sendUpstreamBuffered): the same deadlines,
@@ -54,17 +55,15 @@ beforeAll(async () => {
       res.writeHead(404).end();
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  base = await listenLocal(server);
 });
 
 afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
+  await closeServer(server);
   await pool.close();
 });
 
-const timeouts = { connectMs: 2000, firstByteMs: 5000, idleMs: 5000, totalMs: 20_000 };
+const timeouts = LOCAL_UPSTREAM_TIMEOUTS;
 
 function call(path: string, overrides: Partial<Parameters<typeof sendUpstreamBuffered>[0]> = {}) {
   return sendUpstreamBuffered({ url: `${base}${path}`, headers: { authorization: 'Bearer k', 'content-type': 'application/json' }, body: '{"q":1}', timeouts, signal: new AbortController().signal, provider: 'p', ...overrides }, pool);

@@ -6,6 +6,7 @@ import { sendUpstreamBuffered } from '../../src/providers/shared/upstream-buffer
 import { mapBodyReadError, MAX_RESPONSE_BODY_BYTES, UpstreamPool, type UpstreamRequest } from '../../src/providers/shared/upstream-http.js';
 import { sendUpstreamStreamed, type StreamedUpstreamResponse } from '../../src/providers/shared/upstream-streamed.js';
 import { GatewayError } from '../../src/spec/errors.js';
+import { closeServer, LOCAL_UPSTREAM_TIMEOUTS, listenLocal } from '../helpers/local-http.js';
 
 /**
  * Upstream answers in a content coding (gzip, deflate, br) reach the gateway's readers decoded, both
@@ -63,17 +64,15 @@ beforeAll(async () => {
       res.writeHead(404).end();
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  base = await listenLocal(server);
 });
 
 afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
+  await closeServer(server);
   await pool.close();
 });
 
-const timeouts = { connectMs: 2000, firstByteMs: 5000, idleMs: 5000, totalMs: 20_000 };
+const timeouts = LOCAL_UPSTREAM_TIMEOUTS;
 
 function request(path: string): UpstreamRequest {
   return { url: `${base}${path}`, method: 'GET', headers: { 'accept-encoding': 'identity' }, timeouts, signal: new AbortController().signal, provider: 'p' };

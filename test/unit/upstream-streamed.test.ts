@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sendUpstreamStreamed, type StreamedUpstreamResponse } from '../../src/providers/shared/upstream-streamed.js';
 import { pumpBody, type PumpOutcome } from '../helpers/pumped-body.js';
 import { mapBodyReadError, MAX_ERROR_BODY_BYTES, UpstreamPool } from '../../src/providers/shared/upstream-http.js';
+import { closeServer, LOCAL_UPSTREAM_TIMEOUTS, listenLocal } from '../helpers/local-http.js';
 
 /**
  * The streamed upstream call through undici's dispatcher (sendUpstreamStreamed): chunks in order,
@@ -63,17 +64,15 @@ beforeAll(async () => {
       res.writeHead(404).end();
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+  base = await listenLocal(server);
 });
 
 afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
+  await closeServer(server);
   await pool.close();
 });
 
-const timeouts = { connectMs: 2000, firstByteMs: 5000, idleMs: 5000, totalMs: 20_000 };
+const timeouts = LOCAL_UPSTREAM_TIMEOUTS;
 
 function call(path: string, overrides: Partial<Parameters<typeof sendUpstreamStreamed>[0]> = {}) {
   return sendUpstreamStreamed({ url: `${base}${path}`, method: 'GET', headers: {}, timeouts, signal: new AbortController().signal, provider: 'p', ...overrides }, pool);
