@@ -172,7 +172,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   });
 
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'buffer' }, jsonBodyParser(server.maxJsonDepth));
+  app.addContentTypeParser('*', { parseAs: 'buffer' }, jsonBodyParser(server.maxJsonDepth, server.bodyLimitBytes));
 
   app.setErrorHandler((error, request, reply) => {
     sendError(request, reply, fromFrameworkError(error, server.bodyLimitBytes));

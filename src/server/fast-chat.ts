@@ -6,6 +6,7 @@ import { GatewayError, shuttingDownError, toGatewayError } from '../spec/errors.
 import { callerOfRequest, type Caller } from '../tenancy/api-keys.js';
 import type { Lifecycle } from './lifecycle.js';
 import { bodyTooLargeError, parseJsonRequestBody } from './parse-json-body.js';
+import { decodeRequestBody } from './request-coding.js';
 
 export interface FastChatDeps {
   lifecycle: Lifecycle;
@@ -80,19 +81,28 @@ function withCaller(deps: FastChatDeps, dialect: DialectCodec, req: IncomingMess
   readBody(req, deps.bodyLimitBytes, (bytes) => {
     if (bytes === undefined) return; // the client went away
     if (GatewayError.is(bytes)) return writeFrameworkError(res, dialect, bytes, true);
-    let body: unknown;
-    try {
-      body = parseJsonRequestBody(bytes, deps.maxJsonDepth);
-    } catch (error) {
-      return writeFrameworkError(res, dialect, toGatewayError(error), true);
-    }
-    // Called from the request's 'end' event: nothing may escape into the emitter.
-    try {
-      void deps.serve(dialect, req, res, body, caller);
-    } catch (error) {
-      writeFrameworkError(res, dialect, toGatewayError(error), false);
-    }
+    if (headers['content-encoding'] === undefined) return parsed(deps, dialect, req, res, caller, bytes);
+    decodeRequestBody(bytes, headers['content-encoding'], deps.bodyLimitBytes, (decoded) => {
+      if (GatewayError.is(decoded)) return writeFrameworkError(res, dialect, decoded, false);
+      parsed(deps, dialect, req, res, caller, decoded);
+    });
   });
+}
+
+/** The whole (decoded) body: parsed as JSON, then served. */
+function parsed(deps: FastChatDeps, dialect: DialectCodec, req: IncomingMessage, res: ServerResponse, caller: Caller, bytes: Buffer): void {
+  let body: unknown;
+  try {
+    body = parseJsonRequestBody(bytes, deps.maxJsonDepth);
+  } catch (error) {
+    return writeFrameworkError(res, dialect, toGatewayError(error), true);
+  }
+  // Called from the request's 'end' event (or zlib's callback): nothing may escape into the emitter.
+  try {
+    void deps.serve(dialect, req, res, body, caller);
+  } catch (error) {
+    writeFrameworkError(res, dialect, toGatewayError(error), false);
+  }
 }
 
 /**

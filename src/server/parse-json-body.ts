@@ -1,22 +1,28 @@
 import type { FastifyRequest } from 'fastify';
 import { GatewayError } from '../spec/errors.js';
+import { decodeRequestBody } from './request-coding.js';
 
 /**
  * Builds the body parser: every request body is parsed as JSON whatever its content type (curl sends
- * form-encoded by default), with errors that say where the JSON broke. Bodies nested deeper than
+ * form-encoded by default), after undoing its content-encoding (request-coding.ts), with errors that
+ * say where the JSON broke. Bodies nested deeper than
  * `maxDepth` are refused before parsing: the gateway serialises bodies again (JSON.stringify recurses),
  * and a ~35 KB body nested thousands of levels deep would otherwise overflow the stack.
  */
-export function jsonBodyParser(maxDepth: number) {
-  return function parseJsonBody(_request: FastifyRequest, body: Buffer | string, done: (error: Error | null, value?: unknown) => void): void {
-    let value: unknown;
-    try {
-      value = parseJsonRequestBody(typeof body === 'string' ? Buffer.from(body, 'utf8') : body, maxDepth);
-    } catch (error) {
-      done(error as Error);
-      return;
-    }
-    done(null, value);
+export function jsonBodyParser(maxDepth: number, bodyLimitBytes: number) {
+  return function parseJsonBody(request: FastifyRequest, body: Buffer | string, done: (error: Error | null, value?: unknown) => void): void {
+    const raw = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+    decodeRequestBody(raw, request.headers['content-encoding'], bodyLimitBytes, (bytes) => {
+      if (GatewayError.is(bytes)) return done(bytes);
+      let value: unknown;
+      try {
+        value = parseJsonRequestBody(bytes, maxDepth);
+      } catch (error) {
+        done(error as Error);
+        return;
+      }
+      done(null, value);
+    });
   };
 }
 
