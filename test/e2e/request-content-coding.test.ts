@@ -32,7 +32,7 @@ async function post(path: string, body: Buffer, encoding: string): Promise<{ sta
   const res = await fetch(`${gateway.url}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'content-encoding': encoding, authorization: `Bearer ${TEST_KEY}`, 'x-api-key': TEST_KEY },
-    body,
+    body: new Uint8Array(body),
   });
   const text = await res.text();
   return { status: res.status, json: JSON.parse(text) };

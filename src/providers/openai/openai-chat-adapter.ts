@@ -11,6 +11,7 @@ import type { OpenAIChatEndpoint } from './openai-chat-endpoint.js';
 import { badUpstreamResponse, mapOpenAIHttpError, openAIRequestId } from './openai-errors.js';
 import { openAIPassthrough } from './openai-passthrough.js';
 import { decodeOpenAIStream } from './openai-stream.js';
+import { htmlForStream, streamBodyKind, wholeCompletionAsEvents } from './openai-whole-as-stream.js';
 
 export interface OpenAIChatAdapterOptions {
   /** Provider config key. */
@@ -91,7 +92,13 @@ export function createOpenAIChatAdapter(options: OpenAIChatAdapterOptions, adapt
       const { body, warnings } = convert(request, context, true);
       const response = await sendStreamed(body, context);
       const upstreamRequestId = openAIRequestId(response.headers);
-      const stream = decodeOpenAIStream(response.chunks, { provider: name, upstreamModel: context.upstreamModel, upstreamRequestId, signal: context.signal });
+      const kind = streamBodyKind(response.headers);
+      if (kind === 'html') {
+        response.chunks.abandon();
+        throw htmlForStream(name, upstreamRequestId);
+      }
+      const chunks = kind === 'json' ? wholeCompletionAsEvents(response.chunks, name, upstreamRequestId) : response.chunks;
+      const stream = decodeOpenAIStream(chunks, { provider: name, upstreamModel: context.upstreamModel, upstreamRequestId, signal: context.signal });
       return upstreamRequestId === undefined ? { stream, warnings } : { stream, warnings, upstreamRequestId };
     },
 

@@ -8,6 +8,7 @@ import { usageFromBytes } from './openai-usage-bytes.js';
 import type { OpenAIChatEndpoint, OpenAICredentials } from './openai-chat-endpoint.js';
 import { badUpstreamResponse, mapOpenAIHttpError, openAIRequestId } from './openai-errors.js';
 import { tapOpenAIStream } from './openai-passthrough-stream.js';
+import { htmlForStream, streamBodyKind, wholeCompletionAsEvents } from './openai-whole-as-stream.js';
 import type { OpenAIWireUsage } from './openai-wire-types.js';
 import { sendUpstreamBuffered, type BufferedUpstreamResponse } from '../shared/upstream-buffered.js';
 import { rewriteOpenAIPassthroughBody, type PassthroughBodyRewrite } from './rewrite-openai-passthrough-body.js';
@@ -112,7 +113,14 @@ class PassthroughCall {
     const upstreamRequestId = openAIRequestId(response.headers);
     if (!response.ok) throw mapOpenAIHttpError(response.status, response.headers, response.body.toString('utf8'), provider);
     const headers = forwardableHeaders(response.headers);
-    const tap = tapOpenAIStream(response.chunks, { stripUsage: !this.rewrite.clientWantsUsage, provider, signal: this.context.signal, upstreamRequestId });
+    const kind = streamBodyKind(response.headers);
+    if (kind === 'html') {
+      response.chunks.abandon();
+      throw htmlForStream(provider, upstreamRequestId);
+    }
+    if (kind === 'json') delete headers['content-type']; // the client gets an event stream
+    const body = kind === 'json' ? wholeCompletionAsEvents(response.chunks, provider, upstreamRequestId) : response.chunks;
+    const tap = tapOpenAIStream(body, { stripUsage: !this.rewrite.clientWantsUsage, provider, signal: this.context.signal, upstreamRequestId });
     return {
       status: response.status,
       headers,
