@@ -88,6 +88,22 @@ describe('simulated tool calls', () => {
     expect(callsOf(named).map((call) => call.name)).toEqual(['get_time']);
   });
 
+  it('finds mentions as whole words, case-insensitively, and never for a name no provider accepts', async () => {
+    const dotted: ToolDefinition = { name: 'get.stock', inputSchema: { type: 'object' } };
+    const mentioned = async (text: string) => callsOf(await provider.chat(ask(text, { tools: [WEATHER, TIME, dotted] }), testCallContext('sim-medium'))).map((call) => call.name);
+    expect(await mentioned('GET_TIME then Get_Weather')).toEqual(['get_time', 'get_weather']);
+    expect(await mentioned('get_times and xget_weather and get_weather-2')).toEqual(['get_weather']); // none named: the first tool
+    expect(await mentioned('(get_time), get.stock')).toEqual(['get_time']);
+  });
+
+  // A regex per tool over the whole text took ~15 s for 40,000 tools and 2 MB on a 2-core machine (this one ~35 s, past the test timeout).
+  it('finds mentions among 60,000 tools in a 3 MB message in linear time', async () => {
+    const tools = Array.from({ length: 60_000 }, (_, i): ToolDefinition => ({ name: `tool_${i}`, inputSchema: { type: 'object' } }));
+    const text = `${'lorem ipsum '.repeat(250_000)} call tool_59999 and tool_7`;
+    const result = await provider.chat(ask(text, { tools }), testCallContext('sim-medium'));
+    expect(callsOf(result).map((call) => call.name)).toEqual(['tool_59999', 'tool_7']);
+  });
+
   it('calls every named tool in parallel, in order of mention, with distinct ids', async () => {
     const request = ask('First get_time for Tokyo, then get_weather for Oslo.', { tools: [WEATHER, TIME] });
     const result = await provider.chat(request, testCallContext('sim-medium'));

@@ -37,18 +37,34 @@ export function planToolCalls(request: ChatRequest, facts: RequestFacts, request
   return chosen.map((tool, n) => ({ type: 'tool-call', id: `${idPrefix}_${n}`, name: tool.name, argumentsJson: sampleArguments(tool) }));
 }
 
-/** Tools whose name appears in the text as a whole word, in order of first mention. */
+/**
+ * Tools whose name appears in the text as a whole word (case-insensitively), in order of first mention.
+ * Words are maximal runs of `[A-Za-z0-9_-]`, the characters OpenAI, Anthropic and Bedrock allow in a
+ * tool name; a name with any other character is never mentioned. The text's words are indexed in one
+ * pass and each tool is one lookup, so the cost is linear in the text plus the tools (a regex per tool
+ * over the whole text held the event loop for seconds with thousands of tools and a long message).
+ */
 function mentionedTools(tools: readonly ToolDefinition[], text: string): ToolDefinition[] {
+  const firstMention = firstMentions(text, new Set(tools.map((tool) => tool.name.toLowerCase())));
   const positions: Array<{ tool: ToolDefinition; at: number }> = [];
   for (const tool of tools) {
-    const match = new RegExp(`(^|[^A-Za-z0-9_-])${escapeRegExp(tool.name)}(?![A-Za-z0-9_-])`, 'i').exec(text);
-    if (match) positions.push({ tool, at: match.index + match[1].length });
+    const at = firstMention.get(tool.name.toLowerCase());
+    if (at !== undefined) positions.push({ tool, at });
   }
   return positions.sort((a, b) => a.at - b.at).map((entry) => entry.tool);
 }
 
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const WORD = /[A-Za-z0-9_-]+/g;
+
+/** Where each of `names` (lowercase) first appears in the text as a word. */
+function firstMentions(text: string, names: ReadonlySet<string>): Map<string, number> {
+  const positions = new Map<string, number>();
+  WORD.lastIndex = 0;
+  for (let match = WORD.exec(text); match !== null; match = WORD.exec(text)) {
+    const word = match[0].toLowerCase();
+    if (names.has(word) && !positions.has(word)) positions.set(word, match.index);
+  }
+  return positions;
 }
 
 /** JSON text of an arguments object sampled from the schema ("{}" when the schema is not an object schema). */
