@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { ResolvedConfig } from '../config/resolve-config.js';
 import type { DialectCodec } from '../dialects/dialect.js';
@@ -169,6 +170,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     requestTimeout: server.requestTimeoutMs,
     keepAliveTimeout: server.keepAliveTimeoutMs,
     http: httpOptions,
+    clientErrorHandler: writeClientError,
   });
 
   app.removeAllContentTypeParsers();
@@ -232,6 +234,31 @@ let requestCounter = 0;
 
 function newRequestId(): string {
   return `${REQUEST_ID_PREFIX}${(++requestCounter).toString(36).padStart(6, '0')}`;
+}
+
+/**
+ * A request Node's HTTP parser refuses (bad framing: an invalid or doubled content-length, a broken
+ * chunk, a malformed request line or header) gets a 400 in the dialect its path names, when the raw
+ * bytes show one (`/v1/messages…`: Anthropic; else OpenAI's shape), and the connection is closed: what
+ * follows on it cannot be trusted. A header deadline is a 408 the same way.
+ */
+function writeClientError(failure: Error, socket: Socket): void {
+  const error = failure as Error & { code?: string; rawPacket?: unknown };
+  if (error.code === 'ECONNRESET' || !socket.writable || (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage?.headersSent) {
+    socket.destroy();
+    return;
+  }
+  const raw = Buffer.isBuffer(error.rawPacket) ? error.rawPacket.subarray(0, 256).toString('latin1') : '';
+  const dialect = /^[A-Z]+ \/v1\/messages/.test(raw) ? anthropicMessagesDialect : openaiChatDialect;
+  const [status, reason, code, message] =
+    error.code === 'ERR_HTTP_REQUEST_TIMEOUT' || error.code === 'ERR_HTTP_HEADERS_TIMEOUT'
+      ? [408, 'Request Timeout', 'SWY_ERR_REQUEST_TIMEOUT', "The request did not arrive within the server's deadline."]
+      : error.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'Request Header Fields Too Large', 'SWY_ERR_HEADERS_TOO_LARGE', 'The request headers are larger than the server reads.']
+        : [400, 'Bad Request', 'SWY_ERR_BAD_HTTP', `The request is not valid HTTP/1.1 (${error.code ?? 'parse error'}): check its request line, headers, content-length and chunked framing.`];
+  const rendered = dialect.encodeError(new GatewayError({ code, kind: 'invalid_request', status, message }));
+  const payload = JSON.stringify(rendered.body);
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(payload)}\r\nconnection: close\r\n\r\n${payload}`);
 }
 
 function writeHijackedError(res: FastifyReply['raw'], dialect: DialectCodec, error: GatewayError, requestId: string): void {

@@ -263,3 +263,51 @@ describe('client deadlines (headers, whole request)', () => {
     socket.destroy();
   });
 });
+
+describe('requests that are not valid HTTP', () => {
+  let gateway: RunningGateway;
+
+  beforeAll(async () => {
+    gateway = await startTestGateway(SIMULATED_ONLY);
+  });
+
+  afterEach(() => {
+    for (const socket of sockets) socket.destroy();
+    sockets.clear();
+  });
+
+  afterAll(async () => {
+    await gateway?.close();
+  });
+
+  /** Sends raw bytes; the whole answer once the gateway closes the connection. */
+  async function raw(bytes: string): Promise<{ status: number; headers: string; body: any }> {
+    const { socket, closed } = await openSocket(gateway.url);
+    socket.write(bytes);
+    const answer = await closedWithin(closed, CLOSE_BOUND_MS);
+    const [head, body] = answer.split('\r\n\r\n');
+    return { status: Number(head.split(' ')[1]), headers: head.toLowerCase(), body: JSON.parse(body) };
+  }
+
+  it('bad framing gets a 400 in the dialect its path names, and the connection is closed', async () => {
+    const openai = await raw('POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n{}');
+    expect(openai.status).toBe(400);
+    expect(openai.headers).toContain('connection: close');
+    expect(openai.body.error).toMatchObject({ type: 'invalid_request_error', code: 'SWY_ERR_BAD_HTTP' });
+    expect(openai.body.error.message).toContain('HPE_INVALID_CONTENT_LENGTH');
+
+    const anthropic = await raw('POST /v1/messages HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}');
+    expect(anthropic.status).toBe(400);
+    expect(anthropic.body).toMatchObject({ type: 'error', error: { type: 'invalid_request_error' } });
+
+    const garbage = await raw('BLAH\r\n\r\n');
+    expect(garbage.status).toBe(400);
+    expect(garbage.body.error.code).toBe('SWY_ERR_BAD_HTTP');
+  });
+
+  it('headers larger than the server reads are a 431 in the same shape', async () => {
+    const big = await raw(`GET /v1/models HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(64 * 1024)}\r\n\r\n`);
+    expect(big.status).toBe(431);
+    expect(big.body.error.code).toBe('SWY_ERR_HEADERS_TOO_LARGE');
+  });
+});

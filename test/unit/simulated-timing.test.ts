@@ -49,6 +49,43 @@ describe('simulated latency, pacing and abort', () => {
     expect(await call.outcome).toEqual(reference);
   });
 
+  it('keeps the call deadlines like an HTTP upstream: a latency past firstByteMs is the first-byte timeout at firstByteMs', async () => {
+    const provider = createSimulatedProvider('sim', { type: 'simulated', latencyMs: 0, tokensPerSecond: 0 });
+    const timeouts = { firstByteMs: 1_000, totalMs: 5_000 };
+    for (const streamed of [false, true]) {
+      const request = { ...ask('hi [simulate:latency:9999999]'), stream: streamed };
+      const call = track<unknown>(streamed ? provider.chatStream(request, testCallContext('sim-small', { timeouts })) : provider.chat(request, testCallContext('sim-small', { timeouts })));
+      await vi.advanceTimersByTimeAsync(999);
+      expect(call.settled()).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(call.settled()).toBe(true);
+      expect(await call.outcome).toMatchObject({ code: 'SWY_ERR_UPSTREAM_FIRST_BYTE_TIMEOUT', kind: 'timeout', retryable: true });
+    }
+    expect(vi.getTimerCount()).toBe(0);
+  });
+
+  it('an answer slower than totalMs ends in the total timeout: at totalMs for chat(), as an error part for a stream', async () => {
+    const provider = createSimulatedProvider('sim', { type: 'simulated', latencyMs: 100, tokensPerSecond: 2 });
+    const timeouts = { firstByteMs: 1_000, totalMs: 3_000 };
+    const call = track(provider.chat(ask(), testCallContext('sim-small', { timeouts })));
+    await vi.advanceTimersByTimeAsync(2_999);
+    expect(call.settled()).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await call.outcome).toMatchObject({ code: 'SWY_ERR_UPSTREAM_TOTAL_TIMEOUT', kind: 'timeout' });
+
+    const streamed = await provider.chatStream({ ...ask(), stream: true }, testCallContext('sim-small', { timeouts }));
+    const parts: ChatStreamPart[] = [];
+    const reading = (async () => {
+      for await (const part of streamed.stream) parts.push(part);
+    })();
+    await vi.advanceTimersByTimeAsync(4_000);
+    await reading;
+    const last = parts[parts.length - 1];
+    expect(last.type).toBe('error');
+    expect(last.type === 'error' && last.error.code).toBe('SWY_ERR_UPSTREAM_TOTAL_TIMEOUT');
+    expect(parts.filter((p) => p.type === 'text-delta').length).toBeGreaterThan(0); // it streamed until the deadline
+  });
+
   it('a triggered upstream error arrives after the latency too', async () => {
     const provider = createSimulatedProvider('sim', { type: 'simulated', latencyMs: 300, tokensPerSecond: 0 });
     const call = track(provider.chatStream({ ...ask('hi [simulate:error:529]'), stream: true }, testCallContext('sim-small')));

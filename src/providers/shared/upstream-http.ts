@@ -190,6 +190,13 @@ function withoutAddresses(text: string): string {
     .replace(/\b[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,10}:\d{1,5}\b/g, '[address]');
 }
 
+/** The first-byte or total deadline passed (for upstreams that are not HTTP calls: the simulated provider). */
+export function deadlineError(which: 'first-byte' | 'total', provider: string): GatewayError {
+  return which === 'first-byte'
+    ? timeoutError(UPSTREAM_ERROR_CODES.FIRST_BYTE_TIMEOUT, `Upstream ${provider} sent no response headers within the first-byte timeout.`, provider, undefined)
+    : new GatewayError({ code: UPSTREAM_ERROR_CODES.TOTAL_TIMEOUT, kind: 'timeout', origin: 'upstream', message: `Upstream ${provider} did not finish within the total timeout.`, provider });
+}
+
 function timeoutError(code: string, message: string, provider: string, cause: unknown): GatewayError {
   return new GatewayError({ code, kind: 'timeout', origin: 'upstream', message, provider, retryable: true, cause });
 }

@@ -3,6 +3,7 @@ import type { ChatRequest } from '../../spec/index.js';
 import type { CallContext, ProviderAdapter, ProviderResult, ProviderStream } from '../provider.js';
 import { buildSimulatedAnswer, type SimulatedAnswer } from './simulated-answer.js';
 import { clientClosedError } from './simulated-errors.js';
+import { deadlineError } from '../shared/upstream-http.js';
 import { streamSimulatedAnswer } from './simulated-stream.js';
 import { generationMs, SimulationAborted, sleep } from './simulated-timing.js';
 
@@ -16,7 +17,10 @@ import { generationMs, SimulationAborted, sleep } from './simulated-timing.js';
  * Timing: `latencyMs` passes before the first stream part (and before a triggered HTTP error);
  * stream deltas are paced at `tokensPerSecond`; a non-streaming call takes latency plus the time
  * to generate its output at that pace. Everything is abortable through `context.signal`
- * (SWY_ERR_CLIENT_CLOSED, status 499). Sampling settings (temperature, topP, topK, seed, penalties)
+ * (SWY_ERR_CLIENT_CLOSED, status 499). Like an HTTP upstream, a call keeps its deadlines: a latency
+ * longer than `firstByteMs` ends, after `firstByteMs`, in the first-byte timeout, and an answer that
+ * would take longer than `totalMs` in the total timeout (so `[simulate:latency:9999999]` cannot hold a
+ * request for hours). Sampling settings (temperature, topP, topK, seed, penalties)
  * are accepted and ignored without warnings: the output has no randomness for them to steer.
  */
 export function createSimulatedProvider(name: string, config: SimulatedProviderConfig): ProviderAdapter {
@@ -35,6 +39,19 @@ export function createSimulatedProvider(name: string, config: SimulatedProviderC
     }
   }
 
+  /** When the first part (after `firstMs`) or the whole answer (after `wholeMs`) would miss its deadline: wait for the deadline, then fail with it. */
+  async function pastDeadline(firstMs: number, wholeMs: number, context: CallContext): Promise<void> {
+    const { firstByteMs, totalMs } = context.timeouts;
+    if (firstMs > firstByteMs && firstByteMs <= totalMs) {
+      await wait(firstByteMs, context.signal);
+      throw deadlineError('first-byte', name);
+    }
+    if (wholeMs > totalMs) {
+      await wait(totalMs, context.signal);
+      throw deadlineError('total', name);
+    }
+  }
+
   return {
     name,
     type: 'simulated',
@@ -42,6 +59,7 @@ export function createSimulatedProvider(name: string, config: SimulatedProviderC
     async chat(request: ChatRequest, context: CallContext): Promise<ProviderResult> {
       const answer = prepare(request, context);
       const generation = generationMs(answer.result.usage.outputTokens, answer.tokensPerSecond);
+      await pastDeadline(answer.latencyMs, answer.latencyMs + generation, context);
       if (answer.failure?.when === 'before-response') {
         await wait(answer.latencyMs, context.signal);
         throw answer.failure.error;
@@ -56,12 +74,13 @@ export function createSimulatedProvider(name: string, config: SimulatedProviderC
 
     async chatStream(request: ChatRequest, context: CallContext): Promise<ProviderStream> {
       const answer = prepare(request, context);
+      await pastDeadline(answer.latencyMs, answer.latencyMs, context);
       if (answer.failure?.when === 'before-response') {
         await wait(answer.latencyMs, context.signal);
         throw answer.failure.error;
       }
       return {
-        stream: streamSimulatedAnswer(answer, context.signal, name),
+        stream: streamSimulatedAnswer(answer, context.signal, name, Date.now() + context.timeouts.totalMs),
         warnings: answer.result.warnings,
         upstreamRequestId: answer.result.upstreamRequestId,
       };

@@ -4,6 +4,7 @@ import type { SimulatedAnswer } from './simulated-answer.js';
 import { clientClosedError } from './simulated-errors.js';
 import { createPacer, SimulationAborted, sleep } from './simulated-timing.js';
 import { splitIntoTokenPieces } from './simulated-tokens.js';
+import { deadlineError } from '../shared/upstream-http.js';
 
 interface Step {
   part: ChatStreamPart;
@@ -16,11 +17,11 @@ interface Step {
  * start, usage (input side), one block per content part (text and reasoning in token-sized
  * deltas, a reasoning signature before reasoning-end, tool arguments in token-sized fragments),
  * then finish with the final usage. Waits `latencyMs` before the first part and paces deltas at
- * `tokensPerSecond`. An aborted signal ends the stream with an SWY_ERR_CLIENT_CLOSED error part;
+ * `tokensPerSecond`; past `deadline` (epoch ms: the call's total timeout) it ends with the total-timeout error. An aborted signal ends the stream with an SWY_ERR_CLIENT_CLOSED error part;
  * a mid-stream failure trigger ends it with that error after half of the deltas (before finish when
  * there are none).
  */
-export async function* streamSimulatedAnswer(answer: SimulatedAnswer, signal: AbortSignal, provider: string): AsyncGenerator<ChatStreamPart> {
+export async function* streamSimulatedAnswer(answer: SimulatedAnswer, signal: AbortSignal, provider: string, deadline = Infinity): AsyncGenerator<ChatStreamPart> {
   const steps = streamSteps(answer);
   const midstreamError = answer.failure?.when === 'mid-stream' ? answer.failure.error : undefined;
   const failAfter = Math.max(1, Math.floor(steps.filter((step) => step.isDelta).length / 2));
@@ -35,6 +36,10 @@ export async function* streamSimulatedAnswer(answer: SimulatedAnswer, signal: Ab
       }
       if (step.isDelta) {
         await pacer.next(signal);
+        if (Date.now() > deadline) {
+          yield { type: 'error', error: deadlineError('total', provider) };
+          return;
+        }
         deltasSent += 1;
       } else if (signal.aborted) {
         throw new SimulationAborted(signal.reason);

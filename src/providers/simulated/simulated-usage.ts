@@ -1,4 +1,5 @@
-import type { AssistantContentPart, ChatRequest, ImagePart, Message, TextPart, Usage } from '../../spec/index.js';
+import type { AssistantContentPart, ChatRequest, ImagePart, Message, Usage } from '../../spec/index.js';
+import { BoundedTokenCount } from '../../metering/bounded-token-count.js';
 import { countTokens } from './simulated-tokens.js';
 
 /**
@@ -13,10 +14,17 @@ export const REPLY_PRIMING_TOKENS = 3;
 export const IMAGE_TOKENS = 255;
 export const LOW_DETAIL_IMAGE_TOKENS = 85;
 
+/**
+ * Prompt tokens: exact for any prompt under EXACT_CHARS_PER_ESTIMATE characters; past that, the rest
+ * is scaled at the ratio counted so far (bounded-token-count.ts), so a 20 MB prompt cannot hold the
+ * event loop for seconds.
+ */
 export function countInputTokens(request: ChatRequest): number {
+  const counter = new BoundedTokenCount();
+  const countTokens = (text: string): number => counter.count(text);
   let total = REPLY_PRIMING_TOKENS;
-  if (request.system && request.system.length > 0) total += TOKENS_PER_MESSAGE + sumText(request.system);
-  for (const message of request.messages) total += TOKENS_PER_MESSAGE + countMessage(message);
+  if (request.system && request.system.length > 0) total += TOKENS_PER_MESSAGE + request.system.reduce((sum, part) => sum + countTokens(part.text), 0);
+  for (const message of request.messages) total += TOKENS_PER_MESSAGE + countMessage(message, countTokens);
   for (const tool of request.tools ?? []) {
     total += countTokens(JSON.stringify({ name: tool.name, description: tool.description ?? '', parameters: tool.inputSchema }));
   }
@@ -24,7 +32,7 @@ export function countInputTokens(request: ChatRequest): number {
   return total;
 }
 
-function countMessage(message: Message): number {
+function countMessage(message: Message, countTokens: (text: string) => number): number {
   let total = countTokens(message.role);
   for (const part of message.content) {
     switch (part.type) {
@@ -50,10 +58,6 @@ function countMessage(message: Message): number {
     }
   }
   return total;
-}
-
-function sumText(parts: readonly TextPart[]): number {
-  return parts.reduce((sum, part) => sum + countTokens(part.text), 0);
 }
 
 function imageTokens(part: ImagePart): number {
