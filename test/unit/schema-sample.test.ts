@@ -39,6 +39,13 @@ describe('sampleFromSchema on a client schema asking for huge sizes', () => {
     expect(sampleFromSchema({ type: 'object', properties: { '1': { type: 'string', minLength: 3 } }, required: [1, null] })).toEqual({ '1': '1xx', null: 'null' });
   });
 
+  it('a property named __proto__ is sampled as a property, not set as the prototype; inherited names are not schemas', () => {
+    const schema = JSON.parse('{"type":"object","properties":{"__proto__":{"type":"integer"}},"required":["__proto__","toString"]}');
+    const sample = sampleFromSchema(schema) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(sample)).toBe(Object.prototype);
+    expect(JSON.parse(JSON.stringify(sample))).toEqual(JSON.parse('{"__proto__":1,"toString":"toString"}'));
+  });
+
   it('still meets ordinary minItems and minLength', () => {
     expect(sampleFromSchema({ type: 'array', minItems: 3, items: { type: 'string', minLength: 4 } })).toEqual(['value1', 'value2', 'value3']);
     expect(sampleFromSchema({ type: 'object', properties: { id: { type: 'string', minLength: 5, maxLength: 5 } } })).toEqual({ id: 'idxxx' });

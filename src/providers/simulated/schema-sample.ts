@@ -85,7 +85,8 @@ function sampleObject(s: Schema, depth: number, budget: Budget): Record<string, 
   for (const entry of required) {
     if (budget.values <= 0) break;
     const name = String(entry);
-    out[name] = sampleValue(properties[name], name, depth + 1, budget);
+    // Defined, not assigned: a property named "__proto__" must be a property, not the prototype.
+    Object.defineProperty(out, name, { value: sampleValue(Object.hasOwn(properties, name) ? properties[name] : undefined, name, depth + 1, budget), enumerable: true, writable: true, configurable: true });
   }
   return out;
 }
