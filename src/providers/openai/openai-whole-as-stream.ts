@@ -16,8 +16,9 @@ export type StreamBodyKind = 'sse' | 'json' | 'html';
 /** How to read a streamed 2xx answer, by its content type (absent or unknown: as SSE, as before). */
 export function streamBodyKind(headers: Record<string, string | string[]>): StreamBodyKind {
   const raw = headers['content-type'];
-  const type = (Array.isArray(raw) ? raw[0] : raw)?.split(';')[0].trim().toLowerCase();
-  if (type === undefined) return 'sse';
+  const value = Array.isArray(raw) ? raw[0] : raw;
+  if (value === undefined || value.startsWith('text/event-stream')) return 'sse'; // the usual answer: no string work
+  const type = value.split(';')[0].trim().toLowerCase();
   if (type === 'application/json' || type.endsWith('+json')) return 'json';
   if (type === 'text/html') return 'html';
   return 'sse';
