@@ -26,6 +26,7 @@ import { applyAffinity, conversationKey, InMemoryAffinityStore, type AffinityPol
 import { meteredUsage } from './attempt-billing.js';
 import type { MeterBase, RequestMeter } from './request-meter.js';
 import { writeCommitted, type WriteOutcome } from './response-writer.js';
+import { EchoGuards } from './echo-guard.js';
 
 export interface PipelineDeps {
   config: ResolvedConfig;
@@ -92,7 +93,11 @@ export class ChatPipeline {
   /** Conversations' prompt caches: which deployment holds each (routes with `cacheAffinity`). */
   private readonly affinity: AffinityStore;
 
+  /** The credentials of each call's upstream, kept out of what it answers (echo-guard.ts). */
+  private readonly echoGuards: EchoGuards;
+
   constructor(private readonly deps: PipelineDeps) {
+    this.echoGuards = new EchoGuards(deps.config.providers);
     this.now = deps.now ?? Date.now;
     this.affinity = deps.affinity ?? new InMemoryAffinityStore();
   }
@@ -273,7 +278,8 @@ export class ChatPipeline {
     settled.winner = result.winner;
     let written: WriteOutcome | Promise<WriteOutcome>;
     try {
-      written = writeCommitted(call.res, call.dialect, call.signal, result.winner, this.gatewayHeaders(call.requestId, plan, result.winner, result.attempts, result.skipped, run.ticket), result.attempts, prepared.preciseInputTokens);
+      const guard = this.echoGuards.for(result.winner.deployment.model.provider, call.caller.tenant);
+      written = writeCommitted(call.res, call.dialect, call.signal, result.winner, this.gatewayHeaders(call.requestId, plan, result.winner, result.attempts, result.skipped, run.ticket), result.attempts, prepared.preciseInputTokens, guard);
     } catch (error) {
       this.settleOnce(settled);
       throw error;

@@ -6,6 +6,7 @@ import { formatWarningsHeader, type GatewayError } from '../spec/index.js';
 import { toGatewayError } from '../spec/errors.js';
 import { formatUsdNanos } from '../metering/compute-cost.js';
 import { requestCostNanos } from './attempt-billing.js';
+import type { EchoGuard } from './echo-guard.js';
 import { SSE_HEADERS, writeSse } from './write-sse.js';
 
 /** How writing the committed attempt ended. */
@@ -24,7 +25,8 @@ export const COST_HEADER = 'x-switchyard-cost-usd';
  * the in-stream error: a failure after commit ends the stream with the dialect's own error event.
  * `attempts` (every attempt of the request) and `inputTokens` (the prompt estimate for cut answers)
  * price the request as its ledger rows will: x-switchyard-cost-usd is known before a complete body's
- * headers, and comes as a trailer (declared in `Trailer`) at the end of a chunked stream.
+ * headers, and comes as a trailer (declared in `Trailer`) at the end of a chunked stream. `guard`
+ * (echo-guard.ts) takes the call's own credentials out of forwarded header values and written bytes.
  */
 export function writeCommitted(
   res: ServerResponse,
@@ -34,24 +36,26 @@ export function writeCommitted(
   gatewayHeaders: readonly string[],
   attempts: readonly Attempt[] = [attempt],
   inputTokens: () => number = () => 0,
+  guard?: EchoGuard,
 ): WriteOutcome | Promise<WriteOutcome> {
   const source = attempt.source!;
   // Headers as one flat [name, value, …] list: no merged object built per request.
   const headers: string[] = [];
-  for (const name in source.head.headers) headers.push(name, source.head.headers[name]);
+  for (const name in source.head.headers) headers.push(name, guard ? guard.text(source.head.headers[name]) : source.head.headers[name]);
   for (const value of gatewayHeaders) headers.push(value);
-  if (source.head.upstreamRequestId) headers.push('x-switchyard-upstream-request-id', source.head.upstreamRequestId);
+  if (source.head.upstreamRequestId) headers.push('x-switchyard-upstream-request-id', guard ? guard.text(source.head.upstreamRequestId) : source.head.upstreamRequestId);
   if (source.head.warnings.length) headers.push('x-switchyard-warnings', formatWarningsHeader(source.head.warnings));
 
   if (source.body !== undefined) {
+    const body = guard ? guard.bytes(source.body) : source.body;
     if (source.head.headers['content-type'] === undefined) headers.push('content-type', 'application/json');
-    headers.push('content-length', String(Buffer.byteLength(source.body)));
+    headers.push('content-length', String(Buffer.byteLength(body)));
     headers.push(COST_HEADER, formatUsdNanos(requestCostNanos(attempts, attempt, undefined, inputTokens)));
     res.writeHead(200, headers);
-    res.end(source.body);
+    res.end(body);
     return COMPLETE; // synchronously: no promise for the common case
   }
-  return writeStream(res, codec, signal, attempt, headers, attempts, inputTokens);
+  return writeStream(res, codec, signal, attempt, headers, attempts, inputTokens, guard);
 }
 
 const COMPLETE: WriteOutcome = Object.freeze({});
@@ -65,6 +69,7 @@ async function writeStream(
   headers: string[],
   attempts: readonly Attempt[],
   inputTokens: () => number,
+  guard: EchoGuard | undefined,
 ): Promise<WriteOutcome> {
   const source = attempt.source!;
   for (const name in SSE_HEADERS) if (source.head.headers[name] === undefined) headers.push(name, SSE_HEADERS[name]);
@@ -74,7 +79,7 @@ async function writeStream(
   try {
     for (const event of attempt.buffered) {
       if (event.bytes === undefined || event.bytes.length === 0) continue;
-      const pending = writeSse(res, event.bytes);
+      const pending = writeSse(res, guard ? guard.bytes(event.bytes) : event.bytes);
       if (pending) await pending;
     }
     const events = source.events!;
@@ -89,7 +94,7 @@ async function writeStream(
       }
       if (event.bytes === undefined || event.bytes.length === 0) continue;
       // Synchronous unless the socket pushes back: an await per event would cost a microtask and a promise on every token.
-      const pending = writeSse(res, event.bytes);
+      const pending = writeSse(res, guard ? guard.bytes(event.bytes) : event.bytes);
       if (pending) await pending;
     }
   } catch (error) {
