@@ -83,6 +83,7 @@ function withCaller(deps: FastChatDeps, dialect: DialectCodec, req: IncomingMess
     if (GatewayError.is(bytes)) return writeFrameworkError(res, dialect, bytes, true);
     if (headers['content-encoding'] === undefined) return parsed(deps, dialect, req, res, caller, bytes);
     decodeRequestBody(bytes, headers['content-encoding'], deps.bodyLimitBytes, (decoded) => {
+      if (res.destroyed) return; // the client left while the body was being decoded: nothing to serve
       if (GatewayError.is(decoded)) return writeFrameworkError(res, dialect, decoded, false);
       parsed(deps, dialect, req, res, caller, decoded);
     });
