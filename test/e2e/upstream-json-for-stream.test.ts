@@ -40,6 +40,12 @@ beforeAll(async () => {
         return void res.end('<html><body>Please log in</body></html>');
       }
       res.writeHead(200, { 'content-type': 'application/json' });
+      if (body.model === 'mislabelled') {
+        // An event stream sent as application/json (a careless server): still a stream, passed on as it comes.
+        const chunk = (delta: object, finish: string | null) => `data: ${JSON.stringify({ id: 'c-sse', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+        res.write(`\n${chunk({ role: 'assistant', content: 'streamed ' }, null)}`);
+        return void res.end(`${chunk({ content: 'anyway' }, null)}${chunk({}, 'stop')}data: [DONE]\n\n`);
+      }
       res.end(JSON.stringify(body.model === 'house-tools' ? TOOL_COMPLETION : COMPLETION));
     });
   });
@@ -50,6 +56,7 @@ beforeAll(async () => {
       { id: 'house', provider: 'house', upstreamModel: 'house-7b', pricing: { inputPerMTok: 1, outputPerMTok: 1 }, capabilities: { tools: true } },
       { id: 'house-tools', provider: 'house', upstreamModel: 'house-tools', capabilities: { tools: true } },
       { id: 'portal', provider: 'house', upstreamModel: 'portal' },
+      { id: 'mislabelled', provider: 'house', upstreamModel: 'mislabelled' },
     ],
   });
 });
@@ -105,6 +112,15 @@ describe('a whole JSON answer to a streaming request', () => {
     expect(tools.text).toContain('"type":"tool_use"');
     expect(tools.text).toContain('"name":"get_weather"');
     expect(tools.text).toContain('"stop_reason":"tool_use"');
+  });
+
+  it('an event stream labelled application/json is still read as the stream it is', async () => {
+    const openai = await stream('/v1/chat/completions', { model: 'mislabelled', messages: [{ role: 'user', content: 'hi' }] });
+    expect(openai.status).toBe(200);
+    expect(dataEvents(openai.text).map((e) => e.choices[0]?.delta?.content ?? '').join('')).toBe('streamed anyway');
+    const anthropic = await stream('/v1/messages', { model: 'mislabelled', max_tokens: 20, messages: [{ role: 'user', content: 'hi' }] });
+    expect(anthropic.status).toBe(200);
+    expect(anthropic.text).toContain('event: message_stop');
   });
 
   it('an HTML page instead of a stream is a typed 502 before anything is sent', async () => {

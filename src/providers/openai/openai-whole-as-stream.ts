@@ -28,15 +28,27 @@ export function htmlForStream(provider: string, upstreamRequestId: string | unde
   return badUpstreamResponse(provider, 'a streaming request was answered with an HTML page, not an event stream', upstreamRequestId);
 }
 
-/** The whole JSON answer from `chunks`, as the SSE bytes of the equivalent stream (one buffer). */
+/**
+ * The whole JSON answer from `chunks`, as the SSE bytes of the equivalent stream (one buffer). The
+ * first non-blank byte decides: a body that does not start with `{` is an event stream labelled as
+ * JSON by a careless server, and passes on unchanged as it arrives.
+ */
 export async function* wholeCompletionAsEvents(chunks: AsyncIterable<Uint8Array>, provider: string, upstreamRequestId: string | undefined): AsyncGenerator<Uint8Array> {
   const parts: Buffer[] = [];
   let size = 0;
+  let json: boolean | undefined;
   for await (const chunk of chunks) {
+    if (json === false) {
+      yield chunk;
+      continue;
+    }
     size += chunk.length;
     if (size > MAX_RESPONSE_BODY_BYTES) throw responseTooLarge(provider, MAX_RESPONSE_BODY_BYTES);
     parts.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+    json ??= firstNonBlank(chunk);
+    if (json === false) yield Buffer.concat(parts, size);
   }
+  if (json === false) return;
   let whole: unknown;
   try {
     whole = JSON.parse(Buffer.concat(parts, size).toString('utf8'));
@@ -44,6 +56,12 @@ export async function* wholeCompletionAsEvents(chunks: AsyncIterable<Uint8Array>
     throw badUpstreamResponse(provider, 'a streaming request was answered with application/json that does not parse', upstreamRequestId);
   }
   yield Buffer.from(completionAsEvents(whole, provider, upstreamRequestId), 'utf8');
+}
+
+/** true when the first non-blank byte of the chunk is `{`, false for any other, undefined when it is all blank. */
+function firstNonBlank(chunk: Uint8Array): boolean | undefined {
+  for (const byte of chunk) if (byte !== 0x20 && byte !== 0x0a && byte !== 0x0d && byte !== 0x09) return byte === 0x7b;
+  return undefined;
 }
 
 type Json = Record<string, unknown>;
