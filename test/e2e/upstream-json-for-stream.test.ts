@@ -6,9 +6,13 @@
  */
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { completionAsEvents, streamBodyKind } from '../../src/providers/openai/openai-whole-as-stream.js';
+import { messageAsEvents } from '../../src/providers/anthropic/anthropic-whole-as-stream.js';
+import { completionAsEvents } from '../../src/providers/openai/openai-whole-as-stream.js';
+import { streamBodyKind } from '../../src/providers/shared/whole-as-stream.js';
 import type { RunningGateway } from '../../src/server/start-gateway.js';
 import { GatewayError } from '../../src/spec/errors.js';
+import { assertAnthropicEventOrder, parseAnthropicSse } from '../helpers/anthropic-stream-checker.js';
+import { readFixtureJson } from '../helpers/fixtures.js';
 import { closeServer, listenLocal } from '../helpers/local-http.js';
 import { startTestGateway, TEST_KEY } from '../helpers/start-test-gateway.js';
 
@@ -26,6 +30,23 @@ const TOOL_COMPLETION = {
   choices: [{ index: 0, message: { role: 'assistant', content: null, tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Oslo"}' } }] }, finish_reason: 'tool_calls' }],
 };
 
+/** The recorded Anthropic answer (../shared/fixtures/headers), and one with thinking and a tool call. */
+const CLAUDE_MESSAGE = readFixtureJson<{ body: Record<string, unknown> }>('headers/claude__messages-f84379-POST.json').body;
+const CLAUDE_TOOLS = {
+  id: 'msg_tools',
+  type: 'message',
+  role: 'assistant',
+  model: 'claude-sonnet-4',
+  content: [
+    { type: 'thinking', thinking: 'The user wants the weather.', signature: 'sig-abc' },
+    { type: 'text', text: 'Checking.' },
+    { type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: { city: 'Oslo' } },
+  ],
+  stop_reason: 'tool_use',
+  stop_sequence: null,
+  usage: { input_tokens: 40, output_tokens: 25, cache_read_input_tokens: 0 },
+};
+
 let upstream: Server;
 let gateway: RunningGateway;
 
@@ -35,6 +56,10 @@ beforeAll(async () => {
     req.on('data', (c: Buffer) => (text += c.toString('utf8')));
     req.on('end', () => {
       const body = JSON.parse(text) as { model: string };
+      if (req.url?.endsWith('/v1/messages')) {
+        res.writeHead(200, { 'content-type': 'application/json', 'request-id': 'req_whole' });
+        return void res.end(JSON.stringify(body.model === 'claude-tools' ? CLAUDE_TOOLS : CLAUDE_MESSAGE));
+      }
       if (body.model === 'portal') {
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
         return void res.end('<html><body>Please log in</body></html>');
@@ -51,12 +76,14 @@ beforeAll(async () => {
   });
   const url = await listenLocal(upstream);
   gateway = await startTestGateway({
-    providers: { house: { type: 'openai-compatible', baseUrl: url, apiKey: 'sk-house' } },
+    providers: { house: { type: 'openai-compatible', baseUrl: url, apiKey: 'sk-house' }, claude: { type: 'anthropic', baseUrl: url, apiKey: 'sk-ant-whole' } },
     models: [
       { id: 'house', provider: 'house', upstreamModel: 'house-7b', pricing: { inputPerMTok: 1, outputPerMTok: 1 }, capabilities: { tools: true } },
       { id: 'house-tools', provider: 'house', upstreamModel: 'house-tools', capabilities: { tools: true } },
       { id: 'portal', provider: 'house', upstreamModel: 'portal' },
       { id: 'mislabelled', provider: 'house', upstreamModel: 'mislabelled' },
+      { id: 'claude', provider: 'claude', upstreamModel: 'claude-3-5-sonnet-20240620', pricing: { inputPerMTok: 3, outputPerMTok: 15 } },
+      { id: 'claude-tools', provider: 'claude', upstreamModel: 'claude-tools', capabilities: { tools: true, reasoning: true } },
     ],
   });
 });
@@ -131,6 +158,43 @@ describe('a whole JSON answer to a streaming request', () => {
   });
 });
 
+describe('a whole Messages answer to a streaming request', () => {
+  it('reaches an Anthropic client as a stream in the exact event order, with the recorded text and usage', async () => {
+    const res = await stream('/v1/messages', { model: 'claude', max_tokens: 50, messages: [{ role: 'user', content: 'hi' }] });
+    expect(res.status).toBe(200);
+    expect(res.type).toMatch(/^text\/event-stream/);
+    const events = parseAnthropicSse(res.text);
+    assertAnthropicEventOrder(events);
+    const text = events.map((e) => ((e.json as { delta?: { text?: string } }).delta?.text ?? '')).join('');
+    expect(text).toBe((CLAUDE_MESSAGE.content as { text: string }[])[0].text);
+    const usage = CLAUDE_MESSAGE.usage as { input_tokens: number; output_tokens: number };
+    expect(res.text).toContain(`"output_tokens":${usage.output_tokens}`);
+    expect(res.cost).not.toBe('0.000000000');
+  });
+
+  it('thinking, text and a tool call survive, to an Anthropic client and through translation to an OpenAI one', async () => {
+    const anthropic = await stream('/v1/messages', { model: 'claude-tools', max_tokens: 50, messages: [{ role: 'user', content: 'weather?' }] });
+    const events = parseAnthropicSse(anthropic.text);
+    assertAnthropicEventOrder(events);
+    expect(anthropic.text).toContain('"type":"signature_delta","signature":"sig-abc"');
+    expect(anthropic.text).toContain('"partial_json":"{\\"city\\":\\"Oslo\\"}"');
+    expect(anthropic.text).toContain('"stop_reason":"tool_use"');
+
+    const openai = await stream('/v1/chat/completions', {
+      model: 'claude-tools',
+      tools: [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }],
+      messages: [{ role: 'user', content: 'weather?' }],
+    });
+    expect(openai.status).toBe(200);
+    const chunks = dataEvents(openai.text);
+    expect(chunks.map((e) => e.choices[0]?.delta?.content ?? '').join('')).toBe('Checking.');
+    const call = chunks.flatMap((e) => e.choices[0]?.delta?.tool_calls ?? []);
+    expect(call[0].function.name).toBe('get_weather');
+    expect(call.map((c: { function: { arguments?: string } }) => c.function.arguments ?? '').join('')).toBe('{"city":"Oslo"}');
+    expect(chunks.find((e) => e.choices[0]?.finish_reason)?.choices[0].finish_reason).toBe('tool_calls');
+  });
+});
+
 describe('completionAsEvents', () => {
   it('one delta per choice with everything, then the finishes, usage and [DONE]; tool calls get their index', () => {
     const two = { ...COMPLETION, choices: [COMPLETION.choices[0], { ...TOOL_COMPLETION.choices[0], index: 1 }] };
@@ -147,6 +211,13 @@ describe('completionAsEvents', () => {
     for (const bad of [[1, 2], { id: 'x' }, 'text', null]) {
       expect(() => completionAsEvents(bad, 'p', undefined)).toThrow(GatewayError);
     }
+  });
+
+  it('a Messages error body becomes an error event; a body that is not a message is a typed bad response', () => {
+    expect(messageAsEvents({ type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } }, 'p', undefined)).toBe(
+      'event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded"}}\n\n',
+    );
+    for (const bad of [{ type: 'message' }, [], 'x']) expect(() => messageAsEvents(bad, 'p', undefined)).toThrow(GatewayError);
   });
 
   it('reads the content type: event streams and unknown types as SSE, JSON as a whole answer, HTML as a failure', () => {

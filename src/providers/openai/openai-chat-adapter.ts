@@ -11,7 +11,8 @@ import type { OpenAIChatEndpoint } from './openai-chat-endpoint.js';
 import { badUpstreamResponse, mapOpenAIHttpError, openAIRequestId } from './openai-errors.js';
 import { openAIPassthrough } from './openai-passthrough.js';
 import { decodeOpenAIStream } from './openai-stream.js';
-import { htmlForStream, streamBodyKind, wholeCompletionAsEvents } from './openai-whole-as-stream.js';
+import { wholeCompletionAsEvents } from './openai-whole-as-stream.js';
+import { HTML_FOR_STREAM, streamBodyKind } from '../shared/whole-as-stream.js';
 
 export interface OpenAIChatAdapterOptions {
   /** Provider config key. */
@@ -95,7 +96,7 @@ export function createOpenAIChatAdapter(options: OpenAIChatAdapterOptions, adapt
       const kind = streamBodyKind(response.headers);
       if (kind === 'html') {
         response.chunks.abandon();
-        throw htmlForStream(name, upstreamRequestId);
+        throw badUpstreamResponse(name, HTML_FOR_STREAM, upstreamRequestId);
       }
       const chunks = kind === 'json' ? wholeCompletionAsEvents(response.chunks, name, upstreamRequestId) : response.chunks;
       const stream = decodeOpenAIStream(chunks, { provider: name, upstreamModel: context.upstreamModel, upstreamRequestId, signal: context.signal });

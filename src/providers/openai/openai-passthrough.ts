@@ -8,7 +8,8 @@ import { usageFromBytes } from './openai-usage-bytes.js';
 import type { OpenAIChatEndpoint, OpenAICredentials } from './openai-chat-endpoint.js';
 import { badUpstreamResponse, mapOpenAIHttpError, openAIRequestId } from './openai-errors.js';
 import { tapOpenAIStream } from './openai-passthrough-stream.js';
-import { htmlForStream, streamBodyKind, wholeCompletionAsEvents } from './openai-whole-as-stream.js';
+import { wholeCompletionAsEvents } from './openai-whole-as-stream.js';
+import { HTML_FOR_STREAM, streamBodyKind } from '../shared/whole-as-stream.js';
 import type { OpenAIWireUsage } from './openai-wire-types.js';
 import { sendUpstreamBuffered, type BufferedUpstreamResponse } from '../shared/upstream-buffered.js';
 import { rewriteOpenAIPassthroughBody, type PassthroughBodyRewrite } from './rewrite-openai-passthrough-body.js';
@@ -116,7 +117,7 @@ class PassthroughCall {
     const kind = streamBodyKind(response.headers);
     if (kind === 'html') {
       response.chunks.abandon();
-      throw htmlForStream(provider, upstreamRequestId);
+      throw badUpstreamResponse(provider, HTML_FOR_STREAM, upstreamRequestId);
     }
     if (kind === 'json') delete headers['content-type']; // the client gets an event stream
     const body = kind === 'json' ? wholeCompletionAsEvents(response.chunks, provider, upstreamRequestId) : response.chunks;

@@ -1,67 +1,17 @@
-import { MAX_RESPONSE_BODY_BYTES, responseTooLarge } from '../shared/upstream-http.js';
+import { wholeAnswerAsEvents } from '../shared/whole-as-stream.js';
 import { badUpstreamResponse } from './openai-errors.js';
 
 /**
- * Some OpenAI-compatible servers (a house model's server without streaming, proxies in front of one)
- * answer `"stream": true` with a whole `chat.completion` as `application/json`. Read as SSE it would
- * look like a truncated stream; instead the answer is read whole and re-emitted as the chunks a
- * streaming server would have sent — the role and all content (text, refusal, reasoning, tool calls)
- * in one delta per choice, then each choice's finish_reason, then the usage chunk, then `[DONE]` — so
- * the passthrough tap and the translating decoder read it like any stream ("fake streaming": the
- * client's stream arrives at once). A JSON body with `error` becomes an in-stream error event, mapped
- * like one. An HTML page (a proxy's or a portal's) is a typed bad response at once.
+ * A whole `chat.completion` answering a streaming request (shared/whole-as-stream.ts), re-emitted as
+ * the chunks a streaming server would have sent: the role and all content (text, refusal, reasoning,
+ * tool calls) in one delta per choice, then each choice's finish_reason, then the usage chunk, then
+ * `[DONE]`. A JSON body with `error` becomes an in-stream error event, mapped like one.
  */
-export type StreamBodyKind = 'sse' | 'json' | 'html';
-
-/** How to read a streamed 2xx answer, by its content type (absent or unknown: as SSE, as before). */
-export function streamBodyKind(headers: Record<string, string | string[]>): StreamBodyKind {
-  const raw = headers['content-type'];
-  const value = Array.isArray(raw) ? raw[0] : raw;
-  if (value === undefined || value.startsWith('text/event-stream')) return 'sse'; // the usual answer: no string work
-  const type = value.split(';')[0].trim().toLowerCase();
-  if (type === 'application/json' || type.endsWith('+json')) return 'json';
-  if (type === 'text/html') return 'html';
-  return 'sse';
-}
-
-export function htmlForStream(provider: string, upstreamRequestId: string | undefined): Error {
-  return badUpstreamResponse(provider, 'a streaming request was answered with an HTML page, not an event stream', upstreamRequestId);
-}
-
-/**
- * The whole JSON answer from `chunks`, as the SSE bytes of the equivalent stream (one buffer). The
- * first non-blank byte decides: a body that does not start with `{` is an event stream labelled as
- * JSON by a careless server, and passes on unchanged as it arrives.
- */
-export async function* wholeCompletionAsEvents(chunks: AsyncIterable<Uint8Array>, provider: string, upstreamRequestId: string | undefined): AsyncGenerator<Uint8Array> {
-  const parts: Buffer[] = [];
-  let size = 0;
-  let json: boolean | undefined;
-  for await (const chunk of chunks) {
-    if (json === false) {
-      yield chunk;
-      continue;
-    }
-    size += chunk.length;
-    if (size > MAX_RESPONSE_BODY_BYTES) throw responseTooLarge(provider, MAX_RESPONSE_BODY_BYTES);
-    parts.push(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-    json ??= firstNonBlank(chunk);
-    if (json === false) yield Buffer.concat(parts, size);
-  }
-  if (json === false) return;
-  let whole: unknown;
-  try {
-    whole = JSON.parse(Buffer.concat(parts, size).toString('utf8'));
-  } catch {
-    throw badUpstreamResponse(provider, 'a streaming request was answered with application/json that does not parse', upstreamRequestId);
-  }
-  yield Buffer.from(completionAsEvents(whole, provider, upstreamRequestId), 'utf8');
-}
-
-/** true when the first non-blank byte of the chunk is `{`, false for any other, undefined when it is all blank. */
-function firstNonBlank(chunk: Uint8Array): boolean | undefined {
-  for (const byte of chunk) if (byte !== 0x20 && byte !== 0x0a && byte !== 0x0d && byte !== 0x09) return byte === 0x7b;
-  return undefined;
+export function wholeCompletionAsEvents(chunks: AsyncIterable<Uint8Array>, provider: string, upstreamRequestId: string | undefined): AsyncGenerator<Uint8Array> {
+  return wholeAnswerAsEvents(chunks, provider, {
+    events: (whole) => completionAsEvents(whole, provider, upstreamRequestId),
+    bad: (what) => badUpstreamResponse(provider, what, upstreamRequestId),
+  });
 }
 
 type Json = Record<string, unknown>;
