@@ -39,6 +39,10 @@ beforeAll(async () => {
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
         return void res.end('<html><body>Please log in</body></html>');
       }
+      if (body.model === 'mislabelled') {
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        return void res.end(`data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: 'Hi' }, finish_reason: 'stop' }] })}\n\ndata: [DONE]\n\n`);
+      }
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body.model === 'house-tools' ? TOOL_COMPLETION : COMPLETION));
     });
@@ -50,6 +54,7 @@ beforeAll(async () => {
       { id: 'house', provider: 'house', upstreamModel: 'house-7b', pricing: { inputPerMTok: 1, outputPerMTok: 1 }, capabilities: { tools: true } },
       { id: 'house-tools', provider: 'house', upstreamModel: 'house-tools', capabilities: { tools: true } },
       { id: 'portal', provider: 'house', upstreamModel: 'portal' },
+      { id: 'mislabelled', provider: 'house', upstreamModel: 'mislabelled' },
     ],
   });
 });
@@ -105,6 +110,13 @@ describe('a whole JSON answer to a streaming request', () => {
     expect(tools.text).toContain('"type":"tool_use"');
     expect(tools.text).toContain('"name":"get_weather"');
     expect(tools.text).toContain('"stop_reason":"tool_use"');
+  });
+
+  it('an event stream the upstream labelled text/plain reaches the client as text/event-stream', async () => {
+    const answer = await stream('/v1/chat/completions', { model: 'mislabelled', messages: [{ role: 'user', content: 'hi' }] });
+    expect(answer.status).toBe(200);
+    expect(answer.type).toBe('text/event-stream; charset=utf-8');
+    expect(answer.text).toContain('data: [DONE]');
   });
 
   it('an HTML page instead of a stream is a typed 502 before anything is sent', async () => {
