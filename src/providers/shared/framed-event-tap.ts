@@ -61,11 +61,17 @@ class FramingDecoder implements StreamDecoder<PassthroughEvent> {
     if (classified?.kind === 'error') return;
     const ended = this.protocol.endError();
     if (ended) return void out.push({ kind: 'error', error: ended });
-    const closing = this.protocol.closingEvent?.();
-    if (closing) out.push(closing);
+    this.close(out);
   }
 
   fail(error: unknown, out: PassthroughEvent[]): void {
+    // A read failure after the terminal event (a reset after [DONE] or message_stop) does not undo a complete answer.
+    if (this.protocol.endError() === undefined) return this.close(out);
     out.push({ kind: 'error', error: this.protocol.readError(error) });
+  }
+
+  private close(out: PassthroughEvent[]): void {
+    const closing = this.protocol.closingEvent?.();
+    if (closing) out.push(closing);
   }
 }
