@@ -41,7 +41,12 @@ export function writeCommitted(
   const source = attempt.source!;
   // Headers as one flat [name, value, …] list: no merged object built per request.
   const headers: string[] = [];
-  for (const name in source.head.headers) headers.push(name, guard ? guard.text(source.head.headers[name]) : source.head.headers[name]);
+  const stream = source.body === undefined;
+  for (const name in source.head.headers) {
+    // A stream is sent as SSE whatever the upstream labelled it (text/plain, none…): writeStream sets its content type.
+    if (stream && name === 'content-type') continue;
+    headers.push(name, guard ? guard.text(source.head.headers[name]) : source.head.headers[name]);
+  }
   for (const value of gatewayHeaders) headers.push(value);
   if (source.head.upstreamRequestId) headers.push('x-switchyard-upstream-request-id', guard ? guard.text(source.head.upstreamRequestId) : source.head.upstreamRequestId);
   if (source.head.warnings.length) headers.push('x-switchyard-warnings', formatWarningsHeader(source.head.warnings));
@@ -72,7 +77,7 @@ async function writeStream(
   guard: EchoGuard | undefined,
 ): Promise<WriteOutcome> {
   const source = attempt.source!;
-  for (const name in SSE_HEADERS) if (source.head.headers[name] === undefined) headers.push(name, SSE_HEADERS[name]);
+  for (const name in SSE_HEADERS) if (name === 'content-type' || source.head.headers[name] === undefined) headers.push(name, SSE_HEADERS[name]);
   headers.push('trailer', COST_HEADER);
   res.writeHead(200, headers);
   let failure: GatewayError | undefined;

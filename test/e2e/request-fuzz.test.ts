@@ -7,13 +7,13 @@
  * a message; the gateway must still serve a valid request afterwards. Deterministic: a fixed seed and
  * a fixed number of cases (FUZZ_SEED / FUZZ_ITERATIONS widen an ad-hoc campaign).
  */
-import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningGateway } from '../../src/server/start-gateway.js';
 import { startTestGateway, TEST_KEY } from '../helpers/start-test-gateway.js';
 import { startAnthropicMock, type AnthropicMock } from '../mock-upstreams/anthropic-mock.js';
 import { startBedrockMock, type BedrockMock } from '../mock-upstreams/bedrock-mock.js';
 import { startOpenAIMock, type OpenAIMock } from '../mock-upstreams/openai-mock.js';
+import { jsonSlots as slots, Rng, sendWithDeadline, type FuzzAnswer as Answer, type Json } from '../helpers/fuzz-kit.js';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 0x5eed_2026);
 const ITERATIONS = Number(process.env.FUZZ_ITERATIONS ?? 260);
@@ -59,31 +59,8 @@ afterAll(async () => {
   await Promise.all([openaiMock?.close(), anthropicMock?.close(), bedrockMock?.close()]);
 });
 
-// ---------- a seeded PRNG (mulberry32) ----------
-
-class Rng {
-  constructor(private state: number) {}
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) | 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  int(n: number): number {
-    return Math.floor(this.next() * n);
-  }
-  pick<T>(items: readonly T[]): T {
-    return items[this.int(items.length)];
-  }
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-}
-
 // ---------- realistic starting bodies ----------
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 type Dialect = 'openai' | 'anthropic';
 
 const PNG_DATA_URL = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==';
@@ -217,18 +194,6 @@ function oddValue(rng: Rng): Json {
     default:
       return rng.pick<Json>([{ type: 'unknown_part', data: 1 }, { type: 'text' }, { type: 'image_url' }, { type: 'image', source: { type: 'base64' } }, { type: 'tool_use' }]);
   }
-}
-
-/** Every container path in the value, with the container and its key. */
-function slots(root: Json): Array<{ parent: Json[] | { [key: string]: Json }; key: string | number }> {
-  const out: Array<{ parent: Json[] | { [key: string]: Json }; key: string | number }> = [];
-  const stack: Json[] = [root];
-  while (stack.length > 0) {
-    const node = stack.pop()!;
-    if (Array.isArray(node)) node.forEach((child, i) => (out.push({ parent: node, key: i }), stack.push(child)));
-    else if (node !== null && typeof node === 'object') for (const key of Object.keys(node)) (out.push({ parent: node, key }), stack.push(node[key]));
-  }
-  return out;
 }
 
 function nest(value: Json, depth: number, asArray: boolean, wrap: (inner: Json) => Json = (inner) => (asArray ? [inner] : { a: inner })): Json {
@@ -433,12 +398,6 @@ function fuzzCases(seed: number, count: number): Case[] {
 
 // ---------- sending and checking ----------
 
-interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  text: string;
-}
-
 function send(c: Omit<Case, 'label'>): Promise<Answer> {
   const headers: Record<string, string> = { 'content-type': 'application/json', authorization: `Bearer ${c.key === 'team' ? teamKey : TEST_KEY}` };
   for (const [name, value] of Object.entries(c.headers ?? {})) {
@@ -447,26 +406,7 @@ function send(c: Omit<Case, 'label'>): Promise<Answer> {
   }
   if (c.path.startsWith('/v1/messages') && headers['anthropic-version'] === undefined && c.headers?.['anthropic-version'] === undefined) headers['anthropic-version'] = '2023-06-01';
   const url = new URL(c.path, gateway.url);
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(url, { method: c.method ?? 'POST', headers, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => {
-        clearTimeout(timer);
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') });
-      });
-      res.on('error', (error) => {
-        clearTimeout(timer);
-        reject(error);
-      });
-    });
-    const timer = setTimeout(() => req.destroy(new Error(`no complete answer within ${REQUEST_TIMEOUT_MS} ms`)), REQUEST_TIMEOUT_MS);
-    req.on('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    req.end(c.body);
-  });
+  return sendWithDeadline(url, c.method ?? 'POST', headers, c.body, REQUEST_TIMEOUT_MS);
 }
 
 /** What is wrong with an answer (undefined when nothing is). */

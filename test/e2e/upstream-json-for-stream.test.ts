@@ -64,6 +64,10 @@ beforeAll(async () => {
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
         return void res.end('<html><body>Please log in</body></html>');
       }
+      if (body.model === 'plain-labelled') {
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        return void res.end(`data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: 'Hi' }, finish_reason: 'stop' }] })}\n\ndata: [DONE]\n\n`);
+      }
       res.writeHead(200, { 'content-type': 'application/json' });
       if (body.model === 'mislabelled') {
         // An event stream sent as application/json (a careless server): still a stream, passed on as it comes.
@@ -82,6 +86,7 @@ beforeAll(async () => {
       { id: 'house-tools', provider: 'house', upstreamModel: 'house-tools', capabilities: { tools: true } },
       { id: 'portal', provider: 'house', upstreamModel: 'portal' },
       { id: 'mislabelled', provider: 'house', upstreamModel: 'mislabelled' },
+      { id: 'plain-labelled', provider: 'house', upstreamModel: 'plain-labelled' },
       { id: 'claude', provider: 'claude', upstreamModel: 'claude-3-5-sonnet-20240620', pricing: { inputPerMTok: 3, outputPerMTok: 15 } },
       { id: 'claude-tools', provider: 'claude', upstreamModel: 'claude-tools', capabilities: { tools: true, reasoning: true } },
     ],
@@ -148,6 +153,13 @@ describe('a whole JSON answer to a streaming request', () => {
     const anthropic = await stream('/v1/messages', { model: 'mislabelled', max_tokens: 20, messages: [{ role: 'user', content: 'hi' }] });
     expect(anthropic.status).toBe(200);
     expect(anthropic.text).toContain('event: message_stop');
+  });
+
+  it('an event stream the upstream labelled text/plain reaches the client as text/event-stream', async () => {
+    const answer = await stream('/v1/chat/completions', { model: 'plain-labelled', messages: [{ role: 'user', content: 'hi' }] });
+    expect(answer.status).toBe(200);
+    expect(answer.type).toBe('text/event-stream; charset=utf-8');
+    expect(answer.text).toContain('data: [DONE]');
   });
 
   it('an HTML page instead of a stream is a typed 502 before anything is sent', async () => {

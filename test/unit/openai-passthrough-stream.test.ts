@@ -198,6 +198,31 @@ describe('OpenAI passthrough stream events', () => {
     expect(tap.finished()).toBe(false);
   });
 
+  it('a body that ends after its finish_reason without [DONE] still ends with [DONE] for the client', async () => {
+    const result = await run([Buffer.from(chunk({ content: 'Hi' }) + chunk({}, 'stop'))], false);
+    expect(result.kinds).toEqual(['content', 'finish', 'finish']);
+    expect(events(result.text).at(-1)).toBe('data: [DONE]');
+    expect(result.finished).toBe(true);
+  });
+
+  it('nothing an upstream sends after [DONE] is forwarded, and [DONE] is not added twice', async () => {
+    const result = await run([Buffer.from(chunk({ content: 'Hi' }) + chunk({}, 'stop') + 'data: [DONE]\n\n' + chunk({ content: 'late' }) + 'data: [DONE]\n\n')], false);
+    expect(events(result.text)).toEqual([chunk({ content: 'Hi' }).trim(), chunk({}, 'stop').trim(), 'data: [DONE]']);
+  });
+
+  it('a connection reset after [DONE] ends the complete stream without an error', async () => {
+    const body = chunk({ content: 'Hi' }) + chunk({}, 'stop') + 'data: [DONE]\n\n';
+    const source = (async function* () {
+      yield Buffer.from(body);
+      throw Object.assign(new Error('other side closed'), { code: 'UND_ERR_SOCKET' });
+    })();
+    const tap = tapOpenAIStream(source, { stripUsage: false, provider: 'p', signal: new AbortController().signal });
+    const kinds: string[] = [];
+    for await (const event of tap.events) kinds.push(event.kind);
+    expect(kinds).toEqual(['content', 'finish', 'finish']);
+    expect(tap.finished()).toBe(true);
+  });
+
   it('a chunk that is not JSON is a bad-response error', async () => {
     const tap = tapOpenAIStream((async function* () { yield Buffer.from('data: {not json\n\n'); })(), { stripUsage: false, provider: 'p', signal: new AbortController().signal });
     const seen = [];

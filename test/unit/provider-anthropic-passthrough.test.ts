@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createAnthropicProvider } from '../../src/providers/anthropic/anthropic-provider.js';
+import { tapAnthropicStream } from '../../src/providers/anthropic/anthropic-passthrough-stream.js';
 import type { CallContext, PassthroughEvent, PassthroughRequest, PassthroughResponse, ProviderAdapter } from '../../src/providers/provider.js';
 import { GatewayError } from '../../src/spec/index.js';
 import { readFixtureBytes } from '../helpers/fixtures.js';
@@ -177,5 +178,22 @@ describe('anthropic passthrough: streaming', () => {
     }
     expect(caught).toMatchObject({ code: 'SWY_ERR_UPSTREAM_IDLE_TIMEOUT', kind: 'timeout' });
     expect((response.usage())?.outputTokens).toBe(1);
+  });
+});
+
+describe('tapAnthropicStream', () => {
+  it('forwards nothing an upstream sends after message_stop', async () => {
+    const event = (type: string, extra = '') => `event: ${type}\ndata: {"type":"${type}"${extra}}\n\n`;
+    const head = event('message_start', ',"message":{"usage":{"input_tokens":1,"output_tokens":1}}') + event('message_delta', ',"delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":2}}') + event('message_stop');
+    const tap = tapAnthropicStream((async function* () { yield Buffer.from(head + event('message_stop') + event('ping')); })(), 'p', new AbortController().signal);
+    const kinds: string[] = [];
+    const bytes: Buffer[] = [];
+    for await (const e of tap.events) {
+      kinds.push(e.kind);
+      if (e.bytes) bytes.push(Buffer.from(e.bytes));
+    }
+    expect(kinds).toEqual(['start', 'usage', 'finish']);
+    expect(Buffer.concat(bytes).toString('utf8')).toBe(head);
+    expect(tap.finished()).toBe(true);
   });
 });

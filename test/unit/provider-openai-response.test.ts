@@ -113,6 +113,34 @@ describe('convertOpenAIResponse', () => {
   });
 });
 
+describe('convertOpenAIResponse on bodies of the wrong shape', () => {
+  const withMessage = (message: unknown) => ({ id: 'x', choices: [{ index: 0, message, finish_reason: 'stop' }] });
+
+  it.each([
+    ['an object', {}],
+    ['a string', 'x'],
+    ['a number', 5],
+    ['[null]', [null]],
+  ])('choices that is %s is an unreadable response (a typed 502), not a TypeError', (_, choices) => {
+    expect(() => convertOpenAIResponse({ id: 'x', choices }, context)).toThrow(expect.objectContaining({ code: 'SWY_ERR_UPSTREAM_BAD_RESPONSE' }));
+  });
+
+  it.each([
+    ['[null]', [null]],
+    ['a number', 5],
+    ['an object', { id: 'call_1' }],
+  ])('tool_calls that is %s is read as no tool calls', (_, toolCalls) => {
+    expect(convertOpenAIResponse(withMessage({ role: 'assistant', content: 'hi', tool_calls: toolCalls }), context).content).toEqual([{ type: 'text', text: 'hi' }]);
+  });
+
+  it('reads a message that is not an object, and a tool name or function_call of the wrong type, as absent', () => {
+    expect(convertOpenAIResponse(withMessage(5), context).content).toEqual([]);
+    expect(convertOpenAIResponse(withMessage({ function_call: 5 }), context).content).toEqual([]);
+    const named = convertOpenAIResponse(withMessage({ tool_calls: [{ id: 'call_1', function: { name: 5, arguments: '{}' } }] }), context);
+    expect(named.content).toEqual([{ type: 'tool-call', id: 'call_1', name: '', argumentsJson: '{}' }]);
+  });
+});
+
 describe('mapOpenAIFinishReason', () => {
   it.each([
     ['stop', 'stop'],

@@ -189,6 +189,22 @@ describe('decodeOpenAIStream edge cases', () => {
     expect(parts.filter((p) => p.type === 'finish')).toEqual([]);
   });
 
+  it.each([
+    ['choices that is an object', 'data: {"id":"chatcmpl-x","choices":{}}\n\n'],
+    ['choices that is a string', 'data: {"id":"chatcmpl-x","choices":"x"}\n\n'],
+    ['a null choice', 'data: {"id":"chatcmpl-x","choices":[null]}\n\n'],
+    ['tool_calls [null]', chunk({ tool_calls: [null] })],
+    ['tool_calls that is a number', chunk({ tool_calls: 5 })],
+  ])('reads a chunk with %s as carrying nothing (not as a failed body read)', async (_, odd) => {
+    const parts = await collect(once(chunk({ content: 'hi' }) + odd + chunk({}, 'stop') + 'data: [DONE]\n\n'));
+    expect(parts.map((p) => p.type)).toEqual(['start', 'text-start', 'text-delta', 'text-end', 'finish']);
+  });
+
+  it('reads a tool name of the wrong type as empty', async () => {
+    const parts = await collect(once(chunk({ tool_calls: [{ index: 0, id: 'call_1', function: { name: 5, arguments: '{}' } }] }) + chunk({}, 'tool_calls')));
+    expect(parts.find((p) => p.type === 'tool-call-start')).toEqual({ type: 'tool-call-start', index: 0, id: 'call_1', name: '' });
+  });
+
   it('finishes at EOF without [DONE] when finish_reason arrived', async () => {
     const parts = await collect(once(chunk({ content: 'ok' }) + chunk({}, 'stop')));
     expect(parts.at(-1)).toEqual({ type: 'finish', finishReason: 'stop', rawFinishReason: 'stop', usage: { inputTokens: 0, outputTokens: 0 } });

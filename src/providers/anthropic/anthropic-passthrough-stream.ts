@@ -25,7 +25,8 @@ const SCAN: StreamChunkScan = { contentBytes: 0, finishReason: false, usage: fal
  * events, bytes unchanged. Events are classified by their `event:` name; only message_start,
  * message_delta, content_block_start and error are parsed. Usage is the input side from message_start
  * merged with the cumulative message_delta usage. An `event: error` becomes a typed error event (not
- * forwarded raw); a body that ends before message_stop ends with a truncation error.
+ * forwarded raw); a body that ends before message_stop ends with a truncation error, and events after
+ * message_stop are dropped.
  */
 export function tapAnthropicStream(source: AsyncIterable<Uint8Array>, provider: string, signal: AbortSignal, upstreamRequestId?: string): AnthropicStreamTap {
   let fields: AnthropicUsageFields = {};
@@ -39,7 +40,9 @@ export function tapAnthropicStream(source: AsyncIterable<Uint8Array>, provider: 
     usageSeen = true;
   };
 
-  function classify(event: Buffer): PassthroughEvent {
+  function classify(event: Buffer): PassthroughEvent | undefined {
+    // message_stop ends the stream for the client: nothing an upstream sends after it is forwarded.
+    if (stopped) return undefined;
     const name = sseEventName(event) ?? typeOfData(event);
     switch (name) {
       case 'content_block_delta': {

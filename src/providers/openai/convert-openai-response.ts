@@ -3,7 +3,8 @@ import { convertOpenAIUsage } from './convert-openai-usage.js';
 import { mapOpenAIFinishReason } from './map-openai-finish-reason.js';
 import { badUpstreamResponse, mapOpenAIErrorObject } from './openai-errors.js';
 import { generateResponseId, generateToolCallId } from './openai-ids.js';
-import type { OpenAIChatCompletion, OpenAIResponseMessage } from './openai-wire-types.js';
+import type { OpenAIChatCompletion, OpenAIResponseMessage, OpenAIResponseToolCall } from './openai-wire-types.js';
+import { objectItems, stringOr } from './openai-wire-narrowing.js';
 
 export interface OpenAIResponseContext {
   provider: string;
@@ -24,13 +25,14 @@ export function convertOpenAIResponse(body: unknown, context: OpenAIResponseCont
   if (completion.error !== undefined && completion.error !== null) {
     throw mapOpenAIErrorObject(completion.error, { provider: context.provider, upstreamRequestId: context.upstreamRequestId });
   }
-  const choice = completion.choices?.find((c) => (c.index ?? 0) === 0) ?? completion.choices?.[0];
+  const choices = objectItems<Choice>(completion.choices);
+  const choice = choices.find((c) => (c.index ?? 0) === 0) ?? choices[0];
   if (!choice) throw badUpstreamResponse(context.provider, 'the response has no choices', context.upstreamRequestId);
 
   const result: ChatResult = {
     id: nonEmpty(completion.id) ?? generateResponseId(),
     model: nonEmpty(completion.model) ?? context.upstreamModel,
-    content: convertMessage(choice.message ?? {}),
+    content: convertMessage(isObject(choice.message) ? choice.message : {}),
     finishReason: mapOpenAIFinishReason(choice.finish_reason),
     usage: completion.usage ? convertOpenAIUsage(completion.usage) : { inputTokens: 0, outputTokens: 0 },
     warnings: context.warnings,
@@ -46,24 +48,27 @@ function convertMessage(message: OpenAIResponseMessage): AssistantContentPart[] 
   if (reasoning !== undefined) content.push({ type: 'reasoning', text: reasoning });
   const text = nonEmpty(message.content) ?? nonEmpty(message.refusal);
   if (text !== undefined) content.push({ type: 'text', text });
-  for (const call of message.tool_calls ?? []) {
+  const toolCalls = objectItems<OpenAIResponseToolCall>(message.tool_calls);
+  for (const call of toolCalls) {
     content.push({
       type: 'tool-call',
       id: nonEmpty(call.id) ?? generateToolCallId(),
-      name: call.function?.name ?? '',
+      name: stringOr(call.function?.name, ''),
       argumentsJson: nonEmpty(call.function?.arguments) ?? '{}',
     });
   }
-  if (message.function_call && !message.tool_calls?.length) {
+  if (isObject(message.function_call) && toolCalls.length === 0) {
     content.push({
       type: 'tool-call',
       id: generateToolCallId(),
-      name: message.function_call.name ?? '',
+      name: stringOr(message.function_call.name, ''),
       argumentsJson: nonEmpty(message.function_call.arguments) ?? '{}',
     });
   }
   return content;
 }
+
+type Choice = NonNullable<OpenAIChatCompletion['choices']>[number];
 
 function nonEmpty(value: string | null | undefined): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;

@@ -42,7 +42,9 @@ interface ChunkShape {
  * events. Until the first content event every chunk is parsed (there are one or two); after it only
  * chunks that carry usage are parsed, the rest are classified with native byte searches. In-stream
  * `{"error":…}` chunks become typed `error` events (never forwarded raw: an upstream may echo secrets),
- * and a body that ends without `[DONE]` or a finish reason ends with a truncation error.
+ * and a body that ends without `[DONE]` or a finish reason ends with a truncation error. The client's
+ * stream always ends at `[DONE]`: events after it are dropped, and it is added when the body ended
+ * after a finish reason without it.
  */
 export function tapOpenAIStream(source: AsyncIterable<Uint8Array>, options: OpenAIStreamTapOptions): OpenAIStreamTap {
   let usage: Usage | undefined;
@@ -61,6 +63,8 @@ export function tapOpenAIStream(source: AsyncIterable<Uint8Array>, options: Open
   }
 
   function classify(event: Buffer): PassthroughEvent | undefined {
+    // [DONE] ends the stream for the client: nothing an upstream sends after it is forwarded.
+    if (done) return undefined;
     if (contentSeen) {
       // The hot path: a one-line chunk, not [DONE] nor an error, is read without a string of its payload.
       const from = singleDataLineStart(event);
@@ -126,11 +130,14 @@ export function tapOpenAIStream(source: AsyncIterable<Uint8Array>, options: Open
     classify,
     readError: (error) => mapBodyReadError(error, options.provider, options.signal),
     endError: () => (done || finished ? undefined : streamTruncated(options.provider, options.upstreamRequestId)),
+    // A body that ended after its finish_reason without [DONE] still ends with [DONE] for the client.
+    closingEvent: () => (done ? undefined : { kind: 'finish', bytes: DONE_EVENT }),
   });
   return { events, usage: () => usage, finished: () => finished || done, deliveredChars: () => delivered };
 }
 
 const DONE_PAYLOAD = Buffer.from('[DONE]');
+const DONE_EVENT = Buffer.from('data: [DONE]\n\n');
 const ERROR_PREFIX = Buffer.from('{"error"');
 
 function startsWithBytes(event: Buffer, at: number, prefix: Buffer): boolean {

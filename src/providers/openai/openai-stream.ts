@@ -6,6 +6,7 @@ import { mapOpenAIFinishReason } from './map-openai-finish-reason.js';
 import { badUpstreamResponse, mapOpenAIErrorObject, streamTruncated } from './openai-errors.js';
 import { generateResponseId, generateToolCallId } from './openai-ids.js';
 import type { OpenAIChatCompletionChunk, OpenAIChunkDelta, OpenAIChunkToolCall } from './openai-wire-types.js';
+import { objectItems, stringOr } from './openai-wire-narrowing.js';
 import { mapBodyReadError } from '../shared/upstream-http.js';
 
 export interface OpenAIStreamContext {
@@ -116,7 +117,7 @@ class OpenAIStreamState {
     }
     if (!this.started && typeof chunk.id === 'string' && chunk.id !== '') yield* this.start(chunk);
 
-    const choice = chunk.choices?.find((c) => (c.index ?? 0) === 0);
+    const choice = objectItems<ChunkChoice>(chunk.choices).find((c) => (c.index ?? 0) === 0);
     if (choice?.delta) yield* this.delta(chunk, choice.delta);
     if (typeof choice?.finish_reason === 'string' && choice.finish_reason !== '') {
       // Choice 0 is complete: close its block now, before the usage chunk that follows.
@@ -173,7 +174,7 @@ class OpenAIStreamState {
       if (this.open?.kind !== 'text') yield* this.openBlock({ kind: 'text', index: this.nextIndex });
       yield { type: 'text-delta', index: (this.open as OpenBlock).index, delta: text };
     }
-    const calls = delta.tool_calls ?? [];
+    const calls = objectItems<OpenAIChunkToolCall>(delta.tool_calls);
     for (let position = 0; position < calls.length; position++) {
       yield* this.start(chunk);
       yield* this.toolCall(calls[position], position);
@@ -194,7 +195,7 @@ class OpenAIStreamState {
       }
       const block: OpenBlock = { kind: 'tool', index: this.nextIndex, toolIndex, id: id ?? generateToolCallId(), hasArguments: false };
       yield* this.openBlock(block);
-      yield { type: 'tool-call-start', index: block.index, id: block.id, name: call.function?.name ?? '' };
+      yield { type: 'tool-call-start', index: block.index, id: block.id, name: stringOr(call.function?.name, '') };
     }
     const fragment = nonEmpty(call.function?.arguments);
     if (fragment !== undefined && this.open?.kind === 'tool') {
@@ -226,6 +227,8 @@ class OpenAIStreamState {
     }
   }
 }
+
+type ChunkChoice = NonNullable<OpenAIChatCompletionChunk['choices']>[number];
 
 function nonEmpty(value: string | null | undefined): string | undefined {
   return typeof value === 'string' && value !== '' ? value : undefined;

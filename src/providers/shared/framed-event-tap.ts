@@ -11,6 +11,8 @@ export interface EventTapProtocol {
   readError(error: unknown): GatewayError;
   /** After the body ended: the truncation error when the protocol's terminal event never came. */
   endError(): GatewayError | undefined;
+  /** After a body that ended complete (no endError): an event the protocol requires last that the upstream left out. */
+  closingEvent?(): PassthroughEvent | undefined;
 }
 
 /** A passthrough tap's events, with `poll()` for those already queued. */
@@ -19,7 +21,7 @@ export type FramedEventTap = DecodedStream<PassthroughEvent>;
 /**
  * The shared loop of the passthrough taps: frame the body into SSE events (bytes unchanged), classify
  * each, stop after the first `error` event (the call is abandoned), and end with a read or truncation
- * error when the stream did not complete. On an UpstreamChunks it runs inside undici's `onData`
+ * error when the stream did not complete (or with the protocol's closing event when only that is missing). On an UpstreamChunks it runs inside undici's `onData`
  * (DecodedStream).
  */
 export function tapFramedEvents(source: AsyncIterable<Uint8Array>, protocol: EventTapProtocol): FramedEventTap {
@@ -58,10 +60,18 @@ class FramingDecoder implements StreamDecoder<PassthroughEvent> {
     if (classified) out.push(classified);
     if (classified?.kind === 'error') return;
     const ended = this.protocol.endError();
-    if (ended) out.push({ kind: 'error', error: ended });
+    if (ended) return void out.push({ kind: 'error', error: ended });
+    this.close(out);
   }
 
   fail(error: unknown, out: PassthroughEvent[]): void {
+    // A read failure after the terminal event (a reset after [DONE] or message_stop) does not undo a complete answer.
+    if (this.protocol.endError() === undefined) return this.close(out);
     out.push({ kind: 'error', error: this.protocol.readError(error) });
+  }
+
+  private close(out: PassthroughEvent[]): void {
+    const closing = this.protocol.closingEvent?.();
+    if (closing) out.push(closing);
   }
 }
