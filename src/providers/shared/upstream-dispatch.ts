@@ -146,7 +146,7 @@ export abstract class UpstreamCallHandler {
     });
     decoder.on('drain', () => this.resumeUpstream?.());
     decoder.once('end', () => this.completed());
-    decoder.once('error', (error) => {
+    decoder.on('error', (error) => {
       if (this.done) return;
       this.onError(undecodableBody(this.req.provider, coding, error));
       this.abortUpstream('The response body does not decode.');
