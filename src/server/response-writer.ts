@@ -80,17 +80,20 @@ async function writeStream(
   for (const name in SSE_HEADERS) if (name === 'content-type' || source.head.headers[name] === undefined) headers.push(name, SSE_HEADERS[name]);
   headers.push('trailer', COST_HEADER);
   res.writeHead(200, headers);
+  // Corked while events are at hand: the head, the events buffered before commit and whatever else is
+  // already queued leave in one socket write, not one per event; uncorked before anything is awaited.
+  const cork = new Cork(res);
   let failure: GatewayError | undefined;
   try {
     for (const event of attempt.buffered) {
       if (event.bytes === undefined || event.bytes.length === 0) continue;
       const pending = writeSse(res, guard ? guard.bytes(event.bytes) : event.bytes);
-      if (pending) await pending;
+      if (pending) await cork.opened(pending);
     }
     const events = source.events!;
     for (;;) {
       if (signal.aborted || res.destroyed) break;
-      const next = events.poll?.() ?? (await events.next());
+      const next = events.poll?.() ?? (await cork.opened(events.next()));
       if (next.done) break;
       const event = next.value;
       if (event.kind === 'error') {
@@ -98,13 +101,15 @@ async function writeStream(
         break;
       }
       if (event.bytes === undefined || event.bytes.length === 0) continue;
+      cork.close();
       // Synchronous unless the socket pushes back: an await per event would cost a microtask and a promise on every token.
       const pending = writeSse(res, guard ? guard.bytes(event.bytes) : event.bytes);
-      if (pending) await pending;
+      if (pending) await cork.opened(pending);
     }
   } catch (error) {
     failure = toGatewayError(error);
   }
+  cork.open();
   // Who cut the stream decides what is said: nothing to a client that left, the dialect's error otherwise.
   const reason = cancelReason(signal);
   if (reason) failure = cancellationError(reason, attempt.deployment.model.provider);
@@ -116,4 +121,31 @@ async function writeStream(
     res.end();
   }
   return failure ? { failure } : {};
+}
+
+/** A response's cork, closed while writes are synchronous and opened (flushed) before each wait. */
+class Cork {
+  private corked = true;
+
+  constructor(private readonly res: ServerResponse) {
+    res.cork();
+  }
+
+  close(): void {
+    if (this.corked) return;
+    this.corked = true;
+    this.res.cork();
+  }
+
+  open(): void {
+    if (!this.corked) return;
+    this.corked = false;
+    this.res.uncork();
+  }
+
+  /** Flushes what is corked, then waits. */
+  opened<T>(waiting: Promise<T>): Promise<T> {
+    this.open();
+    return waiting;
+  }
 }
