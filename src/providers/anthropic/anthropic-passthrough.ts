@@ -62,8 +62,11 @@ export async function passthroughToAnthropic(
     }
     const bytes = response.body;
     const body = parseJsonSafely(bytes.toString('utf8'));
-    // A 2xx whose body is not a Message object is the upstream's failure, not an answer to forward.
+    // A 2xx whose body is not a Message object is the upstream's failure, not an answer to forward: an
+    // error body (`"type":"error"`) fails like a 502 with that body, anything without content as a bad response.
     if (!isRecord(body)) throw badUpstreamResponse(provider, 'the body is not a JSON object', upstreamRequestId);
+    if (body.type === 'error') throw mapAnthropicHttpError({ provider, status: 502, headers: response.headers, bodyText: bytes.toString('utf8') });
+    if (!Array.isArray(body.content)) throw badUpstreamResponse(provider, 'the body has no content', upstreamRequestId);
     const usage = isRecord(body.usage) ? convertAnthropicUsage(readAnthropicUsageFields(body.usage)) : undefined;
     return { status: response.status, headers: forwardableHeaders(response.headers), body: bytes, usage: () => usage, finished: () => true, deliveredChars: () => 0, upstreamRequestId };
   }

@@ -97,6 +97,12 @@ class PassthroughCall {
     const usage = usageOfBody(bytes);
     // A 2xx whose body is not a JSON object is the upstream's failure, not an answer to forward.
     if ((usage === undefined || !looksBracketed(bytes)) && !isJsonObject(bytes)) throw badUpstreamResponse(provider, 'the body is not a JSON object', upstreamRequestId);
+    // Nor is one without choices: an error object (some servers answer 200 with one) fails like a 502 with
+    // that body, anything else as a bad response, so the attempt loop can try another candidate.
+    if (!bytes.includes(CHOICES_KEY)) {
+      if (bytes.includes(ERROR_KEY)) throw mapOpenAIHttpError(502, whole.headers, bytes.toString('utf8'), provider);
+      throw badUpstreamResponse(provider, 'the body has no choices', upstreamRequestId);
+    }
     return {
       status: whole.status,
       headers: forwardableHeaders(whole.headers),
@@ -135,6 +141,8 @@ class PassthroughCall {
   }
 }
 
+const CHOICES_KEY = Buffer.from('"choices"');
+const ERROR_KEY = Buffer.from('"error"');
 const complete = (): boolean => true;
 const none = (): number => 0;
 
