@@ -3,10 +3,10 @@
  * text and in the request-id headers the gateway forwards — must not hand them to the client, in
  * passthrough and translation, whole and streamed. (Error answers: credential-redaction.test.ts.)
  */
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningGateway } from '../../src/server/start-gateway.js';
-import { closeServer, listenLocal } from '../helpers/local-http.js';
+import { closeServer, startJsonUpstream } from '../helpers/local-http.js';
 import { startTestGateway, TEST_KEY } from '../helpers/start-test-gateway.js';
 
 const OPENAI_KEY = 'sk-proj-echoTEST0123456789abcdefXYZ';
@@ -16,27 +16,24 @@ let upstream: Server;
 let gateway: RunningGateway;
 
 beforeAll(async () => {
-  upstream = createServer((req, res) => {
-    let text = '';
-    req.on('data', (c: Buffer) => (text += c.toString('utf8')));
-    req.on('end', () => {
-      const body = JSON.parse(text) as { stream?: boolean };
-      const echo = `You sent ${req.headers.authorization ?? req.headers['x-api-key']}`;
-      if (req.url?.endsWith('/messages')) {
-        res.writeHead(200, { 'content-type': 'application/json', 'request-id': String(req.headers['x-api-key']) });
-        return void res.end(JSON.stringify({ id: 'msg_1', type: 'message', role: 'assistant', model: 'claude', content: [{ type: 'text', text: echo }], stop_reason: 'end_turn', stop_sequence: null, usage: { input_tokens: 1, output_tokens: 1 } }));
-      }
-      const base = { id: 'c', created: 1, model: 'm' };
-      if (body.stream) {
-        res.writeHead(200, { 'content-type': 'text/event-stream', 'x-request-id': String(req.headers.authorization) });
-        res.write(`data: ${JSON.stringify({ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta: { role: 'assistant', content: echo }, finish_reason: null }] })}\n\n`);
-        return void res.end(`data: ${JSON.stringify({ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] })}\n\ndata: [DONE]\n\n`);
-      }
-      res.writeHead(200, { 'content-type': 'application/json', 'x-request-id': String(req.headers.authorization) });
-      res.end(JSON.stringify({ ...base, object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: echo }, finish_reason: 'stop' }], usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } }));
-    });
+  const started = await startJsonUpstream((req, res, json) => {
+    const body = json as { stream?: boolean };
+    const echo = `You sent ${req.headers.authorization ?? req.headers['x-api-key']}`;
+    if (req.url?.endsWith('/messages')) {
+      res.writeHead(200, { 'content-type': 'application/json', 'request-id': String(req.headers['x-api-key']) });
+      return void res.end(JSON.stringify({ id: 'msg_1', type: 'message', role: 'assistant', model: 'claude', content: [{ type: 'text', text: echo }], stop_reason: 'end_turn', stop_sequence: null, usage: { input_tokens: 1, output_tokens: 1 } }));
+    }
+    const base = { id: 'c', created: 1, model: 'm' };
+    if (body.stream) {
+      res.writeHead(200, { 'content-type': 'text/event-stream', 'x-request-id': String(req.headers.authorization) });
+      res.write(`data: ${JSON.stringify({ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta: { role: 'assistant', content: echo }, finish_reason: null }] })}\n\n`);
+      return void res.end(`data: ${JSON.stringify({ ...base, object: 'chat.completion.chunk', choices: [{ index: 0, delta: {}, finish_reason: 'stop' }] })}\n\ndata: [DONE]\n\n`);
+    }
+    res.writeHead(200, { 'content-type': 'application/json', 'x-request-id': String(req.headers.authorization) });
+    res.end(JSON.stringify({ ...base, object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content: echo }, finish_reason: 'stop' }], usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } }));
   });
-  const url = await listenLocal(upstream);
+  upstream = started.server;
+  const url = started.url;
   gateway = await startTestGateway({
     providers: { openai: { type: 'openai', apiKey: OPENAI_KEY, baseUrl: url }, anthropic: { type: 'anthropic', apiKey: ANTHROPIC_KEY, baseUrl: url } },
     models: [

@@ -4,7 +4,7 @@
  * own dialect (passthrough and translated), billed from the answer's usage; an HTML page instead of a
  * stream is a typed 502. Unit cases check the synthesised chunks.
  */
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { messageAsEvents } from '../../src/providers/anthropic/anthropic-whole-as-stream.js';
 import { completionAsEvents } from '../../src/providers/openai/openai-whole-as-stream.js';
@@ -13,7 +13,7 @@ import type { RunningGateway } from '../../src/server/start-gateway.js';
 import { GatewayError } from '../../src/spec/errors.js';
 import { assertAnthropicEventOrder, parseAnthropicSse } from '../helpers/anthropic-stream-checker.js';
 import { readFixtureJson } from '../helpers/fixtures.js';
-import { closeServer, listenLocal } from '../helpers/local-http.js';
+import { closeServer, startJsonUpstream } from '../helpers/local-http.js';
 import { startTestGateway, TEST_KEY } from '../helpers/start-test-gateway.js';
 
 const COMPLETION = {
@@ -51,34 +51,31 @@ let upstream: Server;
 let gateway: RunningGateway;
 
 beforeAll(async () => {
-  upstream = createServer((req, res) => {
-    let text = '';
-    req.on('data', (c: Buffer) => (text += c.toString('utf8')));
-    req.on('end', () => {
-      const body = JSON.parse(text) as { model: string };
-      if (req.url?.endsWith('/v1/messages')) {
-        res.writeHead(200, { 'content-type': 'application/json', 'request-id': 'req_whole' });
-        return void res.end(JSON.stringify(body.model === 'claude-tools' ? CLAUDE_TOOLS : CLAUDE_MESSAGE));
-      }
-      if (body.model === 'portal') {
-        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
-        return void res.end('<html><body>Please log in</body></html>');
-      }
-      if (body.model === 'plain-labelled') {
-        res.writeHead(200, { 'content-type': 'text/plain' });
-        return void res.end(`data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: 'Hi' }, finish_reason: 'stop' }] })}\n\ndata: [DONE]\n\n`);
-      }
-      res.writeHead(200, { 'content-type': 'application/json' });
-      if (body.model === 'mislabelled') {
-        // An event stream sent as application/json (a careless server): still a stream, passed on as it comes.
-        const chunk = (delta: object, finish: string | null) => `data: ${JSON.stringify({ id: 'c-sse', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
-        res.write(`\n${chunk({ role: 'assistant', content: 'streamed ' }, null)}`);
-        return void res.end(`${chunk({ content: 'anyway' }, null)}${chunk({}, 'stop')}data: [DONE]\n\n`);
-      }
-      res.end(JSON.stringify(body.model === 'house-tools' ? TOOL_COMPLETION : COMPLETION));
-    });
+  const started = await startJsonUpstream((req, res, json) => {
+    const body = json as { model: string };
+    if (req.url?.endsWith('/v1/messages')) {
+      res.writeHead(200, { 'content-type': 'application/json', 'request-id': 'req_whole' });
+      return void res.end(JSON.stringify(body.model === 'claude-tools' ? CLAUDE_TOOLS : CLAUDE_MESSAGE));
+    }
+    if (body.model === 'portal') {
+      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+      return void res.end('<html><body>Please log in</body></html>');
+    }
+    if (body.model === 'plain-labelled') {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      return void res.end(`data: ${JSON.stringify({ id: 'c', object: 'chat.completion.chunk', choices: [{ index: 0, delta: { content: 'Hi' }, finish_reason: 'stop' }] })}\n\ndata: [DONE]\n\n`);
+    }
+    res.writeHead(200, { 'content-type': 'application/json' });
+    if (body.model === 'mislabelled') {
+      // An event stream sent as application/json (a careless server): still a stream, passed on as it comes.
+      const chunk = (delta: object, finish: string | null) => `data: ${JSON.stringify({ id: 'c-sse', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+      res.write(`\n${chunk({ role: 'assistant', content: 'streamed ' }, null)}`);
+      return void res.end(`${chunk({ content: 'anyway' }, null)}${chunk({}, 'stop')}data: [DONE]\n\n`);
+    }
+    res.end(JSON.stringify(body.model === 'house-tools' ? TOOL_COMPLETION : COMPLETION));
   });
-  const url = await listenLocal(upstream);
+  upstream = started.server;
+  const url = started.url;
   gateway = await startTestGateway({
     providers: { house: { type: 'openai-compatible', baseUrl: url, apiKey: 'sk-house' }, claude: { type: 'anthropic', baseUrl: url, apiKey: 'sk-ant-whole' } },
     models: [

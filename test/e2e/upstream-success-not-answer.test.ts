@@ -4,10 +4,10 @@
  * failure in passthrough too: a typed error in the client's dialect, and another candidate of the
  * route is tried, instead of a 200 the client's SDK cannot read.
  */
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningGateway } from '../../src/server/start-gateway.js';
-import { closeServer, listenLocal } from '../helpers/local-http.js';
+import { closeServer, startJsonUpstream } from '../helpers/local-http.js';
 import { postJson, startTestGateway, TEST_KEY } from '../helpers/start-test-gateway.js';
 
 const OPENAI_ANSWER = { id: 'c', object: 'chat.completion', created: 1, model: 'm', choices: [{ index: 0, message: { role: 'assistant', content: 'fine' }, finish_reason: 'stop' }], usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 } };
@@ -23,16 +23,13 @@ let upstream: Server;
 let gateway: RunningGateway;
 
 beforeAll(async () => {
-  upstream = createServer((req, res) => {
-    let text = '';
-    req.on('data', (c: Buffer) => (text += c.toString('utf8')));
-    req.on('end', () => {
-      const { model } = JSON.parse(text) as { model: string };
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(JSON.stringify(BODIES[model]));
-    });
+  const started = await startJsonUpstream((req, res, json) => {
+    const { model } = json as { model: string };
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(BODIES[model]));
   });
-  const url = await listenLocal(upstream);
+  upstream = started.server;
+  const url = started.url;
   gateway = await startTestGateway({
     providers: { openai: { type: 'openai', apiKey: 'sk-openai-test', baseUrl: url }, anthropic: { type: 'anthropic', apiKey: 'sk-ant-test', baseUrl: url } },
     models: [

@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 
 /** Listens on 127.0.0.1 (a free port) and returns the server's base URL. */
 export async function listenLocal(server: Server): Promise<string> {
@@ -15,3 +15,16 @@ export async function closeServer(server: Server | undefined): Promise<void> {
 
 /** Upstream deadlines for tests against a local server: generous, so a loaded machine never trips them by accident. */
 export const LOCAL_UPSTREAM_TIMEOUTS = { connectMs: 2000, firstByteMs: 5000, idleMs: 5000, totalMs: 20_000 };
+
+/**
+ * A local upstream that reads each request's JSON body and hands it to `answer` (a programmable
+ * provider for e2e tests); returns the server and its base URL.
+ */
+export async function startJsonUpstream(answer: (req: IncomingMessage, res: ServerResponse, body: Record<string, unknown>) => void): Promise<{ server: Server; url: string }> {
+  const server = createServer((req, res) => {
+    let text = '';
+    req.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+    req.on('end', () => answer(req, res, JSON.parse(text) as Record<string, unknown>));
+  });
+  return { server, url: await listenLocal(server) };
+}
