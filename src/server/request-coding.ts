@@ -1,5 +1,5 @@
 import { brotliDecompress, constants, gunzip, inflate } from 'node:zlib';
-import { contentCodingOf } from '../providers/shared/content-coding.js';
+import { contentCodingOf, headerValueForMessage } from '../providers/shared/content-coding.js';
 import { GatewayError } from '../spec/errors.js';
 import { bodyTooLargeError } from './parse-json-body.js';
 
@@ -25,11 +25,10 @@ export function decodeRequestBody(bytes: Buffer, encoding: string | string[] | u
 }
 
 function unsupportedRequestCoding(encoding: string | string[]): GatewayError {
-  const named = (Array.isArray(encoding) ? encoding.join(', ') : encoding).replace(/[^\x20-\x7e]/g, '?').slice(0, 64);
   return new GatewayError({
     code: 'SWY_ERR_UNSUPPORTED_CONTENT_ENCODING',
     kind: 'invalid_request',
     status: 415,
-    message: `The request body's content-encoding (${named}) is not one the gateway reads: send it uncompressed, or as gzip, deflate or br.`,
+    message: `The request body's content-encoding (${headerValueForMessage(encoding)}) is not one the gateway reads: send it uncompressed, or as gzip, deflate or br.`,
   });
 }

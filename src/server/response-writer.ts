@@ -88,12 +88,12 @@ async function writeStream(
     for (const event of attempt.buffered) {
       if (event.bytes === undefined || event.bytes.length === 0) continue;
       const pending = writeSse(res, guard ? guard.bytes(event.bytes) : event.bytes);
-      if (pending) await cork.opened(pending);
+      if (pending) await cork.flushed(pending);
     }
     const events = source.events!;
     for (;;) {
       if (signal.aborted || res.destroyed) break;
-      const next = events.poll?.() ?? (await cork.opened(events.next()));
+      const next = events.poll?.() ?? (await cork.flushed(events.next()));
       if (next.done) break;
       const event = next.value;
       if (event.kind === 'error') {
@@ -101,15 +101,15 @@ async function writeStream(
         break;
       }
       if (event.bytes === undefined || event.bytes.length === 0) continue;
-      cork.close();
+      cork.hold();
       // Synchronous unless the socket pushes back: an await per event would cost a microtask and a promise on every token.
       const pending = writeSse(res, guard ? guard.bytes(event.bytes) : event.bytes);
-      if (pending) await cork.opened(pending);
+      if (pending) await cork.flushed(pending);
     }
   } catch (error) {
     failure = toGatewayError(error);
   }
-  cork.open();
+  cork.flush();
   // Who cut the stream decides what is said: nothing to a client that left, the dialect's error otherwise.
   const reason = cancelReason(signal);
   if (reason) failure = cancellationError(reason, attempt.deployment.model.provider);
@@ -123,29 +123,29 @@ async function writeStream(
   return failure ? { failure } : {};
 }
 
-/** A response's cork, closed while writes are synchronous and opened (flushed) before each wait. */
+/** A response's cork: held while writes are synchronous, flushed before each wait. */
 class Cork {
-  private corked = true;
+  private held = true;
 
   constructor(private readonly res: ServerResponse) {
     res.cork();
   }
 
-  close(): void {
-    if (this.corked) return;
-    this.corked = true;
+  hold(): void {
+    if (this.held) return;
+    this.held = true;
     this.res.cork();
   }
 
-  open(): void {
-    if (!this.corked) return;
-    this.corked = false;
+  flush(): void {
+    if (!this.held) return;
+    this.held = false;
     this.res.uncork();
   }
 
-  /** Flushes what is corked, then waits. */
-  opened<T>(waiting: Promise<T>): Promise<T> {
-    this.open();
+  /** Flushes what is held, then waits. */
+  flushed<T>(waiting: Promise<T>): Promise<T> {
+    this.flush();
     return waiting;
   }
 }

@@ -11,8 +11,8 @@ import { tapAnthropicStream } from './anthropic-passthrough-stream.js';
 import { badUpstreamResponse } from './anthropic-errors.js';
 import { convertAnthropicUsage, readAnthropicUsageFields } from './convert-anthropic-usage.js';
 import { isRecord, parseJsonSafely } from './anthropic-narrowing.js';
-import { wholeMessageAsEvents } from './anthropic-whole-as-stream.js';
-import { HTML_FOR_STREAM, streamBodyKind } from '../shared/whole-as-stream.js';
+import { wholeMessage } from './anthropic-whole-as-stream.js';
+import { streamBody } from '../shared/whole-as-stream.js';
 
 /** What the adapter lends its passthrough: where the call's credentials come from, and its pool. */
 export interface AnthropicPassthroughDeps {
@@ -73,16 +73,9 @@ export async function passthroughToAnthropic(
   const response = await sendUpstreamStreamed(call, deps.pool);
   const upstreamRequestId = header(response.headers, 'request-id');
   if (!response.ok) throw mapAnthropicHttpError({ provider, status: response.status, headers: response.headers, bodyText: response.body.toString('utf8') });
-  const kind = streamBodyKind(response.headers);
-  if (kind === 'html') {
-    response.chunks.abandon();
-    throw badUpstreamResponse(provider, HTML_FOR_STREAM, upstreamRequestId);
-  }
-  const headers = forwardableHeaders(response.headers);
-  if (kind === 'json') delete headers['content-type']; // the client gets an event stream
-  const source = kind === 'json' ? wholeMessageAsEvents(response.chunks, provider, upstreamRequestId) : response.chunks;
+  const source = streamBody(response.headers, response.chunks, provider, wholeMessage(provider, upstreamRequestId));
   const tap = tapAnthropicStream(source, provider, context.signal, upstreamRequestId);
-  return { status: response.status, headers, body: tap.events, usage: tap.usage, finished: tap.finished, deliveredChars: tap.deliveredChars, upstreamRequestId };
+  return { status: response.status, headers: forwardableHeaders(response.headers), body: tap.events, usage: tap.usage, finished: tap.finished, deliveredChars: tap.deliveredChars, upstreamRequestId };
 }
 
 /** content-type, request id and rate-limit headers are worth handing to the client. */

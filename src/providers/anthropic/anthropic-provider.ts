@@ -11,8 +11,8 @@ import { buildAnthropicHeaders } from './anthropic-headers.js';
 import { parseJsonSafely } from './anthropic-narrowing.js';
 import { passthroughToAnthropic } from './anthropic-passthrough.js';
 import { decodeAnthropicStream } from './anthropic-stream.js';
-import { wholeMessageAsEvents } from './anthropic-whole-as-stream.js';
-import { HTML_FOR_STREAM, streamBodyKind } from '../shared/whole-as-stream.js';
+import { wholeMessage } from './anthropic-whole-as-stream.js';
+import { streamBody } from '../shared/whole-as-stream.js';
 import { convertAnthropicResponse } from './convert-anthropic-response.js';
 import { convertToAnthropicRequest } from './convert-to-anthropic-request.js';
 
@@ -79,12 +79,7 @@ export function createAnthropicProvider(name: string, config: AnthropicProviderC
       const converted = convertToAnthropicRequest(request, { upstreamModel: context.upstreamModel, model: context.model, stream: true });
       const response = await sendStreamed(converted.body, context);
       const upstreamRequestId = header(response.headers, 'request-id');
-      const kind = streamBodyKind(response.headers);
-      if (kind === 'html') {
-        response.chunks.abandon();
-        throw badUpstreamResponse(name, HTML_FOR_STREAM, upstreamRequestId);
-      }
-      const chunks = kind === 'json' ? wholeMessageAsEvents(response.chunks, name, upstreamRequestId) : response.chunks;
+      const chunks = streamBody(response.headers, response.chunks, name, wholeMessage(name, upstreamRequestId));
       const stream = decodeAnthropicStream(chunks, {
         provider: name,
         upstreamModel: context.upstreamModel,

@@ -1,9 +1,9 @@
-import { wholeAnswerAsEvents } from '../shared/whole-as-stream.js';
+import type { WholeAnswerDialect } from '../shared/whole-as-stream.js';
 import { badUpstreamResponse } from './anthropic-errors.js';
 
 /**
- * A whole Messages answer (`{"type":"message",…}`) answering a streaming request
- * (shared/whole-as-stream.ts), re-emitted as the events a streaming server sends, in their order:
+ * How a whole Messages answer (`{"type":"message",…}`) answering a streaming request is read
+ * (shared/whole-as-stream.ts): re-emitted as the events a streaming server sends, in their order —
  * `message_start` (the message with empty content, the input side of usage), per content block
  * `content_block_start` / one delta (`text_delta`, `input_json_delta` with the whole input,
  * `thinking_delta` then `signature_delta`) / `content_block_stop` (blocks without deltas — redacted
@@ -11,11 +11,11 @@ import { badUpstreamResponse } from './anthropic-errors.js';
  * sequence, the output side of usage) and `message_stop`. A JSON error body (`{"type":"error",…}`)
  * becomes an `error` event, mapped like one.
  */
-export function wholeMessageAsEvents(chunks: AsyncIterable<Uint8Array>, provider: string, upstreamRequestId: string | undefined): AsyncGenerator<Uint8Array> {
-  return wholeAnswerAsEvents(chunks, provider, {
+export function wholeMessage(provider: string, upstreamRequestId: string | undefined): WholeAnswerDialect {
+  return {
     events: (whole) => messageAsEvents(whole, provider, upstreamRequestId),
     bad: (what) => badUpstreamResponse(provider, what, upstreamRequestId),
-  });
+  };
 }
 
 type Json = Record<string, unknown>;

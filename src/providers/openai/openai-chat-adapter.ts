@@ -11,8 +11,8 @@ import type { OpenAIChatEndpoint } from './openai-chat-endpoint.js';
 import { badUpstreamResponse, mapOpenAIHttpError, openAIRequestId } from './openai-errors.js';
 import { openAIPassthrough } from './openai-passthrough.js';
 import { decodeOpenAIStream } from './openai-stream.js';
-import { wholeCompletionAsEvents } from './openai-whole-as-stream.js';
-import { HTML_FOR_STREAM, streamBodyKind } from '../shared/whole-as-stream.js';
+import { wholeCompletion } from './openai-whole-as-stream.js';
+import { streamBody } from '../shared/whole-as-stream.js';
 
 export interface OpenAIChatAdapterOptions {
   /** Provider config key. */
@@ -93,12 +93,7 @@ export function createOpenAIChatAdapter(options: OpenAIChatAdapterOptions, adapt
       const { body, warnings } = convert(request, context, true);
       const response = await sendStreamed(body, context);
       const upstreamRequestId = openAIRequestId(response.headers);
-      const kind = streamBodyKind(response.headers);
-      if (kind === 'html') {
-        response.chunks.abandon();
-        throw badUpstreamResponse(name, HTML_FOR_STREAM, upstreamRequestId);
-      }
-      const chunks = kind === 'json' ? wholeCompletionAsEvents(response.chunks, name, upstreamRequestId) : response.chunks;
+      const chunks = streamBody(response.headers, response.chunks, name, wholeCompletion(name, upstreamRequestId));
       const stream = decodeOpenAIStream(chunks, { provider: name, upstreamModel: context.upstreamModel, upstreamRequestId, signal: context.signal });
       return upstreamRequestId === undefined ? { stream, warnings } : { stream, warnings, upstreamRequestId };
     },

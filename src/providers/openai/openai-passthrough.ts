@@ -8,8 +8,8 @@ import { usageFromBytes } from './openai-usage-bytes.js';
 import type { OpenAIChatEndpoint, OpenAICredentials } from './openai-chat-endpoint.js';
 import { badUpstreamResponse, mapOpenAIHttpError, openAIRequestId } from './openai-errors.js';
 import { tapOpenAIStream } from './openai-passthrough-stream.js';
-import { wholeCompletionAsEvents } from './openai-whole-as-stream.js';
-import { HTML_FOR_STREAM, streamBodyKind } from '../shared/whole-as-stream.js';
+import { wholeCompletion } from './openai-whole-as-stream.js';
+import { streamBody } from '../shared/whole-as-stream.js';
 import type { OpenAIWireUsage } from './openai-wire-types.js';
 import { sendUpstreamBuffered, type BufferedUpstreamResponse } from '../shared/upstream-buffered.js';
 import { rewriteOpenAIPassthroughBody, type PassthroughBodyRewrite } from './rewrite-openai-passthrough-body.js';
@@ -120,13 +120,7 @@ class PassthroughCall {
     const upstreamRequestId = openAIRequestId(response.headers);
     if (!response.ok) throw mapOpenAIHttpError(response.status, response.headers, response.body.toString('utf8'), provider);
     const headers = forwardableHeaders(response.headers);
-    const kind = streamBodyKind(response.headers);
-    if (kind === 'html') {
-      response.chunks.abandon();
-      throw badUpstreamResponse(provider, HTML_FOR_STREAM, upstreamRequestId);
-    }
-    if (kind === 'json') delete headers['content-type']; // the client gets an event stream
-    const body = kind === 'json' ? wholeCompletionAsEvents(response.chunks, provider, upstreamRequestId) : response.chunks;
+    const body = streamBody(response.headers, response.chunks, provider, wholeCompletion(provider, upstreamRequestId));
     const tap = tapOpenAIStream(body, { stripUsage: !this.rewrite.clientWantsUsage, provider, signal: this.context.signal, upstreamRequestId });
     return {
       status: response.status,

@@ -1,17 +1,17 @@
-import { wholeAnswerAsEvents } from '../shared/whole-as-stream.js';
+import type { WholeAnswerDialect } from '../shared/whole-as-stream.js';
 import { badUpstreamResponse } from './openai-errors.js';
 
 /**
- * A whole `chat.completion` answering a streaming request (shared/whole-as-stream.ts), re-emitted as
- * the chunks a streaming server would have sent: the role and all content (text, refusal, reasoning,
- * tool calls) in one delta per choice, then each choice's finish_reason, then the usage chunk, then
- * `[DONE]`. A JSON body with `error` becomes an in-stream error event, mapped like one.
+ * How a whole `chat.completion` answering a streaming request is read (shared/whole-as-stream.ts):
+ * re-emitted as the chunks a streaming server would have sent — the role and all content (text,
+ * refusal, reasoning, tool calls) in one delta per choice, then each choice's finish_reason, then the
+ * usage chunk, then `[DONE]`. A JSON body with `error` becomes an in-stream error event, mapped like one.
  */
-export function wholeCompletionAsEvents(chunks: AsyncIterable<Uint8Array>, provider: string, upstreamRequestId: string | undefined): AsyncGenerator<Uint8Array> {
-  return wholeAnswerAsEvents(chunks, provider, {
+export function wholeCompletion(provider: string, upstreamRequestId: string | undefined): WholeAnswerDialect {
+  return {
     events: (whole) => completionAsEvents(whole, provider, upstreamRequestId),
     bad: (what) => badUpstreamResponse(provider, what, upstreamRequestId),
-  });
+  };
 }
 
 type Json = Record<string, unknown>;

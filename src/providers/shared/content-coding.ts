@@ -56,7 +56,7 @@ export function unsupportedContentCoding(provider: string, value: string | strin
     kind: 'upstream_error',
     origin: 'upstream',
     status: 502,
-    message: `Upstream ${provider} answered in a content coding the gateway cannot read (content-encoding: ${oneLine(value)}); it was asked for identity.`,
+    message: `Upstream ${provider} answered in a content coding the gateway cannot read (content-encoding: ${headerValueForMessage(value)}); it was asked for identity.`,
     retryable: true,
     provider,
   });
@@ -75,6 +75,7 @@ export function undecodableBody(provider: string, coding: ContentCoding, cause: 
   });
 }
 
-function oneLine(value: string | string[]): string {
+/** A header value fit for an error message: printable ASCII, at most 64 characters. */
+export function headerValueForMessage(value: string | string[]): string {
   return (Array.isArray(value) ? value.join(', ') : value).replace(/[^\x20-\x7e]/g, '?').slice(0, 64);
 }

@@ -1,4 +1,5 @@
 import { MAX_RESPONSE_BODY_BYTES, responseTooLarge } from './upstream-http.js';
+import type { UpstreamChunks } from './upstream-streamed.js';
 
 /**
  * Servers that cannot stream (a house model's, a proxy in front of one) may answer `"stream": true`
@@ -27,6 +28,21 @@ export interface WholeAnswerDialect {
   events(whole: unknown): string;
   /** The typed error for an answer that cannot be read. */
   bad(what: string): Error;
+}
+
+/**
+ * The body of a streamed 2xx answer as its decoder should read it: the chunks themselves (an event
+ * stream), the events equivalent to a whole JSON answer, or — for an HTML page — the dialect's typed
+ * bad response at once (the call is abandoned).
+ */
+export function streamBody(headers: Record<string, string | string[]>, chunks: UpstreamChunks, provider: string, dialect: WholeAnswerDialect): AsyncIterable<Uint8Array> {
+  const kind = streamBodyKind(headers);
+  if (kind === 'sse') return chunks;
+  if (kind === 'html') {
+    chunks.abandon();
+    throw dialect.bad('a streaming request was answered with an HTML page, not an event stream');
+  }
+  return wholeAnswerAsEvents(chunks, provider, dialect);
 }
 
 /**
@@ -65,5 +81,3 @@ function firstNonBlank(chunk: Uint8Array): boolean | undefined {
   return undefined;
 }
 
-/** The typed error for an HTML page answering a streaming request. */
-export const HTML_FOR_STREAM = 'a streaming request was answered with an HTML page, not an event stream';
