@@ -1,0 +1,185 @@
+#!/usr/bin/env node
+/**
+ * Instructions per request, counted by valgrind's callgrind: the bare proxy and Switchyard passthrough
+ * (team key, master key), optionally a second build (--base-root). A count of executed instructions
+ * does not move with a busy neighbour, the CPU's clock or the other core's load, so it can tell apart
+ * two builds that differ by 2–3% where CPU-time A/B runs on this shared machine drift ±6% between two
+ * processes of the *same* build. It says nothing about cache misses or the kernel (sockets are
+ * syscalls: not counted), so it complements bench/cpu-ratio.mjs rather than replacing it.
+ *
+ * Each target runs alone under `valgrind --tool=callgrind --instr-atstart=no` (all its threads: the
+ * ledger writer and V8's helpers included); `--warmup` requests bring V8 to its steady state (natively
+ * the optimiser is done after ~50,000 requests; under valgrind counting is off until then, ~5× slower
+ * than native), then counting is switched on for `--requests` requests (16 at a time) and the ledger's
+ * next flush. Work of V8's optimising compiler (TurboFan, still finishing late tier-ups) is reported
+ * apart and left out of "steady": it is a one-off cost a long-running gateway does not pay per request.
+ *
+ *   npm run build && node bench/instructions.mjs [--targets bare,team,noteam] [--base-root DIR]
+ *     [--warmup 30000] [--requests 2000] [--stream] [--json]
+ *
+ * About 4 minutes per target with the defaults. Needs valgrind (Debian: apt install valgrind).
+ */
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { BENCH_MASTER_KEY, writeGatewayConfig } from './lib/gateway-config.mjs';
+import { ProcessGroup } from './lib/processes.mjs';
+import { startMock } from './lib/services.mjs';
+import { BENCH_TEAM_POLICY } from './lib/team.mjs';
+
+const root = dirname(dirname(new URL(import.meta.url).pathname));
+const { values } = parseArgs({
+  options: {
+    targets: { type: 'string', default: 'bare,team,noteam' },
+    'base-root': { type: 'string' },
+    warmup: { type: 'string', default: '30000' },
+    requests: { type: 'string', default: '2000' },
+    concurrency: { type: 'string', default: '16' },
+    stream: { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
+  },
+});
+if (spawnSync('valgrind', ['--version']).status !== 0) {
+  process.stderr.write('bench/instructions.mjs needs valgrind (Debian: apt install valgrind)\n');
+  process.exit(2);
+}
+const { Pool } = await import(join(root, 'node_modules/undici/index.js'));
+const log = (line) => process.stderr.write(`${line}\n`);
+
+/** Exclusive instructions by category, from callgrind_annotate's per-function list. */
+const CATEGORIES = [
+  ['compile', /v8::internal::(compiler|maglev|baseline|interpreter|Compiler|Parser|Scanner|Bytecode|Zone)|Deoptimiz/],
+  ['gc', /v8::internal::(Heap|Scavenger|Mark|Sweep|Evacuat|Concurrent|MemoryChunk|PagedSpace|Remembered|Slot|Allocat)|GCTracer/],
+  ['sqlite', /sqlite/],
+  ['builtins', /Builtins_/],
+  ['v8', /v8::/],
+  ['node', /node::|uv_|llhttp/],
+  ['libc', /libc\.so|ld-linux/],
+  ['js', /^\?\?\?:0x/],
+];
+function categorise(file) {
+  const text = execFileSync('callgrind_annotate', ['--threshold=100', file], { maxBuffer: 1 << 28 }).toString();
+  const sums = { total: 0 };
+  for (const line of text.split('\n')) {
+    const match = /^\s*([\d,]+)\s+\([^)]*\)\s+(.*)$/.exec(line);
+    if (!match || match[2].includes('PROGRAM TOTALS')) continue;
+    const ir = Number(match[1].replaceAll(',', ''));
+    const category = CATEGORIES.find(([, pattern]) => pattern.test(match[2]))?.[0] ?? 'other';
+    sums[category] = (sums[category] ?? 0) + ir;
+    sums.total += ir;
+  }
+  return sums;
+}
+
+function underValgrind(args, out, readyPattern) {
+  const child = spawn('valgrind', ['--tool=callgrind', '--smc-check=all-non-file', '--instr-atstart=no', `--callgrind-out-file=${out}`, process.execPath, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, DATABASE_URL: '', REDIS_URL: '' },
+  });
+  return new Promise((resolve, reject) => {
+    let stdout = '';
+    let stderr = '';
+    const timer = setTimeout(() => reject(new Error(`not ready after 180 s: ${stderr.slice(-2000)}`)), 180_000);
+    child.stderr.on('data', (chunk) => (stderr = (stderr + chunk).slice(-4000)));
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk;
+      const match = readyPattern.exec(stdout);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ child, port: Number(match[1]) });
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`exited (${code}): ${stderr.slice(-2000)}`)));
+  });
+}
+
+async function post(origin, path, body) {
+  const pool = new Pool(origin);
+  try {
+    const response = await pool.request({ method: 'POST', path, headers: { authorization: `Bearer ${BENCH_MASTER_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(body), headersTimeout: 120_000, bodyTimeout: 120_000 });
+    const text = await response.body.text();
+    if (response.statusCode !== 201) throw new Error(`POST ${path}: HTTP ${response.statusCode} ${text.slice(0, 200)}`);
+    return JSON.parse(text);
+  } finally {
+    await pool.close();
+  }
+}
+
+/** `count` requests, `concurrency` at a time; resolves to the number answered in full. */
+async function load(origin, key, model, count) {
+  const concurrency = Number(values.concurrency);
+  const pool = new Pool(origin, { connections: concurrency });
+  const body = JSON.stringify({ model, messages: [{ role: 'user', content: 'Say hello in one short sentence.' }], max_tokens: 64, ...(values.stream ? { stream: true } : {}) });
+  let started = 0;
+  let ok = 0;
+  const loop = async () => {
+    while (started < count) {
+      started++;
+      const response = await pool.request({ method: 'POST', path: '/v1/chat/completions', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body, headersTimeout: 120_000, bodyTimeout: 120_000 });
+      const text = await response.body.text();
+      if (response.statusCode === 200 && (!values.stream || text.includes('[DONE]'))) ok++;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, loop));
+  await pool.close();
+  return ok;
+}
+
+async function measure(label, start, credentials, model) {
+  const dir = mkdtempSync(join(os.tmpdir(), 'switchyard-instructions-'));
+  const out = join(dir, 'callgrind.out');
+  const { child, port } = await start(out, dir);
+  try {
+    const origin = `http://127.0.0.1:${port}`;
+    const key = typeof credentials === 'function' ? await credentials(origin) : credentials;
+    log(`${label}: warming up (${values.warmup} requests, not counted)`);
+    await load(origin, key, model, Number(values.warmup));
+    execFileSync('callgrind_control', ['-i', 'on', String(child.pid)], { stdio: 'ignore' });
+    const ok = await load(origin, key, model, Number(values.requests));
+    await new Promise((resolve) => setTimeout(resolve, 1500)); // the ledger's flush of the counted rows
+    execFileSync('callgrind_control', ['-i', 'off', String(child.pid)], { stdio: 'ignore' });
+    execFileSync('callgrind_control', ['--dump', String(child.pid)], { stdio: 'ignore' });
+    const sums = { total: 0 };
+    for (const file of readdirSync(dir).filter((name) => name.startsWith('callgrind.out.'))) {
+      for (const [category, ir] of Object.entries(categorise(join(dir, file)))) sums[category] = (sums[category] ?? 0) + ir;
+    }
+    const perRequest = Object.fromEntries(Object.entries(sums).map(([category, ir]) => [category, ir / ok / 1000]));
+    perRequest.steady = perRequest.total - (perRequest.compile ?? 0);
+    return { label, answered: ok, kIrPerRequest: perRequest };
+  } finally {
+    child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const group = new ProcessGroup();
+const results = [];
+try {
+  const mock = await startMock(group, { slowIntervalMs: 100, slowChunks: 20 });
+  const targets = values.targets.split(',');
+  if (targets.includes('bare')) {
+    const start = (out) => underValgrind([join(root, 'bench/lib/bare-proxy.mjs'), '--upstream', `http://127.0.0.1:${mock.port}`], out, /"port":(\d+)/);
+    results.push(await measure('bare proxy', start, 'sk-mock-openai', 'mock-fast'));
+  }
+  for (const [name, build] of [['', root], ...(values['base-root'] ? [['base ', values['base-root']]] : [])]) {
+    const start = (out, dir) => underValgrind([join(build, 'dist/cli/main.js'), 'serve', '--config', writeGatewayConfig({ mockPort: mock.port, dir }), '--port', '0'], out, /listening on https?:\/\/[^:]+:(\d+)/);
+    const teamKey = async (origin) => {
+      const team = await post(origin, '/admin/teams', { name: 'bench', ...BENCH_TEAM_POLICY });
+      return (await post(origin, '/admin/keys', { team_id: team.id, name: 'bench-key' })).key;
+    };
+    if (targets.includes('team')) results.push(await measure(`${name}switchyard passthrough, team key`, start, teamKey, 'bench-openai'));
+    if (targets.includes('noteam')) results.push(await measure(`${name}switchyard passthrough, master key`, start, BENCH_MASTER_KEY, 'bench-openai'));
+  }
+} finally {
+  await group.stopAll();
+}
+if (values.json) process.stdout.write(`${JSON.stringify({ stream: values.stream, warmup: Number(values.warmup), requests: Number(values.requests), results }, null, 2)}\n`);
+else {
+  const columns = ['steady', 'js', 'builtins', 'v8', 'gc', 'node', 'libc', 'sqlite', 'other', 'compile'];
+  process.stdout.write(`thousands of instructions per request${values.stream ? ' (streams)' : ''}\n${'target'.padEnd(44)}${columns.map((c) => c.padStart(9)).join('')}\n`);
+  for (const r of results) process.stdout.write(`${r.label.padEnd(44)}${columns.map((c) => (r.kIrPerRequest[c] ?? 0).toFixed(1).padStart(9)).join('')}\n`);
+  const bare = results.find((r) => r.label === 'bare proxy');
+  if (bare) for (const r of results.filter((x) => x !== bare)) process.stdout.write(`${r.label}: bare/switchyard ${(bare.kIrPerRequest.steady / r.kIrPerRequest.steady).toFixed(2)} by steady-state instructions\n`);
+}
