@@ -13,10 +13,16 @@
  * than native), then counting is switched on for `--requests` requests (16 at a time) and the ledger's
  * next flush. Work of V8's optimising compiler (TurboFan, still finishing late tier-ups) is reported
  * apart and left out of "steady": it is a one-off cost a long-running gateway does not pay per request.
+ * So is the major GC (marking, sweeping, compaction): natively one runs every ~150,000 requests, so a
+ * counted window of a few thousand either misses it or carries one whole (~100,000 instructions a
+ * request more); scavenges, every few hundred requests, stay in.
  *
  *   npm run build && node bench/instructions.mjs [--targets bare,team,noteam] [--base-root DIR]
  *     [--warmup 30000] [--requests 2000] [--stream] [--json]
  *
+ * Run it alone: V8's heap-growing and tier-up heuristics read the clock, so a target measured while
+ * another heavy job shares the machine can count a major GC or a re-optimisation the quiet one does
+ * not (seen here: +80,000 instructions a request under a concurrent test run).
  * About 4 minutes per target with the defaults. Needs valgrind (Debian: apt install valgrind).
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -51,7 +57,8 @@ const log = (line) => process.stderr.write(`${line}\n`);
 /** Exclusive instructions by category, from callgrind_annotate's per-function list. */
 const CATEGORIES = [
   ['compile', /v8::internal::(compiler|maglev|baseline|interpreter|Compiler|Parser|Scanner|Bytecode|Zone)|Deoptimiz/],
-  ['gc', /v8::internal::(Heap|Scavenger|Mark|Sweep|Evacuat|Concurrent|MemoryChunk|PagedSpace|Remembered|Slot|Allocat)|GCTracer/],
+  ['major gc', /v8::internal::(MarkCompact|.*Marking|Concurrent|Sweep|Evacuat|.*Compaction|PointersUpdating)/],
+  ['gc', /v8::internal::(Heap|Scaveng|MemoryChunk|PagedSpace|NewSpace|SemiSpace|Remembered|Slot|Allocat)|GCTracer/],
   ['sqlite', /sqlite/],
   ['builtins', /Builtins_/],
   ['v8', /v8::/],
@@ -146,7 +153,7 @@ async function measure(label, start, credentials, model) {
       for (const [category, ir] of Object.entries(categorise(join(dir, file)))) sums[category] = (sums[category] ?? 0) + ir;
     }
     const perRequest = Object.fromEntries(Object.entries(sums).map(([category, ir]) => [category, ir / ok / 1000]));
-    perRequest.steady = perRequest.total - (perRequest.compile ?? 0);
+    perRequest.steady = perRequest.total - (perRequest.compile ?? 0) - (perRequest['major gc'] ?? 0);
     return { label, answered: ok, kIrPerRequest: perRequest };
   } finally {
     child.kill('SIGKILL');
@@ -177,7 +184,7 @@ try {
 }
 if (values.json) process.stdout.write(`${JSON.stringify({ stream: values.stream, warmup: Number(values.warmup), requests: Number(values.requests), results }, null, 2)}\n`);
 else {
-  const columns = ['steady', 'js', 'builtins', 'v8', 'gc', 'node', 'libc', 'sqlite', 'other', 'compile'];
+  const columns = ['steady', 'js', 'builtins', 'v8', 'gc', 'node', 'libc', 'sqlite', 'other', 'compile', 'major gc'];
   process.stdout.write(`thousands of instructions per request${values.stream ? ' (streams)' : ''}\n${'target'.padEnd(44)}${columns.map((c) => c.padStart(9)).join('')}\n`);
   for (const r of results) process.stdout.write(`${r.label.padEnd(44)}${columns.map((c) => (r.kIrPerRequest[c] ?? 0).toFixed(1).padStart(9)).join('')}\n`);
   const bare = results.find((r) => r.label === 'bare proxy');
