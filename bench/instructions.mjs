@@ -18,15 +18,17 @@
  * request more); scavenges, every few hundred requests, stay in.
  *
  *   npm run build && node bench/instructions.mjs [--targets bare,team,noteam] [--base-root DIR]
- *     [--warmup 30000] [--requests 2000] [--stream] [--json]
+ *     [--warmup 30000] [--requests 2000] [--stream] [--json] [--functions 40]
  *
  * Run it alone: V8's heap-growing and tier-up heuristics read the clock, so a target measured while
  * another heavy job shares the machine can count a major GC or a re-optimisation the quiet one does
  * not (seen here: +80,000 instructions a request under a concurrent test run).
+ * `--functions N` lists each target's N costliest functions: native ones by symbol, JavaScript ones named
+ * through the map V8 writes with --perf-basic-prof (which the targets run with here).
  * About 4 minutes per target with the defaults. Needs valgrind (Debian: apt install valgrind).
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -45,6 +47,7 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '16' },
     stream: { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
+    functions: { type: 'string', default: '0' },
   },
 });
 if (spawnSync('valgrind', ['--version']).status !== 0) {
@@ -66,9 +69,10 @@ const CATEGORIES = [
   ['libc', /libc\.so|ld-linux/],
   ['js', /^\?\?\?:0x/],
 ];
-function categorise(file) {
+function categorise(file, names) {
   const text = execFileSync('callgrind_annotate', ['--threshold=100', file], { maxBuffer: 1 << 28 }).toString();
   const sums = { total: 0 };
+  const functions = new Map();
   for (const line of text.split('\n')) {
     const match = /^\s*([\d,]+)\s+\([^)]*\)\s+(.*)$/.exec(line);
     if (!match || match[2].includes('PROGRAM TOTALS')) continue;
@@ -76,12 +80,39 @@ function categorise(file) {
     const category = CATEGORIES.find(([, pattern]) => pattern.test(match[2]))?.[0] ?? 'other';
     sums[category] = (sums[category] ?? 0) + ir;
     sums.total += ir;
+    const name = category === 'js' ? names(Number.parseInt(/0x([0-9a-f]+)/.exec(match[2])[1], 16)) : category === 'compile' ? undefined : match[2].replace(/^\?\?\?:/, '').replace(/ \[[^\]]*\]$/, '');
+    if (name) functions.set(name, (functions.get(name) ?? 0) + ir);
   }
-  return sums;
+  return { sums, functions };
+}
+
+/** JIT code addresses → function names, from the map V8 writes with --perf-basic-prof (/tmp/perf-<pid>.map). */
+function jitNames(pid) {
+  const ranges = [];
+  try {
+    for (const line of readFileSync(`/tmp/perf-${pid}.map`, 'utf8').split('\n')) {
+      const [start, size, ...name] = line.split(' ');
+      if (name.length) ranges.push([Number.parseInt(start, 16), Number.parseInt(size, 16), name.join(' ')]);
+    }
+  } catch {
+    // no map: addresses stay unnamed
+  }
+  ranges.sort((a, b) => a[0] - b[0]);
+  return (address) => {
+    let low = 0;
+    let high = ranges.length - 1;
+    while (low <= high) {
+      const mid = (low + high) >> 1;
+      if (ranges[mid][0] > address) high = mid - 1;
+      else if (address >= ranges[mid][0] + ranges[mid][1]) low = mid + 1;
+      else return ranges[mid][2].replace(/^JS:[*~^+]?/, '').replace(/file:\/\/|\/[^ ]*\/(dist|node_modules)\//g, '');
+    }
+    return 'JIT code (unnamed)';
+  };
 }
 
 function underValgrind(args, out, readyPattern) {
-  const child = spawn('valgrind', ['--tool=callgrind', '--smc-check=all-non-file', '--instr-atstart=no', `--callgrind-out-file=${out}`, process.execPath, ...args], {
+  const child = spawn('valgrind', ['--tool=callgrind', '--smc-check=all-non-file', '--instr-atstart=no', `--callgrind-out-file=${out}`, process.execPath, '--perf-basic-prof', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, DATABASE_URL: '', REDIS_URL: '' },
   });
@@ -149,15 +180,21 @@ async function measure(label, start, credentials, model) {
     execFileSync('callgrind_control', ['-i', 'off', String(child.pid)], { stdio: 'ignore' });
     execFileSync('callgrind_control', ['--dump', String(child.pid)], { stdio: 'ignore' });
     const sums = { total: 0 };
+    const functions = new Map();
+    const names = jitNames(child.pid);
     for (const file of readdirSync(dir).filter((name) => name.startsWith('callgrind.out.'))) {
-      for (const [category, ir] of Object.entries(categorise(join(dir, file)))) sums[category] = (sums[category] ?? 0) + ir;
+      const counted = categorise(join(dir, file), names);
+      for (const [category, ir] of Object.entries(counted.sums)) sums[category] = (sums[category] ?? 0) + ir;
+      for (const [name, ir] of counted.functions) functions.set(name, (functions.get(name) ?? 0) + ir);
     }
     const perRequest = Object.fromEntries(Object.entries(sums).map(([category, ir]) => [category, ir / ok / 1000]));
     perRequest.steady = perRequest.total - (perRequest.compile ?? 0) - (perRequest['major gc'] ?? 0);
-    return { label, answered: ok, kIrPerRequest: perRequest };
+    const top = [...functions].sort((a, b) => b[1] - a[1]).slice(0, Number(values.functions)).map(([name, ir]) => ({ name, kIrPerRequest: ir / ok / 1000 }));
+    return { label, answered: ok, kIrPerRequest: perRequest, topFunctions: top };
   } finally {
     child.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
+    rmSync(`/tmp/perf-${child.pid}.map`, { force: true });
   }
 }
 
@@ -187,6 +224,10 @@ else {
   const columns = ['steady', 'js', 'builtins', 'v8', 'gc', 'node', 'libc', 'sqlite', 'other', 'compile', 'major gc'];
   process.stdout.write(`thousands of instructions per request${values.stream ? ' (streams)' : ''}\n${'target'.padEnd(44)}${columns.map((c) => c.padStart(9)).join('')}\n`);
   for (const r of results) process.stdout.write(`${r.label.padEnd(44)}${columns.map((c) => (r.kIrPerRequest[c] ?? 0).toFixed(1).padStart(9)).join('')}\n`);
+  for (const r of results.filter((x) => x.topFunctions.length)) {
+    process.stdout.write(`\n${r.label}: top functions (exclusive, thousands of instructions per request; JS named through V8's perf map)\n`);
+    for (const f of r.topFunctions) process.stdout.write(`${f.kIrPerRequest.toFixed(2).padStart(8)}  ${f.name.slice(0, 130)}\n`);
+  }
   const bare = results.find((r) => r.label === 'bare proxy');
   if (bare) for (const r of results.filter((x) => x !== bare)) process.stdout.write(`${r.label}: bare/switchyard ${(bare.kIrPerRequest.steady / r.kIrPerRequest.steady).toFixed(2)} by steady-state instructions\n`);
 }

@@ -2,7 +2,7 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { convertOpenAIUsage } from '../../src/providers/openai/convert-openai-usage.js';
-import { usageFromBytes } from '../../src/providers/openai/openai-usage-bytes.js';
+import { usageFromBytes, usageObjectAt } from '../../src/providers/openai/openai-usage-bytes.js';
 import { usageOfBody } from '../../src/providers/openai/openai-passthrough.js';
 import { fixturePath, readFixtureBytes } from '../helpers/fixtures.js';
 
@@ -103,5 +103,21 @@ describe('usage read from the bytes of a non-stream answer', () => {
       }
     }
     expect(checked).toBeGreaterThan(3);
+  });
+
+  it('finds the end of the usage object itself when reading from its start, and ignores what follows', () => {
+    const usage = '{"prompt_tokens":12,"completion_tokens":20,"prompt_tokens_details":{"cached_tokens":4},"completion_tokens_details":{"reasoning_tokens":7}}';
+    for (const after of ['', '}', ',"system_fingerprint":"fp_x"}', '\n}\n', ' {"not":"read"}']) {
+      const bytes = Buffer.from(`{"id":"x","usage":${usage}${after}`);
+      const start = bytes.indexOf('{', 5);
+      expect(usageObjectAt(bytes, start)).toEqual(parsed(usage));
+    }
+    // Unfinished or not the plain shape: no answer (usageOfBody then parses).
+    expect(usageObjectAt(Buffer.from('{"prompt_tokens":12,"completion_tokens":2'), 0)).toBeUndefined();
+    expect(usageObjectAt(Buffer.from('{"prompt_tokens":"12"}'), 0)).toBeUndefined();
+    // usageOfBody agrees with parsing the whole body either way.
+    for (const body of [`{"usage":${usage}}`, '{"usage":{"prompt_tokens":1.5,"completion_tokens":2}}', '{"usage":{"prompt_tokens":3,"x":"}"},"id":"y"}']) {
+      expect(usageOfBody(Buffer.from(body))).toEqual(convertOpenAIUsage(JSON.parse(body).usage));
+    }
   });
 });

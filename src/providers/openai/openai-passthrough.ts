@@ -4,7 +4,7 @@ import type { CallContext, PassthroughRequest, PassthroughResponse } from '../pr
 import type { UpstreamHeaders, UpstreamPool } from '../shared/upstream-http.js';
 import { sendUpstreamStreamed, type StreamedUpstreamResponse } from '../shared/upstream-streamed.js';
 import { convertOpenAIUsage } from './convert-openai-usage.js';
-import { usageFromBytes } from './openai-usage-bytes.js';
+import { usageObjectAt } from './openai-usage-bytes.js';
 import type { OpenAIChatEndpoint, OpenAICredentials } from './openai-chat-endpoint.js';
 import { badUpstreamResponse, mapOpenAIHttpError, openAIRequestId } from './openai-errors.js';
 import { tapOpenAIStream } from './openai-passthrough-stream.js';
@@ -183,13 +183,14 @@ export function usageOfBody(bytes: Buffer): Usage | undefined {
   if (key >= 0) {
     const start = bytes.indexOf(0x7b /* { */, key + USAGE_KEY.length);
     if (start >= 0 && isBlankBetween(bytes, key + USAGE_KEY.length, start)) {
+      const read = usageObjectAt(bytes, start);
+      if (read) return read;
+      // Not the plain shape the byte reader takes: cut the object out by its braces and parse it.
       let depth = 0;
       for (let i = start; i < bytes.length; i++) {
         const byte = bytes[i];
         if (byte === 0x7b) depth++;
         else if (byte === 0x7d && --depth === 0) {
-          const read = usageFromBytes(bytes, start, i + 1);
-          if (read) return read;
           try {
             return convertOpenAIUsage(JSON.parse(bytes.toString('utf8', start, i + 1)) as OpenAIWireUsage);
           } catch {
