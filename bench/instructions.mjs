@@ -24,7 +24,8 @@
  * another heavy job shares the machine can count a major GC or a re-optimisation the quiet one does
  * not (seen here: +80,000 instructions a request under a concurrent test run).
  * `--functions N` lists each target's N costliest functions: native ones by symbol, JavaScript ones named
- * through the map V8 writes with --perf-basic-prof (which the targets run with here).
+ * through the map V8 writes with --perf-basic-prof (only then on: a run with it counted ~8% more, in IC
+ * misses and object-shape transitions, so compare builds without it).
  * About 4 minutes per target with the defaults. Needs valgrind (Debian: apt install valgrind).
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -112,7 +113,7 @@ function jitNames(pid) {
 }
 
 function underValgrind(args, out, readyPattern) {
-  const child = spawn('valgrind', ['--tool=callgrind', '--smc-check=all-non-file', '--instr-atstart=no', `--callgrind-out-file=${out}`, process.execPath, '--perf-basic-prof', ...args], {
+  const child = spawn('valgrind', ['--tool=callgrind', '--smc-check=all-non-file', '--instr-atstart=no', `--callgrind-out-file=${out}`, process.execPath, ...(Number(values.functions) > 0 ? ['--perf-basic-prof'] : []), ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, DATABASE_URL: '', REDIS_URL: '' },
   });
