@@ -115,6 +115,7 @@ function jitNames(pid) {
 function underValgrind(args, out, readyPattern) {
   const child = spawn('valgrind', ['--tool=callgrind', '--smc-check=all-non-file', '--instr-atstart=no', `--callgrind-out-file=${out}`, process.execPath, ...(Number(values.functions) > 0 ? ['--perf-basic-prof'] : []), ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: dirname(out), // V8's code log (with --perf-basic-prof) lands there, removed afterwards
     env: { ...process.env, DATABASE_URL: '', REDIS_URL: '' },
   });
   return new Promise((resolve, reject) => {
