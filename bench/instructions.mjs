@@ -24,8 +24,8 @@
  * another heavy job shares the machine can count a major GC or a re-optimisation the quiet one does
  * not (seen here: +80,000 instructions a request under a concurrent test run).
  * `--functions N` lists each target's N costliest functions: native ones by symbol, JavaScript ones named
- * through the map V8 writes with --perf-basic-prof (only then on: a run with it counted ~8% more, in IC
- * misses and object-shape transitions, so compare builds without it).
+ * through the map V8 writes with --perf-basic-prof (only then on: one run with it counted 416 thousand
+ * against 383 without, more IC misses and object-shape transitions, so compare builds without it).
  * About 4 minutes per target with the defaults. Needs valgrind (Debian: apt install valgrind).
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -33,10 +33,12 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { BENCH_MASTER_KEY, writeGatewayConfig } from './lib/gateway-config.mjs';
+import { Pool } from 'undici';
+import { writeGatewayConfig } from './lib/gateway-config.mjs';
 import { ProcessGroup } from './lib/processes.mjs';
 import { startMock } from './lib/services.mjs';
-import { BENCH_TEAM_POLICY } from './lib/team.mjs';
+import { chatRequest, defineTargets } from './lib/targets.mjs';
+import { provisionTeam } from './lib/team.mjs';
 
 const root = dirname(dirname(new URL(import.meta.url).pathname));
 const { values } = parseArgs({
@@ -55,7 +57,6 @@ if (spawnSync('valgrind', ['--version']).status !== 0) {
   process.stderr.write('bench/instructions.mjs needs valgrind (Debian: apt install valgrind)\n');
   process.exit(2);
 }
-const { Pool } = await import(join(root, 'node_modules/undici/index.js'));
 const log = (line) => process.stderr.write(`${line}\n`);
 
 /** Exclusive instructions by category, from callgrind_annotate's per-function list. */
@@ -135,29 +136,16 @@ function underValgrind(args, out, readyPattern) {
   });
 }
 
-async function post(origin, path, body) {
-  const pool = new Pool(origin);
-  try {
-    const response = await pool.request({ method: 'POST', path, headers: { authorization: `Bearer ${BENCH_MASTER_KEY}`, 'content-type': 'application/json' }, body: JSON.stringify(body), headersTimeout: 120_000, bodyTimeout: 120_000 });
-    const text = await response.body.text();
-    if (response.statusCode !== 201) throw new Error(`POST ${path}: HTTP ${response.statusCode} ${text.slice(0, 200)}`);
-    return JSON.parse(text);
-  } finally {
-    await pool.close();
-  }
-}
-
-/** `count` requests, `concurrency` at a time; resolves to the number answered in full. */
-async function load(origin, key, model, count) {
+/** `count` requests as the bench sends them (bench/lib/targets.mjs), `concurrency` at a time; resolves to the number answered in full. */
+async function load(request, count) {
   const concurrency = Number(values.concurrency);
-  const pool = new Pool(origin, { connections: concurrency });
-  const body = JSON.stringify({ model, messages: [{ role: 'user', content: 'Say hello in one short sentence.' }], max_tokens: 64, ...(values.stream ? { stream: true } : {}) });
+  const pool = new Pool(request.origin, { connections: concurrency });
   let started = 0;
   let ok = 0;
   const loop = async () => {
     while (started < count) {
       started++;
-      const response = await pool.request({ method: 'POST', path: '/v1/chat/completions', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body, headersTimeout: 120_000, bodyTimeout: 120_000 });
+      const response = await pool.request({ method: 'POST', path: request.path, headers: request.headers, body: request.body, headersTimeout: 120_000, bodyTimeout: 120_000 });
       const text = await response.body.text();
       if (response.statusCode === 200 && (!values.stream || text.includes('[DONE]'))) ok++;
     }
@@ -167,17 +155,17 @@ async function load(origin, key, model, count) {
   return ok;
 }
 
-async function measure(label, start, credentials, model) {
+/** `target(port, pid)` resolves to the bench target (bench/lib/targets.mjs) of the process started under valgrind. */
+async function measure(label, start, target) {
   const dir = mkdtempSync(join(os.tmpdir(), 'switchyard-instructions-'));
   const out = join(dir, 'callgrind.out');
   const { child, port } = await start(out, dir);
   try {
-    const origin = `http://127.0.0.1:${port}`;
-    const key = typeof credentials === 'function' ? await credentials(origin) : credentials;
+    const request = chatRequest(await target(port, child.pid), { stream: values.stream });
     log(`${label}: warming up (${values.warmup} requests, not counted)`);
-    await load(origin, key, model, Number(values.warmup));
+    await load(request, Number(values.warmup));
     execFileSync('callgrind_control', ['-i', 'on', String(child.pid)], { stdio: 'ignore' });
-    const ok = await load(origin, key, model, Number(values.requests));
+    const ok = await load(request, Number(values.requests));
     await new Promise((resolve) => setTimeout(resolve, 1500)); // the ledger's flush of the counted rows
     execFileSync('callgrind_control', ['-i', 'off', String(child.pid)], { stdio: 'ignore' });
     execFileSync('callgrind_control', ['--dump', String(child.pid)], { stdio: 'ignore' });
@@ -207,16 +195,16 @@ try {
   const targets = values.targets.split(',');
   if (targets.includes('bare')) {
     const start = (out) => underValgrind([join(root, 'bench/lib/bare-proxy.mjs'), '--upstream', `http://127.0.0.1:${mock.port}`], out, /"port":(\d+)/);
-    results.push(await measure('bare proxy', start, 'sk-mock-openai', 'mock-fast'));
+    results.push(await measure('bare proxy', start, async (port, pid) => defineTargets({ mock, bare: { port, pid } }).bare));
   }
   for (const [name, build] of [['', root], ...(values['base-root'] ? [['base ', values['base-root']]] : [])]) {
     const start = (out, dir) => underValgrind([join(build, 'dist/cli/main.js'), 'serve', '--config', writeGatewayConfig({ mockPort: mock.port, dir }), '--port', '0'], out, /listening on https?:\/\/[^:]+:(\d+)/);
-    const teamKey = async (origin) => {
-      const team = await post(origin, '/admin/teams', { name: 'bench', ...BENCH_TEAM_POLICY });
-      return (await post(origin, '/admin/keys', { team_id: team.id, name: 'bench-key' })).key;
+    const gateway = async (port, pid, which) => {
+      const team = which === 'switchyard-passthrough' ? await provisionTeam(`http://127.0.0.1:${port}`, 'bench', 120_000) : undefined;
+      return defineTargets({ mock, gateway: { port, pid }, teamKey: team?.key })[which];
     };
-    if (targets.includes('team')) results.push(await measure(`${name}switchyard passthrough, team key`, start, teamKey, 'bench-openai'));
-    if (targets.includes('noteam')) results.push(await measure(`${name}switchyard passthrough, master key`, start, BENCH_MASTER_KEY, 'bench-openai'));
+    if (targets.includes('team')) results.push(await measure(`${name}switchyard passthrough, team key`, start, (port, pid) => gateway(port, pid, 'switchyard-passthrough')));
+    if (targets.includes('noteam')) results.push(await measure(`${name}switchyard passthrough, master key`, start, (port, pid) => gateway(port, pid, 'switchyard-passthrough-noteam')));
   }
 } finally {
   await group.stopAll();

@@ -16,22 +16,22 @@ export const BENCH_TEAM_POLICY = {
   rate_limits: { rpm: 10_000_000, tpm: 10_000_000_000 },
 };
 
-async function admin(origin, path, body) {
+async function admin(origin, path, body, timeoutMs) {
   const response = await request(`${origin}${path}`, {
     method: 'POST',
     headers: { authorization: `Bearer ${BENCH_MASTER_KEY}`, 'content-type': 'application/json' },
     body: JSON.stringify(body),
-    headersTimeout: 15_000,
-    bodyTimeout: 15_000,
+    headersTimeout: timeoutMs,
+    bodyTimeout: timeoutMs,
   });
   const text = await response.body.text();
   if (response.statusCode !== 201) throw new Error(`POST ${path} answered HTTP ${response.statusCode}: ${text.slice(0, 300)}`);
   return JSON.parse(text);
 }
 
-/** Creates the bench team and one key of it; resolves to { teamId, keyId, key }. */
-export async function provisionTeam(origin, name = 'bench') {
-  const team = await admin(origin, '/admin/teams', { name, ...BENCH_TEAM_POLICY });
-  const key = await admin(origin, '/admin/keys', { team_id: team.id, name: `${name}-key` });
+/** Creates the bench team and one key of it; resolves to { teamId, keyId, key }. `timeoutMs`: per admin call (longer under valgrind). */
+export async function provisionTeam(origin, name = 'bench', timeoutMs = 15_000) {
+  const team = await admin(origin, '/admin/teams', { name, ...BENCH_TEAM_POLICY }, timeoutMs);
+  const key = await admin(origin, '/admin/keys', { team_id: team.id, name: `${name}-key` }, timeoutMs);
   return { teamId: team.id, keyId: key.id, key: key.key };
 }

@@ -14,10 +14,10 @@ const DEFAULT_TOKENS_PER_CHAR = 0.25;
 /**
  * Tokens of text parts (one instance per estimate: a request's prompt), bounded in cost whatever the
  * lengths and however many parts (count_tokens, the routing estimate, the simulated provider's usage):
- * the tokenizer is linear but costs up to ~1 ms per KB on random text. Each part is counted exactly up to EXACT_CHARS
- * (a longer part's count of its head is scaled to its whole length) while the estimate's budget of
- * EXACT_CHARS_PER_ESTIMATE lasts; after that parts are scaled by the ratio seen (an estimate; provider
- * usage remains the truth for metering).
+ * the tokenizer is linear but costs up to ~1 ms per KB on random text. Each part is counted exactly up
+ * to EXACT_CHARS (a longer part's count of its head is scaled to its whole length) while the estimate's
+ * budget of EXACT_CHARS_PER_ESTIMATE lasts; after that parts are scaled by the ratio seen (an estimate;
+ * provider usage remains the truth for metering).
  */
 export class BoundedTokenCount {
   private exactChars = 0;

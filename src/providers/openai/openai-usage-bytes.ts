@@ -8,7 +8,8 @@ import type { Usage } from '../../spec/index.js';
  * objects of those — and gives up (undefined) on anything else, valid or not (a string, an array, a
  * fraction, an exponent, a minus sign, an escaped key, 16+ digits, malformed JSON): the caller then
  * parses, so the answer is always what `convertOpenAIUsage(JSON.parse(…))` gives.
- * `bytes[start]` must be the object's `{`; the object must end exactly at `end` (exclusive).
+ * `bytes[start]` must be the object's `{`; the object must end exactly at `end` (exclusive). This exact
+ * form is what the tests hold against JSON.parse; the passthrough reads with usageObjectAt below.
  */
 export function usageFromBytes(bytes: Uint8Array, start: number, end: number): Usage | undefined {
   const reader = new UsageBytes(bytes, end);
